@@ -1,0 +1,204 @@
+//! Build script of `system-liburing-sys`:
+//! find (pkg-config / env) -> scan the header -> detect (one table, from the library's real
+//! symbols) -> bindgen -> cc shim for the static inline helpers -> links metadata.
+
+mod detect;
+mod find;
+mod scan;
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    for v in find::ENV_VARS {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+    println!("cargo:rerun-if-changed=wrapper.h");
+    println!("cargo:rerun-if-changed=build");
+
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    // The symlink is resolved so the shim's `#include` works from OUT_DIR too.
+    let wrapper = std::fs::canonicalize(manifest_dir.join("wrapper.h")).expect("wrapper.h is part of the crate");
+
+    let found = match find::find(&|k| env::var(k).ok(), &find::pkg_config_probe) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("\n{e}");
+            std::process::exit(1);
+        }
+    };
+    let header_dir = found.header_dir().expect("find() checked it").to_path_buf();
+
+    let compiler = cc::Build::new().get_compiler();
+    let cc_path = compiler.path().to_path_buf();
+
+    // What the header defines, with #if resolved by the real preprocessor.
+    let mut pp = cc::Build::new();
+    pp.file(&wrapper).cargo_metadata(false).warnings(false);
+    for d in &found.include_dirs {
+        pp.include(d);
+    }
+    let preprocessed = match pp.try_expand() {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => {
+            eprintln!(
+                "\nsystem-liburing-sys: the C compiler could not preprocess wrapper.h against {}:\n{e}\n\
+                 Is liburing-dev complete (liburing/io_uring.h, liburing/compat.h)?",
+                header_dir.display()
+            );
+            std::process::exit(1);
+        }
+    };
+    let functions = scan::functions(&scan::liburing_text(&preprocessed));
+    let inline: Vec<&str> = functions.iter().filter(|f| f.inline).map(|f| f.name.as_str()).collect();
+    let declared: Vec<&str> = functions.iter().filter(|f| !f.inline).map(|f| f.name.as_str()).collect();
+
+    let symbols = detect::symbols(&found.lib_dirs, found.statik, &cc_path, &out_dir, &declared);
+    // Declared by the header but not in the library: leave them out of the bindings, so that
+    // a call is a compile error ("not found in sys") instead of a link error.
+    let unexported: Vec<&str> = declared.iter().copied().filter(|n| !symbols.exported.contains(*n)).collect();
+
+    let shim_stem = out_dir.join("shim");
+    let bindings = generate_bindings(&wrapper, &found, &shim_stem, &unexported);
+    bindings.write_to_file(out_dir.join("bindings.rs")).expect("write bindings.rs");
+
+    let shim_c = shim_stem.with_extension("c");
+    let shim_text = std::fs::read_to_string(&shim_c).unwrap_or_default();
+    let shim_count = shim_text.matches("__extern(").count();
+    let mut shim = cc::Build::new();
+    shim.file(&shim_c)
+        .include(wrapper.parent().expect("wrapper.h has a parent"))
+        .warnings(false)
+        .opt_level(2);
+    for d in &found.include_dirs {
+        shim.include(d);
+    }
+    shim.compile("uring_shim");
+
+    // After the shim, so that a static liburing.a comes later on the link line.
+    for d in &found.lib_dirs {
+        println!("cargo:rustc-link-search=native={}", d.display());
+    }
+    println!("cargo:rustc-link-lib={}uring", if found.statik { "static=" } else { "" });
+
+    let present: Vec<&str> =
+        detect::TABLE.iter().map(|t| t.0).filter(|n| symbols.exported.contains(*n)).collect();
+    let known: Vec<&str> = detect::TABLE.iter().map(|t| t.0).collect();
+    let version = found.version.clone().unwrap_or_else(|| "unknown".into());
+
+    // links metadata for the safe crate's build.rs (DEP_URING_*).
+    println!("cargo:version={version}");
+    println!("cargo:has={}", present.join(","));
+    println!("cargo:known={}", known.join(","));
+    println!("cargo:include={}", header_dir.display());
+    println!("cargo:static={}", u8::from(found.statik));
+    // The same cfgs for this crate's own tests.
+    emit_cfgs(&known, &present);
+
+    write_detected(&out_dir, &found, &version, &symbols, &present, &inline, &unexported, shim_count);
+}
+
+fn emit_cfgs(known: &[&str], present: &[&str]) {
+    let values: Vec<String> = known.iter().map(|n| format!("\"{n}\"")).collect();
+    println!("cargo::rustc-check-cfg=cfg(liburing_has, values({}))", values.join(", "));
+    for n in present {
+        println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
+    }
+}
+
+fn generate_bindings(wrapper: &Path, found: &find::Found, shim_stem: &Path, unexported: &[&str]) -> bindgen::Bindings {
+    let mut b = bindgen::Builder::default()
+        .header(wrapper.to_string_lossy())
+        // Only io_uring's items, plus whatever types they need (iovec, msghdr, sockaddr...).
+        .allowlist_file(r".*/liburing\.h")
+        .allowlist_file(r".*/liburing/[^/]*\.h")
+        .allowlist_file(r".*/linux/io_uring\.h")
+        .allowlist_file(r".*/wrapper\.h")
+        // C names at the crate root: `IORING_OP_NOP`, not `io_uring_op_IORING_OP_NOP`.
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        // `#define IOSQE_IO_LINK (1U << IOSQE_IO_LINK_BIT)` refers to an enumerator, which
+        // bindgen's own macro evaluator cannot follow; clang can.
+        .clang_macro_fallback()
+        .wrap_static_fns(true)
+        .wrap_static_fns_path(shim_stem)
+        .layout_tests(true)
+        .derive_default(true)
+        .derive_debug(true)
+        .generate_comments(true)
+        .use_core()
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new().rerun_on_header_files(false)));
+    for d in &found.include_dirs {
+        b = b.clang_arg(format!("-I{}", d.display()));
+    }
+    for name in unexported {
+        b = b.blocklist_function(format!("^{name}$"));
+    }
+    match b.generate() {
+        Ok(bindings) => bindings,
+        Err(e) => {
+            eprintln!(
+                "\nsystem-liburing-sys: bindgen failed on {}: {e}\n\
+                 bindgen needs libclang: `sudo apt-get install libclang-dev` (Debian/Ubuntu), \
+                 `sudo dnf install clang-devel` (Fedora); LIBCLANG_PATH points it at a libclang.so.",
+                wrapper.display()
+            );
+            std::process::exit(1);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_detected(
+    out_dir: &Path,
+    found: &find::Found,
+    version: &str,
+    symbols: &detect::Symbols,
+    present: &[&str],
+    inline: &[&str],
+    unexported: &[&str],
+    shim_count: usize,
+) {
+    let mut s = String::new();
+    let lib = symbols.library.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let header = found.header_dir().map(|p| p.join("liburing.h").display().to_string()).unwrap_or_default();
+    writeln!(s, "/// The liburing version found at build time (pkg-config, a `.pc` file, the headers or `LIBURING_VERSION`), or `\"unknown\"`.").unwrap();
+    writeln!(s, "pub const LIBURING_VERSION: &str = {version:?};").unwrap();
+    writeln!(s, "/// The library file the build linked against (empty when only the linker knew).").unwrap();
+    writeln!(s, "pub const LIBURING_LIBRARY: &str = {lib:?};").unwrap();
+    writeln!(s, "/// The `liburing.h` the bindings were generated from.").unwrap();
+    writeln!(s, "pub const LIBURING_HEADER: &str = {header:?};").unwrap();
+    writeln!(s, "/// Whether liburing was linked statically (`LIBURING_STATIC=1`).").unwrap();
+    writeln!(s, "pub const LIBURING_STATIC: bool = {};", found.statik).unwrap();
+    writeln!(s, "/// How liburing was found.").unwrap();
+    writeln!(s, "pub const LIBURING_FOUND_BY: &str = {:?};", found.source).unwrap();
+    writeln!(s, "/// How the exported functions were learned (\"symbol table\" or \"link tests\").").unwrap();
+    writeln!(s, "pub const LIBURING_SYMBOLS_FROM: &str = {:?};", symbols.method).unwrap();
+    writeln!(s, "/// The detection table: (function, first liburing release with it, present in the linked library).").unwrap();
+    writeln!(s, "pub const FEATURES: &[(&str, &str, bool)] = &[").unwrap();
+    for (name, since, _) in detect_table() {
+        writeln!(s, "    ({name:?}, {since:?}, {}),", present.contains(&name)).unwrap();
+    }
+    writeln!(s, "];").unwrap();
+    writeln!(s, "/// Every `static inline` function of the installed header, each bound through the shim.").unwrap();
+    writeln!(s, "pub const INLINE_FUNCTIONS: &[&str] = &{inline:?};").unwrap();
+    writeln!(s, "/// How many wrappers bindgen generated into the C shim.").unwrap();
+    writeln!(s, "pub const SHIM_WRAPPERS: usize = {shim_count};").unwrap();
+    writeln!(s, "/// Functions the header declares but the library does not export (left out of the bindings).").unwrap();
+    writeln!(s, "pub const UNEXPORTED_FUNCTIONS: &[&str] = &{unexported:?};").unwrap();
+    std::fs::write(out_dir.join("detected.rs"), s).expect("write detected.rs");
+
+    // For the helper-count test: taking each address proves it is bound and links.
+    let mut t = String::from("&[\n");
+    for name in inline {
+        writeln!(t, "    ({name:?}, system_liburing_sys::{name} as *const ()),").unwrap();
+    }
+    t.push(']');
+    std::fs::write(out_dir.join("inline_fn_ptrs.rs"), t).expect("write inline_fn_ptrs.rs");
+}
+
+fn detect_table() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    detect::TABLE.iter().copied()
+}

@@ -1,0 +1,41 @@
+//! Raw bindings to the **system** liburing, generated at build time from its installed
+//! headers (never from a copy we carry).
+//!
+//! * Every constant, enumerator and flag is at the crate root under its C name
+//!   (`IORING_OP_NOP`, `IOSQE_IO_LINK`, `IORING_SETUP_SQPOLL`, `IORING_SQ_CQ_OVERFLOW`...).
+//!   The kernel ABI values the safe crate relies on (for example `IORING_SQ_CQ_OVERFLOW`,
+//!   kernel 5.8) exist even when the installed header predates them: `wrapper.h` defines them.
+//! * Every `static inline` helper of the installed `liburing.h` (`io_uring_get_sqe`, every
+//!   `io_uring_prep_*`, `io_uring_peek_cqe`, `io_uring_cqe_seen`...) is a real symbol under its
+//!   C name: the build compiles a C shim for them with `cc` ([`INLINE_FUNCTIONS`] lists them).
+//! * Out-of-line functions that the header declares but the linked library does not export
+//!   are left out ([`UNEXPORTED_FUNCTIONS`]), so calling one is a compile error, not a link
+//!   error. [`FEATURES`] says which of the functions the safe crate cares about are present;
+//!   the same facts reach dependents as `cfg(liburing_has = "...")` through `DEP_URING_HAS`.
+//!
+//! ```no_run
+//! use system_liburing_sys::*;
+//! unsafe {
+//!     let mut ring: io_uring = core::mem::zeroed();
+//!     assert_eq!(io_uring_queue_init(8, &mut ring, 0), 0);
+//!     let sqe = io_uring_get_sqe(&mut ring);
+//!     io_uring_prep_nop(sqe);
+//!     io_uring_sqe_set_data64(sqe, 42);
+//!     io_uring_submit(&mut ring);
+//!     let mut cqe = core::ptr::null_mut();
+//!     io_uring_wait_cqe(&mut ring, &mut cqe);
+//!     io_uring_cqe_seen(&mut ring, cqe);
+//!     io_uring_queue_exit(&mut ring);
+//! }
+//! ```
+#![no_std]
+#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case)]
+#![allow(clippy::all, rustdoc::all, missing_docs, unsafe_op_in_unsafe_fn)]
+#![allow(unnecessary_transmutes)]
+
+include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+
+mod detected {
+    include!(concat!(env!("OUT_DIR"), "/detected.rs"));
+}
+pub use detected::*;
