@@ -1,1 +1,87 @@
-//! placeholder
+//! Safe io_uring over the **system** liburing, with a completion-queue peek that never
+//! strands a completion, whatever liburing it is linked against.
+//!
+//! # The problem
+//! io_uring keeps completions that do not fit in the CQ ring on a kernel-side overflow list
+//! and, since kernel 5.8, raises `IORING_SQ_CQ_OVERFLOW` while that list is non-empty. A peek
+//! that only reads the ring (liburing before 0.7, many hand-rolled rings) finds it empty and
+//! never sees those completions. [`Ring::peek`] reads the flag when the ring is empty and
+//! flushes the list — with liburing's `io_uring_get_events` where the linked liburing has it
+//! (2.3+), with a direct `io_uring_enter(IORING_ENTER_GETEVENTS)` otherwise.
+//!
+//! # The seed scenario, in safe Rust
+//! ```
+//! use system_liburing::{op::Nop, Ring};
+//! # fn main() -> std::io::Result<()> {
+//! let mut ring = Ring::builder().entries(16).cq_entries(32).build()?;
+//! for i in 0..1000u64 {
+//!     while ring.push_with_user_data(Nop::new(), i).is_err() {
+//!         ring.submit()?; // SQ full: hand the batch over, reap nothing
+//!     }
+//! }
+//! ring.submit()?;
+//! let mut next = 0;
+//! while next < 1000 {
+//!     if let Some(cqe) = ring.peek()? {
+//!         assert_eq!(cqe.user_data(), next); // every completion, once, in order
+//!         next += 1;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Three kinds of user
+//! * **Link your distro's liburing**: `system-liburing-sys` binds whatever `liburing.h` is
+//!   installed, found with pkg-config; [`sys`] is the way down.
+//! * **Port C**: every C name is a `#[doc(alias)]`; [`raw`] mirrors liburing's calls.
+//! * **Validate liburing**: the `uring-check` tool runs the seed scenario through the linked
+//!   liburing's own peek and through this crate's, and reports what each lost.
+//!
+//! # Owned operations
+//! [`Ring::push`] takes an operation with its buffers ([`op::Read`], [`op::Write`]...); the
+//! ring keeps them alive while the kernel may touch them, and [`Ring::finish`] (or
+//! [`Ring::wait_for`]) hands them back with the result once the completion was reaped.
+//! Dropping a ring with operations in flight cancels them, waits up to two seconds for their
+//! completions, and leaks (never frees) the memory of any the kernel has not let go of.
+//!
+//! # Threads
+//! [`Ring`] is `Send` and `Sync`; [`Ring::split`] gives a [`Submitter`] and a [`Completer`]
+//! that may run on two threads (liburing's one-submitter, one-completer rule, enforced by
+//! borrowing).
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub use system_liburing_sys as sys;
+
+mod buf;
+mod cq;
+mod error;
+mod flags;
+mod inflight;
+pub mod op;
+pub mod raw;
+mod ring;
+mod sq;
+mod syscall;
+
+pub use buf::{IoBuf, IoBufMut};
+pub use cq::{Completer, Cqe};
+pub use error::{CqesDropped, NotCompleted, PushError, SubmitBusy};
+pub use flags::{CqeFlags, EnterFlags, Features, SetupFlags, SqFlags, SqeFlags};
+pub use op::{Op, Ticket, Unmanaged};
+pub use ring::{Builder, Ring};
+pub use sq::Submitter;
+#[cfg(feature = "fault-injection")]
+pub use syscall::fault;
+
+/// The liburing version this crate was built against (pkg-config, or `"unknown"`).
+pub const LIBURING_BUILD_VERSION: &str = env!("SYSTEM_LIBURING_BUILD_VERSION");
+
+/// Which overflow flush path [`Ring::peek`] uses by default in this build.
+pub const fn flush_path() -> &'static str {
+    if cfg!(liburing_has = "io_uring_get_events") {
+        "io_uring_get_events"
+    } else {
+        "io_uring_enter(GETEVENTS)"
+    }
+}

@@ -1,0 +1,134 @@
+//! Errors: every negative kernel or liburing result becomes an `io::Error` with its errno;
+//! the few situations a caller must tell apart get small typed errors.
+
+use std::fmt;
+use std::io;
+
+/// Turns a liburing-style return (`-errno` on failure) into `io::Result`.
+#[inline]
+pub(crate) fn cvt(ret: i32) -> io::Result<u32> {
+    if ret < 0 {
+        Err(io::Error::from_raw_os_error(-ret))
+    } else {
+        Ok(ret as u32)
+    }
+}
+
+/// The kernel dropped completions (`-EBADR` from `io_uring_enter`, kernel 5.19+): its
+/// overflow list could not take them (out of memory, or a kernel without
+/// `IORING_FEAT_NODROP`). Lost completions are never silent: this is returned once, by the
+/// call that learned of it. [`Ring::cq_overflow`](crate::Ring::cq_overflow) has the
+/// kernel's counter.
+///
+/// It reaches you inside an `io::Error` of kind `Other`; [`CqesDropped::is`] tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CqesDropped {
+    /// The kernel's `cq.koverflow` counter when it was noticed.
+    pub overflow: u32,
+}
+
+impl CqesDropped {
+    /// Whether an error returned by this crate means the kernel dropped completions.
+    pub fn is(err: &io::Error) -> bool {
+        err.get_ref().is_some_and(|e| e.is::<CqesDropped>())
+    }
+
+    pub(crate) fn into_io(self) -> io::Error {
+        io::Error::other(self)
+    }
+}
+
+impl fmt::Display for CqesDropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the kernel dropped completions (EBADR); overflow counter is {}",
+            self.overflow
+        )
+    }
+}
+
+impl std::error::Error for CqesDropped {}
+
+/// Why an operation could not be queued. The operation comes back so nothing is lost.
+#[derive(Debug)]
+pub enum PushError<O> {
+    /// The submission queue has no free slot: submit, then push again.
+    SqFull(O),
+    /// The backpressure cap is reached: as many operations are in flight as the CQ ring
+    /// holds. Reap completions, then push again.
+    Backpressure(O),
+    /// A user_data with bit 63 set: that half of the space is the crate's own.
+    ReservedUserData(O),
+}
+
+impl<O> PushError<O> {
+    /// The operation that was not queued.
+    pub fn into_inner(self) -> O {
+        match self {
+            PushError::SqFull(o) | PushError::Backpressure(o) | PushError::ReservedUserData(o) => o,
+        }
+    }
+}
+
+impl<O> fmt::Display for PushError<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PushError::SqFull(_) => "submission queue is full; submit before pushing more",
+            PushError::Backpressure(_) => {
+                "backpressure: in-flight operations would exceed the CQ ring; reap completions first"
+            }
+            PushError::ReservedUserData(_) => {
+                "user_data values with bit 63 set are reserved for the crate's managed operations"
+            }
+        })
+    }
+}
+
+impl<O: fmt::Debug> std::error::Error for PushError<O> {}
+
+impl<O> From<PushError<O>> for io::Error {
+    fn from(e: PushError<O>) -> io::Error {
+        let kind = match e {
+            PushError::SqFull(_) | PushError::Backpressure(_) => io::ErrorKind::WouldBlock,
+            PushError::ReservedUserData(_) => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, e.to_string())
+    }
+}
+
+/// The kernel refused new submissions because completions wait on its overflow list
+/// (`-EBUSY`, kernels before 5.19's "no -EBUSY" change) and reaping did not make room.
+/// Reap completions, then submit again; the queued SQEs stay queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubmitBusy;
+
+impl fmt::Display for SubmitBusy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "io_uring_enter returned EBUSY: the CQ overflow list is not empty; reap completions and submit again",
+        )
+    }
+}
+
+impl std::error::Error for SubmitBusy {}
+
+impl SubmitBusy {
+    /// Whether an error returned by a submit is this one.
+    pub fn is(err: &io::Error) -> bool {
+        err.get_ref().is_some_and(|e| e.is::<SubmitBusy>())
+    }
+}
+
+/// [`Ring::finish`](crate::Ring::finish) was given a ticket whose completion has not been
+/// reaped yet; the ticket comes back.
+#[derive(Debug)]
+pub struct NotCompleted<T>(pub T);
+
+impl<T> fmt::Display for NotCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the operation's completion has not been reaped yet")
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for NotCompleted<T> {}

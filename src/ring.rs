@@ -1,0 +1,630 @@
+//! `Ring`, its builder, `Drop`, and the split into a submitter and a completer.
+
+use crate::cq::{Completer, Cqe};
+use crate::error::{NotCompleted, PushError, SubmitBusy};
+use crate::flags::{Features, SetupFlags, SqFlags};
+use crate::inflight::{InFlight, INTERNAL};
+use crate::op::{AsyncCancel, Op, Unmanaged};
+use crate::sq::{Sqe, Submitter};
+use crate::{error, sys, Ticket};
+use std::cell::UnsafeCell;
+use std::collections::VecDeque;
+use std::io;
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long `Drop` waits for cancelled operations before leaking their memory.
+const DROP_REAP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Everything both halves of a ring read. Immutable after setup except: liburing's struct
+/// (SQ fields touched only by the submitter, CQ fields only by the completer), the reaped
+/// queue (completer only), the in-flight table (behind its mutex) and `in_cq` (atomic).
+pub(crate) struct Shared {
+    pub(crate) raw: UnsafeCell<sys::io_uring>,
+    pub(crate) setup: SetupFlags,
+    pub(crate) features: Features,
+    pub(crate) ring_fd: RawFd,
+    /// The fd (or registered index) and flag that every `io_uring_enter` uses.
+    pub(crate) enter_fd: i32,
+    pub(crate) enter_flags: u32,
+    /// Whether this crate registered the ring fd directly (then it unregisters it too).
+    registered_direct: bool,
+    pub(crate) sq_mask: u32,
+    pub(crate) sq_entries: u32,
+    pub(crate) cq_mask: u32,
+    pub(crate) cq_entries: u32,
+    pub(crate) sqe_shift: u32,
+    pub(crate) cqe_shift: u32,
+    pub(crate) sqes: *mut Sqe,
+    pub(crate) cqes: *const crate::cq::CqeAbi,
+    sq_khead: *const AtomicU32,
+    sq_ktail: *const AtomicU32,
+    sq_kflags: *const AtomicU32,
+    cq_khead: *const AtomicU32,
+    cq_ktail: *const AtomicU32,
+    cq_koverflow: *const AtomicU32,
+    /// DEFER_TASKRUN and IOPOLL rings post completions only when the kernel is entered.
+    pub(crate) always_enter_for_cq: bool,
+    /// Test switch: flush with a direct io_uring_enter even where liburing has get_events.
+    pub(crate) force_direct_flush: bool,
+    pub(crate) backpressure: Option<u32>,
+    pub(crate) in_cq: AtomicU32,
+    pub(crate) inflight: Mutex<InFlight>,
+    /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
+    /// `wait_for`); peek returns them first, in order.
+    pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
+}
+
+// SAFETY: the raw pointers point into the ring's own mmap, which lives as long as Shared.
+// Mutation is partitioned: SQ-side fields only through the unique Submitter (or &mut Ring),
+// CQ-side fields and `reaped` only through the unique Completer (or &mut Ring); shared
+// ring indices are atomics; the in-flight table is behind a Mutex.
+unsafe impl Send for Shared {}
+// SAFETY: as above: no `&Shared` method mutates anything but atomics and the mutex.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    // SAFETY (all six): the pointers come from liburing's mapping of the ring, valid and
+    // 4-byte aligned until io_uring_queue_exit, which only Ring::drop calls.
+    #[inline]
+    pub(crate) fn sq_khead(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_khead }
+    }
+    #[inline]
+    pub(crate) fn sq_ktail(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_ktail }
+    }
+    #[inline]
+    pub(crate) fn sq_kflags(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_kflags }
+    }
+    #[inline]
+    pub(crate) fn cq_khead(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_khead }
+    }
+    #[inline]
+    pub(crate) fn cq_ktail(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_ktail }
+    }
+    pub(crate) fn cq_overflow(&self) -> u32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_koverflow }.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn inflight(&self) -> MutexGuard<'_, InFlight> {
+        // A panic while holding the lock cannot leave the table half-updated (each method
+        // completes its update before anything that could panic), so poisoning is ignored.
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether peek flushes through liburing's `io_uring_get_events`.
+    pub(crate) fn use_liburing_flush(&self) -> bool {
+        cfg!(liburing_has = "io_uring_get_events") && !self.force_direct_flush
+    }
+}
+
+/// Builds a [`Ring`]: `io_uring_queue_init_params` with the chosen setup flags.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Builder {
+    entries: u32,
+    params: ParamsSpec,
+    backpressure: bool,
+    force_direct_flush: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParamsSpec {
+    flags: SetupFlags,
+    cq_entries: u32,
+    sq_thread_idle: u32,
+    sq_thread_cpu: u32,
+    wq_fd: u32,
+}
+
+impl Builder {
+    /// Submission queue entries (rounded up to a power of two by the kernel).
+    pub fn entries(mut self, entries: u32) -> Self {
+        self.entries = entries;
+        self
+    }
+
+    /// Completion queue entries (`IORING_SETUP_CQSIZE`); default is twice `entries`.
+    pub fn cq_entries(mut self, n: u32) -> Self {
+        self.params.cq_entries = n;
+        self.params.flags |= SetupFlags::CQSIZE;
+        self
+    }
+
+    /// A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`), sleeping after `idle`.
+    pub fn sqpoll(mut self, idle: Duration) -> Self {
+        self.params.flags |= SetupFlags::SQPOLL;
+        self.params.sq_thread_idle = idle.as_millis().min(u32::MAX as u128) as u32;
+        self
+    }
+
+    /// Pins the SQPOLL thread to a CPU (`IORING_SETUP_SQ_AFF`).
+    pub fn sqpoll_cpu(mut self, cpu: u32) -> Self {
+        self.params.flags |= SetupFlags::SQ_AFF;
+        self.params.sq_thread_cpu = cpu;
+        self
+    }
+
+    /// `IORING_SETUP_SINGLE_ISSUER` (6.0): only the creating thread submits.
+    pub fn single_issuer(mut self) -> Self {
+        self.params.flags |= SetupFlags::SINGLE_ISSUER;
+        self
+    }
+
+    /// `IORING_SETUP_DEFER_TASKRUN` (6.1, implies `SINGLE_ISSUER`): completions are posted
+    /// only when the submitter thread enters the kernel; peek does that when the ring is empty.
+    pub fn defer_taskrun(mut self) -> Self {
+        self.params.flags |= SetupFlags::DEFER_TASKRUN | SetupFlags::SINGLE_ISSUER;
+        self
+    }
+
+    /// `IORING_SETUP_COOP_TASKRUN` (5.19), with `IORING_SETUP_TASKRUN_FLAG` so that peek
+    /// sees `IORING_SQ_TASKRUN` and enters when task work is pending.
+    pub fn coop_taskrun(mut self) -> Self {
+        self.params.flags |= SetupFlags::COOP_TASKRUN | SetupFlags::TASKRUN_FLAG;
+        self
+    }
+
+    /// `IORING_SETUP_CLAMP` (5.6): clamp sizes instead of failing with `EINVAL`.
+    pub fn clamp(mut self) -> Self {
+        self.params.flags |= SetupFlags::CLAMP;
+        self
+    }
+
+    /// `IORING_SETUP_IOPOLL` (5.1): busy-poll completions (O_DIRECT files only).
+    pub fn iopoll(mut self) -> Self {
+        self.params.flags |= SetupFlags::IOPOLL;
+        self
+    }
+
+    /// `IORING_SETUP_ATTACH_WQ` (5.6): share the io-wq worker pool of another ring.
+    pub fn attach_wq(mut self, other: BorrowedFd<'_>) -> Self {
+        self.params.flags |= SetupFlags::ATTACH_WQ;
+        self.params.wq_fd = other.as_raw_fd() as u32;
+        self
+    }
+
+    /// Any other setup flags, as is.
+    pub fn setup_flags(mut self, flags: SetupFlags) -> Self {
+        self.params.flags |= flags;
+        self
+    }
+
+    /// Backpressure: refuse pushes ([`PushError::Backpressure`]) once as many operations
+    /// are in flight as the CQ ring holds, so the CQ can never overflow. Counts one CQE per
+    /// SQE (a multishot op counts until its last CQE); do not combine with
+    /// `IOSQE_CQE_SKIP_SUCCESS`, whose successes post nothing to count down.
+    pub fn backpressure(mut self, on: bool) -> Self {
+        self.backpressure = on;
+        self
+    }
+
+    /// Test switch: flush the overflow list with a direct `io_uring_enter` even where the
+    /// linked liburing has `io_uring_get_events`, so both paths are tested on every build.
+    #[doc(hidden)]
+    pub fn force_direct_flush(mut self, on: bool) -> Self {
+        self.force_direct_flush = on;
+        self
+    }
+
+    /// Creates the ring.
+    #[doc(alias = "io_uring_queue_init_params")]
+    #[doc(alias = "io_uring_queue_init")]
+    pub fn build(self) -> io::Result<Ring> {
+        let mut params = sys::io_uring_params {
+            flags: self.params.flags.bits(),
+            cq_entries: self.params.cq_entries,
+            sq_thread_idle: self.params.sq_thread_idle,
+            sq_thread_cpu: self.params.sq_thread_cpu,
+            wq_fd: self.params.wq_fd,
+            ..Default::default()
+        };
+        let raw: UnsafeCell<sys::io_uring> = UnsafeCell::new(Default::default());
+        let boxed = Box::new(raw);
+        // SAFETY: a zeroed io_uring and params, both live for the call; liburing fills the
+        // ring in on success and leaves nothing to clean up on failure.
+        let ret = unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
+        error::cvt(ret)?;
+        Ok(Ring::from_initialised(*boxed, &params, self.backpressure, self.force_direct_flush))
+    }
+}
+
+/// An io_uring instance: owned, `Send` and `Sync` (every mutation takes `&mut self`).
+/// Dropping it cancels what is still in flight, waits (bounded) for those completions, leaks
+/// the memory of any op the kernel has not let go of, then `io_uring_queue_exit`s.
+///
+/// On `SINGLE_ISSUER` / `DEFER_TASKRUN` rings the kernel allows only the creating thread to
+/// submit (and, for `DEFER_TASKRUN`, to reap): other threads get `EEXIST` as an `io::Error`.
+pub struct Ring {
+    // Boxed: the halves and liburing hold its address.
+    pub(crate) s: Box<Shared>,
+}
+
+impl Ring {
+    /// A ring with `entries` SQ entries and default settings.
+    #[doc(alias = "io_uring_queue_init")]
+    pub fn new(entries: u32) -> io::Result<Ring> {
+        Ring::builder().entries(entries).build()
+    }
+
+    /// A builder with 128 entries and default settings.
+    pub fn builder() -> Builder {
+        Builder { entries: 128, params: ParamsSpec::default(), backpressure: false, force_direct_flush: false }
+    }
+
+    fn from_initialised(raw: UnsafeCell<sys::io_uring>, params: &sys::io_uring_params, backpressure: bool, force_direct_flush: bool) -> Ring {
+        let r = raw.get();
+        // SAFETY: liburing initialised the ring: its pointers map the live rings.
+        unsafe {
+            let setup = SetupFlags::from_bits_retain((*r).flags);
+            let sq_entries = *(*r).sq.kring_entries;
+            let sq_mask = *(*r).sq.kring_mask;
+            let cq_entries = *(*r).cq.kring_entries;
+            let cq_mask = *(*r).cq.kring_mask;
+            // liburing >= 2.2 fills the SQ index array with the identity at setup; older ones
+            // write it at every submit. Doing it once here lets our submit skip it on every
+            // version. (Rings set up without the array leave the pointer null.)
+            let array = (*r).sq.array;
+            if !array.is_null() {
+                for i in 0..sq_entries {
+                    AtomicU32::from_ptr(array.add(i as usize)).store(i, Ordering::Release);
+                }
+            }
+            let ring_fd = (*r).ring_fd;
+            Ring {
+                s: Box::new(Shared {
+                    setup,
+                    features: Features::from_bits_retain(params.features),
+                    ring_fd,
+                    enter_fd: ring_fd,
+                    enter_flags: 0,
+                    registered_direct: false,
+                    sq_mask,
+                    sq_entries,
+                    cq_mask,
+                    cq_entries,
+                    sqe_shift: u32::from(setup.contains(SetupFlags::SQE128)),
+                    cqe_shift: u32::from(setup.contains(SetupFlags::CQE32)),
+                    sqes: (*r).sq.sqes.cast(),
+                    cqes: (*r).cq.cqes.cast(),
+                    sq_khead: (*r).sq.khead.cast(),
+                    sq_ktail: (*r).sq.ktail.cast(),
+                    sq_kflags: (*r).sq.kflags.cast(),
+                    cq_khead: (*r).cq.khead.cast(),
+                    cq_ktail: (*r).cq.ktail.cast(),
+                    cq_koverflow: (*r).cq.koverflow.cast(),
+                    always_enter_for_cq: setup.intersects(SetupFlags::DEFER_TASKRUN | SetupFlags::IOPOLL),
+                    force_direct_flush,
+                    backpressure: backpressure.then_some(cq_entries),
+                    in_cq: AtomicU32::new(0),
+                    inflight: Mutex::new(InFlight::default()),
+                    reaped: UnsafeCell::new(VecDeque::new()),
+                    raw,
+                }),
+            }
+        }
+    }
+
+    /// The submitting half, borrowed.
+    #[inline]
+    pub fn submitter(&mut self) -> Submitter<'_> {
+        Submitter { s: &self.s, _not_sync: PhantomData }
+    }
+
+    /// The completing half, borrowed.
+    #[inline]
+    pub fn completer(&mut self) -> Completer<'_> {
+        Completer { s: &self.s, _not_sync: PhantomData }
+    }
+
+    /// Splits the ring into a submitter and a completer that may live on two threads
+    /// (liburing's one-submitter / one-completer rule, enforced by the borrow checker).
+    pub fn split(&mut self) -> (Submitter<'_>, Completer<'_>) {
+        (Submitter { s: &self.s, _not_sync: PhantomData }, Completer { s: &self.s, _not_sync: PhantomData })
+    }
+
+    /// Setup flags in effect (as the kernel and liburing applied them).
+    pub fn setup_flags(&self) -> SetupFlags {
+        self.s.setup
+    }
+
+    /// What the kernel offers (`io_uring_params.features`).
+    pub fn features(&self) -> Features {
+        self.s.features
+    }
+
+    /// The SQ ring's flags word, read now (acquire).
+    pub fn sq_flags(&self) -> SqFlags {
+        SqFlags::from_bits_retain(self.s.sq_kflags().load(Ordering::Acquire))
+    }
+
+    /// SQ and CQ ring sizes.
+    pub fn sizes(&self) -> (u32, u32) {
+        (self.s.sq_entries, self.s.cq_entries)
+    }
+
+    /// The kernel's CQ overflow counter (`cq.koverflow`): completions it could not post
+    /// (with `IORING_FEAT_NODROP` they wait on the overflow list instead; see
+    /// [`CqesDropped`](crate::CqesDropped)).
+    pub fn cq_overflow(&self) -> u32 {
+        self.s.cq_overflow()
+    }
+
+    /// Managed operations whose completion has not been reaped.
+    pub fn in_flight(&self) -> usize {
+        self.s.inflight().pending()
+    }
+
+    /// liburing's `struct io_uring`, for calling any `sys` function on this ring.
+    /// Mixing raw SQE/CQE handling with this crate's is supported (the indices are
+    /// liburing's own); what the raw code does is its responsibility.
+    pub fn as_raw_mut(&mut self) -> *mut sys::io_uring {
+        self.s.raw.get()
+    }
+
+    /// Queues a managed operation. See [`Submitter::push`].
+    #[doc(alias = "io_uring_get_sqe")]
+    #[inline]
+    pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
+        self.submitter().push(op)
+    }
+
+    /// Queues an operation that owns no memory under your user_data. See
+    /// [`Submitter::push_with_user_data`].
+    #[doc(alias = "io_uring_sqe_set_data64")]
+    #[inline]
+    pub fn push_with_user_data<O: Unmanaged>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
+        self.submitter().push_with_user_data(op, user_data)
+    }
+
+    /// Submits the queued SQEs. On `EBUSY` (older kernels, overflow list non-empty) it
+    /// reaps everything into the queue that peek reads first, then retries once; a second
+    /// `EBUSY` is [`SubmitBusy`] (kind `WouldBlock`).
+    #[doc(alias = "io_uring_submit")]
+    pub fn submit(&mut self) -> io::Result<u32> {
+        self.submit_and_wait(0)
+    }
+
+    /// Submits and waits for `want` completions; `EBUSY` handled as in [`submit`](Self::submit).
+    #[doc(alias = "io_uring_submit_and_wait")]
+    pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
+        match self.submitter().submit_and_wait(want) {
+            Err(e) if SubmitBusy::is(&e) => {
+                self.completer().reap_all_into_queue()?;
+                self.submitter().submit_and_wait(want)
+            }
+            r => r,
+        }
+    }
+
+    /// The next completion, flushing the kernel's overflow list / task work when the ring
+    /// is empty. See [`Completer::peek`].
+    #[doc(alias = "io_uring_peek_cqe")]
+    #[inline]
+    pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
+        self.completer().peek()
+    }
+
+    /// Blocks for one completion. See [`Completer::wait`].
+    #[doc(alias = "io_uring_wait_cqe")]
+    pub fn wait(&mut self) -> io::Result<Cqe> {
+        self.completer().wait()
+    }
+
+    /// Waits up to `timeout`. See [`Completer::wait_timeout`].
+    #[doc(alias = "io_uring_wait_cqe_timeout")]
+    pub fn wait_timeout(&mut self, timeout: Duration) -> io::Result<Option<Cqe>> {
+        self.completer().wait_timeout(timeout)
+    }
+
+    /// Blocks until `n` completions are ready. See [`Completer::wait_nr`].
+    #[doc(alias = "io_uring_wait_cqe_nr")]
+    pub fn wait_nr(&mut self, n: u32) -> io::Result<u32> {
+        self.completer().wait_nr(n)
+    }
+
+    /// Completions ready without entering the kernel.
+    #[doc(alias = "io_uring_cq_ready")]
+    pub fn cq_ready(&mut self) -> u32 {
+        self.completer().cq_ready()
+    }
+
+    /// Copies a run of completions out, advancing the head once. See [`Completer::drain`].
+    #[doc(alias = "io_uring_peek_batch_cqe")]
+    pub fn drain(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
+        self.completer().drain(out)
+    }
+
+    /// Hands back a managed operation's buffers with its result, once its CQE has been
+    /// reaped (by peek, wait, drain...). Before that the ticket comes back in the error.
+    pub fn finish<O: Op>(&mut self, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
+        finish_in(&self.s, ticket)
+    }
+
+    /// Submits and blocks until this operation completes, then finishes it. Other
+    /// completions reaped meanwhile are kept, in order, for the next peeks.
+    pub fn wait_for<O: Op>(&mut self, ticket: Ticket<O>) -> io::Result<O::Output> {
+        let token = ticket.user_data();
+        if !self.s.inflight().is_done(token) {
+            self.submit()?;
+        }
+        let mut ticket = ticket;
+        loop {
+            match finish_in(&self.s, ticket) {
+                Ok(out) => {
+                    self.completer().forget_reaped(token);
+                    return Ok(out);
+                }
+                Err(NotCompleted(t)) => ticket = t,
+            }
+            self.completer().reap_one_into_queue()?;
+        }
+    }
+
+    /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so every later
+    /// `io_uring_enter` skips the fd lookup: through liburing where it has
+    /// `io_uring_register_ring_fd`, directly otherwise. Returns the registered index.
+    #[doc(alias = "io_uring_register_ring_fd")]
+    pub fn register_ring_fd(&mut self) -> io::Result<u32> {
+        if self.s.enter_flags & sys::IORING_ENTER_REGISTERED_RING != 0 {
+            return Ok(self.s.enter_fd as u32);
+        }
+        #[cfg(liburing_has = "io_uring_register_ring_fd")]
+        let index = {
+            // SAFETY: the ring is initialised; liburing records the index in its struct so
+            // its own calls (io_uring_get_events, raw submits) use it too.
+            let ret = unsafe { sys::io_uring_register_ring_fd(self.s.raw.get()) };
+            error::cvt(ret)?;
+            // SAFETY: the field exists in every liburing that has the function.
+            unsafe { (*self.s.raw.get()).enter_ring_fd as u32 }
+        };
+        #[cfg(not(liburing_has = "io_uring_register_ring_fd"))]
+        let index = {
+            let index = register_ring_fd_direct(self.s.ring_fd)?;
+            self.s.registered_direct = true;
+            index
+        };
+        self.s.enter_fd = index as i32;
+        self.s.enter_flags |= sys::IORING_ENTER_REGISTERED_RING;
+        Ok(index)
+    }
+
+    /// Cancels every managed op still in flight and reaps until they are all done or the
+    /// deadline passes. Returns how many are still in flight.
+    fn cancel_in_flight(&mut self, timeout: Duration) -> usize {
+        let tokens = self.s.inflight().pending_tokens();
+        for token in tokens {
+            let mut op = AsyncCancel::user_data(token);
+            loop {
+                match self.submitter().push_internal(op) {
+                    Ok(()) => break,
+                    Err(back) => {
+                        op = back;
+                        if self.submit().is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = self.submit();
+        let deadline = Instant::now() + timeout;
+        while self.s.inflight().pending() > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            // Everything reaped here is dropped with the ring; managed ops get marked done.
+            if self.completer().wait_timeout(left).is_err() {
+                break;
+            }
+        }
+        self.s.inflight().pending()
+    }
+}
+
+impl Submitter<'_> {
+    /// Queues one of the crate's own requests (user_data INTERNAL, never a user's).
+    fn push_internal<O: Unmanaged>(&mut self, mut op: O) -> Result<(), O> {
+        let Some(sqe) = self.next_slot() else { return Err(op) };
+        op.prepare(sqe);
+        sqe.user_data = INTERNAL;
+        Ok(())
+    }
+}
+
+fn finish_in<O: Op>(s: &Shared, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
+    let taken = s.inflight().take_done(ticket.user_data());
+    match taken {
+        Some((res, cqe)) => match res.downcast::<O>() {
+            Ok(op) => Ok(op.complete(cqe)),
+            // A Ticket<O> is only ever made for an O; keep the memory rather than panic.
+            Err(other) => {
+                std::mem::forget(other);
+                Err(NotCompleted(ticket))
+            }
+        },
+        None => Err(NotCompleted(ticket)),
+    }
+}
+
+#[cfg_attr(liburing_has = "io_uring_register_ring_fd", allow(dead_code))]
+fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
+    // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }
+    #[repr(C)]
+    struct RsrcUpdate {
+        offset: u32,
+        resv: u32,
+        data: u64,
+    }
+    let mut up = RsrcUpdate { offset: u32::MAX, resv: 0, data: ring_fd as u64 };
+    const IORING_REGISTER_RING_FDS: u32 = 20;
+    crate::syscall::register(ring_fd, IORING_REGISTER_RING_FDS, &mut up as *mut RsrcUpdate as *const libc::c_void, 1)?;
+    Ok(up.offset)
+}
+
+fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
+    #[repr(C)]
+    struct RsrcUpdate {
+        offset: u32,
+        resv: u32,
+        data: u64,
+    }
+    let up = RsrcUpdate { offset: index, resv: 0, data: 0 };
+    const IORING_UNREGISTER_RING_FDS: u32 = 21;
+    let _ = crate::syscall::register(ring_fd, IORING_UNREGISTER_RING_FDS, &up as *const RsrcUpdate as *const libc::c_void, 1);
+}
+
+impl Drop for Ring {
+    #[doc(alias = "io_uring_queue_exit")]
+    fn drop(&mut self) {
+        if self.s.inflight().pending() > 0 {
+            self.cancel_in_flight(DROP_REAP_TIMEOUT);
+            // What the kernel has not let go of is leaked, never freed: it may still write it.
+            self.s.inflight().leak_pending();
+        }
+        if self.s.registered_direct {
+            unregister_ring_fd_direct(self.s.ring_fd, self.s.enter_fd as u32);
+        }
+        // SAFETY: the ring was initialised by io_uring_queue_init_params and is exited once;
+        // no half can outlive the &mut borrow that Drop holds.
+        unsafe { sys::io_uring_queue_exit(self.s.raw.get()) };
+    }
+}
+
+impl AsFd for Ring {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the ring fd stays open until Drop.
+        unsafe { BorrowedFd::borrow_raw(self.s.ring_fd) }
+    }
+}
+
+impl AsRawFd for Ring {
+    fn as_raw_fd(&self) -> RawFd {
+        self.s.ring_fd
+    }
+}
+
+impl std::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("fd", &self.s.ring_fd)
+            .field("sq_entries", &self.s.sq_entries)
+            .field("cq_entries", &self.s.cq_entries)
+            .field("setup", &self.s.setup)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,210 @@
+//! The submission side: SQE slots, publishing the tail, submit, and the SQPOLL wake-up.
+//!
+//! The state is liburing's own (`sq.sqe_head` / `sq.sqe_tail` in `struct io_uring`), so raw
+//! liburing calls and this layer can be mixed on one ring; the shared indices are read and
+//! written with acquire/release atomics.
+
+use crate::error::{PushError, SubmitBusy};
+use crate::flags::{SetupFlags, SqFlags};
+use crate::inflight::MANAGED;
+use crate::op::{Op, Unmanaged};
+use crate::ring::Shared;
+use crate::{syscall, sys, Ticket};
+use std::io;
+use std::marker::PhantomData;
+use std::sync::atomic::{fence, Ordering};
+
+/// A submission queue entry in the kernel's ABI layout (`struct io_uring_sqe`, 64 bytes),
+/// written by the ops as one whole value. Named fields instead of bindgen's (whose anonymous
+/// unions are numbered differently by every liburing release).
+#[doc(hidden)]
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sqe {
+    pub opcode: u8,
+    pub flags: u8,
+    pub ioprio: u16,
+    pub fd: i32,
+    pub off: u64,
+    pub addr: u64,
+    pub len: u32,
+    pub op_flags: u32,
+    pub user_data: u64,
+    pub buf_index: u16,
+    pub personality: u16,
+    pub file_index: u32,
+    pub addr3: u64,
+    pub pad: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<Sqe>() == std::mem::size_of::<sys::io_uring_sqe>());
+const _: () = assert!(std::mem::offset_of!(Sqe, user_data) == 32);
+
+/// The submitting half of a ring: queues operations and submits them. Obtained from
+/// [`Ring::split`](crate::Ring::split) (or used implicitly by `Ring`'s own methods). It may
+/// live on another thread than the [`Completer`](crate::Completer).
+pub struct Submitter<'a> {
+    pub(crate) s: &'a Shared,
+    // Not Sync: two threads must not share one submitter.
+    pub(crate) _not_sync: PhantomData<std::cell::Cell<()>>,
+}
+
+impl Submitter<'_> {
+    /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
+    /// tail is published, so a `&mut` to it is exclusive.
+    #[inline]
+    pub(crate) fn next_slot(&mut self) -> Option<&mut Sqe> {
+        let s = self.s;
+        // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter);
+        // khead is a live mapping of the ring for the ring's lifetime.
+        unsafe {
+            let raw = s.raw.get();
+            let head = s.sq_khead().load(Ordering::Acquire);
+            let tail = (*raw).sq.sqe_tail;
+            if tail.wrapping_sub(head) >= s.sq_entries {
+                return None;
+            }
+            (*raw).sq.sqe_tail = tail.wrapping_add(1);
+            let index = ((tail & s.sq_mask) as usize) << s.sqe_shift;
+            Some(&mut *s.sqes.add(index))
+        }
+    }
+
+    /// Free slots in the submission queue.
+    #[doc(alias = "io_uring_sq_space_left")]
+    pub fn sq_space_left(&self) -> u32 {
+        let head = self.s.sq_khead().load(Ordering::Acquire);
+        // SAFETY: a plain read of our own index; only the submitter writes it.
+        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
+        self.s.sq_entries - tail.wrapping_sub(head)
+    }
+
+    /// Entries queued but not yet consumed by the kernel.
+    #[doc(alias = "io_uring_sq_ready")]
+    pub fn sq_ready(&self) -> u32 {
+        let head = self.s.sq_khead().load(Ordering::Acquire);
+        // SAFETY: as in `sq_space_left`.
+        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
+        tail.wrapping_sub(head)
+    }
+
+    #[inline]
+    fn backpressure_full(&self) -> bool {
+        match self.s.backpressure {
+            Some(cap) => self.s.in_cq.load(Ordering::Relaxed) >= cap,
+            None => false,
+        }
+    }
+
+    #[inline]
+    fn count_in(&self) {
+        if self.s.backpressure.is_some() {
+            self.s.in_cq.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Queues a managed operation: the ring keeps its buffers alive until the kernel is
+    /// done; [`Ring::finish`](crate::Ring::finish) hands them back with the result.
+    /// Nothing reaches the kernel before [`submit`](Self::submit).
+    #[doc(alias = "io_uring_get_sqe")]
+    pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
+        if self.backpressure_full() {
+            return Err(PushError::Backpressure(op));
+        }
+        // Box first: the SQE then points into the heap, which stays put when the box moves
+        // into the in-flight table.
+        let mut boxed = Box::new(op);
+        let s = self.s;
+        let Some(sqe) = self.next_slot() else {
+            return Err(PushError::SqFull(*boxed));
+        };
+        boxed.prepare(sqe);
+        let token = s.inflight().insert(boxed);
+        sqe.user_data = token;
+        self.count_in();
+        Ok(Ticket::new(token))
+    }
+
+    /// Queues an operation that owns no memory (NOP, fsync, poll, cancel...) under a
+    /// user_data of your choosing; its CQE comes back from peek/wait with that user_data.
+    /// Values with bit 63 set are the crate's and are refused.
+    #[doc(alias = "io_uring_sqe_set_data64")]
+    pub fn push_with_user_data<O: Unmanaged>(&mut self, mut op: O, user_data: u64) -> Result<(), PushError<O>> {
+        if user_data & MANAGED != 0 {
+            return Err(PushError::ReservedUserData(op));
+        }
+        if self.backpressure_full() {
+            return Err(PushError::Backpressure(op));
+        }
+        let Some(sqe) = self.next_slot() else {
+            return Err(PushError::SqFull(op));
+        };
+        op.prepare(sqe);
+        sqe.user_data = user_data;
+        self.count_in();
+        Ok(())
+    }
+
+    /// Publishes the queued SQEs to the kernel (release store of the tail); returns how
+    /// many are waiting for the kernel.
+    #[inline]
+    fn flush(&mut self) -> u32 {
+        let s = self.s;
+        // SAFETY: sqe_head/sqe_tail are the submitter's; ktail is written only by us.
+        unsafe {
+            let raw = s.raw.get();
+            let tail = (*raw).sq.sqe_tail;
+            if (*raw).sq.sqe_head != tail {
+                (*raw).sq.sqe_head = tail;
+                s.sq_ktail().store(tail, Ordering::Release);
+            }
+            tail.wrapping_sub(s.sq_khead().load(Ordering::Acquire))
+        }
+    }
+
+    /// Submits every queued SQE; returns how many the kernel took.
+    #[doc(alias = "io_uring_submit")]
+    pub fn submit(&mut self) -> io::Result<u32> {
+        self.submit_and_wait(0)
+    }
+
+    /// Submits, then waits until at least `want` completions are in the CQ ring.
+    ///
+    /// With SQPOLL no system call is made unless the poller sleeps
+    /// (`IORING_SQ_NEED_WAKEUP`), which is read after a full fence so that a poller going to
+    /// sleep cannot miss the new tail (the race the seed commit closed in the kernel).
+    ///
+    /// On kernels before 5.19 the kernel refuses to submit while completions wait on its
+    /// overflow list (`EBUSY`): `Ring`'s submit then reaps the CQ ring into its queue of
+    /// reaped completions and retries once; a split `Submitter` cannot reap, so it returns
+    /// [`SubmitBusy`] (kind `WouldBlock`) and the SQEs stay queued.
+    #[doc(alias = "io_uring_submit_and_wait")]
+    pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
+        let s = self.s;
+        let pending = self.flush();
+        let mut flags = s.enter_flags;
+        let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
+        if sqpoll {
+            // Full fence: our tail store must be visible before we read the poller's flag,
+            // and the poller's flag store before its next read of our tail.
+            fence(Ordering::SeqCst);
+            if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
+                flags |= sys::IORING_ENTER_SQ_WAKEUP;
+            } else if want == 0 {
+                return Ok(pending);
+            }
+        } else if pending == 0 && want == 0 {
+            return Ok(0);
+        }
+        if want > 0 {
+            flags |= sys::IORING_ENTER_GETEVENTS;
+        }
+        match syscall::enter(s.enter_fd, pending, want, flags, std::ptr::null(), 0) {
+            Ok(n) => Ok(if sqpoll { pending } else { n }),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
