@@ -17,7 +17,10 @@ fn main() {
     let known = list("DEP_URING_KNOWN");
     let has = list("DEP_URING_HAS");
     let values: Vec<String> = known.iter().map(|n| format!("\"{n}\"")).collect();
-    println!("cargo::rustc-check-cfg=cfg(liburing_has, values({}))", values.join(", "));
+    println!(
+        "cargo::rustc-check-cfg=cfg(liburing_has, values({}))",
+        values.join(", ")
+    );
     for n in &has {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }

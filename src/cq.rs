@@ -13,7 +13,7 @@ use crate::error::CqesDropped;
 use crate::flags::{CqeFlags, SqFlags};
 use crate::inflight::MANAGED;
 use crate::ring::Shared;
-use crate::{syscall, sys};
+use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
@@ -31,7 +31,11 @@ pub struct Cqe {
 impl Cqe {
     /// A completion with these fields (for tests and for code that forwards CQEs).
     pub const fn new(user_data: u64, res: i32, flags: u32) -> Cqe {
-        Cqe { user_data, res, flags }
+        Cqe {
+            user_data,
+            res,
+            flags,
+        }
     }
 
     /// The SQE's user_data.
@@ -116,7 +120,11 @@ impl Completer<'_> {
         // and stay untouched until we release head past them.
         let cqe = unsafe {
             let p = s.cqes.add(index);
-            Cqe { user_data: (*p).user_data, res: (*p).res, flags: (*p).flags }
+            Cqe {
+                user_data: (*p).user_data,
+                res: (*p).res,
+                flags: (*p).flags,
+            }
         };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
         self.account(&cqe);
@@ -131,7 +139,10 @@ impl Completer<'_> {
             self.s.inflight().complete(cqe);
         }
         if self.s.backpressure.is_some() && cqe.flags & sys::IORING_CQE_F_MORE == 0 {
-            let _ = self.s.in_cq.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            let _ = self
+                .s
+                .in_cq
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         }
     }
 
@@ -188,11 +199,18 @@ impl Completer<'_> {
 
     /// One `IORING_ENTER_GETEVENTS` without submitting or waiting.
     fn flush_cq(&mut self) -> io::Result<()> {
-        let r = if self.s.use_liburing_flush() { self.flush_liburing() } else { self.flush_direct() };
+        let r = if self.s.use_liburing_flush() {
+            self.flush_liburing()
+        } else {
+            self.flush_direct()
+        };
         match r {
             Ok(()) => Ok(()),
             Err(e) => match e.raw_os_error() {
-                Some(libc::EBADR) => Err(CqesDropped { overflow: self.s.cq_overflow() }.into_io()),
+                Some(libc::EBADR) => Err(CqesDropped {
+                    overflow: self.s.cq_overflow(),
+                }
+                .into_io()),
                 // Nothing moved this time; the caller looks at the ring again.
                 Some(libc::EINTR | libc::EAGAIN | libc::EBUSY) => Ok(()),
                 _ => Err(e),
@@ -231,7 +249,10 @@ impl Completer<'_> {
     #[doc(alias = "io_uring_cq_ready")]
     pub fn cq_ready(&self) -> u32 {
         let s = self.s;
-        let ring = s.cq_ktail().load(Ordering::Acquire).wrapping_sub(s.cq_khead().load(Ordering::Acquire));
+        let ring = s
+            .cq_ktail()
+            .load(Ordering::Acquire)
+            .wrapping_sub(s.cq_khead().load(Ordering::Acquire));
         // SAFETY: a length read of the completer's own queue.
         ring + unsafe { (*s.reaped.get()).len() as u32 }
     }
@@ -254,7 +275,10 @@ impl Completer<'_> {
         if n > self.s.cq_entries {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("wait_nr({n}) exceeds the CQ ring's {} entries", self.s.cq_entries),
+                format!(
+                    "wait_nr({n}) exceeds the CQ ring's {} entries",
+                    self.s.cq_entries
+                ),
             ));
         }
         loop {
@@ -297,8 +321,16 @@ impl Completer<'_> {
         let r = match timeout {
             None => syscall::enter(s.enter_fd, 0, n, flags, std::ptr::null(), 0),
             Some(t) if s.features.contains(crate::Features::EXT_ARG) => {
-                let ts = libc::timespec { tv_sec: t.as_secs() as libc::time_t, tv_nsec: t.subsec_nanos() as libc::c_long };
-                let arg = GetEventsArg { sigmask: 0, sigmask_sz: 8, pad: 0, ts: &ts as *const _ as u64 };
+                let ts = libc::timespec {
+                    tv_sec: t.as_secs() as libc::time_t,
+                    tv_nsec: t.subsec_nanos() as libc::c_long,
+                };
+                let arg = GetEventsArg {
+                    sigmask: 0,
+                    sigmask_sz: 8,
+                    pad: 0,
+                    ts: &ts as *const _ as u64,
+                };
                 syscall::enter(
                     s.enter_fd,
                     0,
@@ -310,7 +342,11 @@ impl Completer<'_> {
             }
             // Kernels before 5.11: the ring fd is pollable (POLLIN while CQEs are ready).
             Some(t) => {
-                let mut pfd = libc::pollfd { fd: s.ring_fd, events: libc::POLLIN, revents: 0 };
+                let mut pfd = libc::pollfd {
+                    fd: s.ring_fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
                 let ms = t.as_millis().clamp(1, i32::MAX as u128) as i32;
                 // SAFETY: one valid pollfd for the duration of the call.
                 let r = unsafe { libc::poll(&mut pfd, 1, ms) };
@@ -326,7 +362,10 @@ impl Completer<'_> {
             Err(e) => match e.raw_os_error() {
                 Some(libc::ETIME | libc::EAGAIN | libc::EBUSY) => Ok(()),
                 Some(libc::EINTR) if timeout.is_some() => Ok(()),
-                Some(libc::EBADR) => Err(CqesDropped { overflow: s.cq_overflow() }.into_io()),
+                Some(libc::EBADR) => Err(CqesDropped {
+                    overflow: s.cq_overflow(),
+                }
+                .into_io()),
                 _ => Err(e),
             },
         }
@@ -373,11 +412,16 @@ impl Completer<'_> {
             // SAFETY: as in `pop_ring`: published by the kernel, not yet released by us.
             *slot = unsafe {
                 let p = s.cqes.add(index);
-                Cqe { user_data: (*p).user_data, res: (*p).res, flags: (*p).flags }
+                Cqe {
+                    user_data: (*p).user_data,
+                    res: (*p).res,
+                    flags: (*p).flags,
+                }
             };
         }
         if n > 0 {
-            s.cq_khead().store(head.wrapping_add(n as u32), Ordering::Release);
+            s.cq_khead()
+                .store(head.wrapping_add(n as u32), Ordering::Release);
             for c in &out[..n] {
                 self.account(c);
             }
@@ -396,7 +440,9 @@ impl Completer<'_> {
                 return Ok(());
             }
             self.flush_cq()?;
-            if self.s.cq_ktail().load(Ordering::Acquire) == self.s.cq_khead().load(Ordering::Acquire) {
+            if self.s.cq_ktail().load(Ordering::Acquire)
+                == self.s.cq_khead().load(Ordering::Acquire)
+            {
                 return Ok(());
             }
         }

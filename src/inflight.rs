@@ -51,7 +51,10 @@ impl InFlight {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
-                self.slots.push(Slot { generation: 0, state: State::Free });
+                self.slots.push(Slot {
+                    generation: 0,
+                    state: State::Free,
+                });
                 (self.slots.len() - 1) as u32
             }
         };
@@ -65,15 +68,22 @@ impl InFlight {
     /// 63, or a stale token): the CQE is then the caller's to pass on untouched.
     /// A CQE with `IORING_CQE_F_MORE` leaves the slot in flight.
     pub(crate) fn complete(&mut self, cqe: &Cqe) -> bool {
-        let Some((generation, index)) = split(cqe.user_data()) else { return false };
-        let Some(slot) = self.slots.get_mut(index as usize) else { return false };
-        if slot.generation & 0x7fff_ffff != generation || !matches!(slot.state, State::InFlight(_)) {
+        let Some((generation, index)) = split(cqe.user_data()) else {
+            return false;
+        };
+        let Some(slot) = self.slots.get_mut(index as usize) else {
+            return false;
+        };
+        if slot.generation & 0x7fff_ffff != generation || !matches!(slot.state, State::InFlight(_))
+        {
             return false;
         }
         if cqe.flags().contains(crate::CqeFlags::MORE) {
             return true;
         }
-        let State::InFlight(r) = std::mem::replace(&mut slot.state, State::Free) else { unreachable!() };
+        let State::InFlight(r) = std::mem::replace(&mut slot.state, State::Free) else {
+            unreachable!()
+        };
         slot.state = State::Done(r, *cqe);
         self.pending -= 1;
         true
@@ -86,7 +96,9 @@ impl InFlight {
         if slot.generation & 0x7fff_ffff != generation || !matches!(slot.state, State::Done(..)) {
             return None;
         }
-        let State::Done(r, cqe) = std::mem::replace(&mut slot.state, State::Free) else { unreachable!() };
+        let State::Done(r, cqe) = std::mem::replace(&mut slot.state, State::Free) else {
+            unreachable!()
+        };
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index);
         Some((r, cqe))
@@ -96,7 +108,9 @@ impl InFlight {
     pub(crate) fn is_done(&self, token: u64) -> bool {
         split(token)
             .and_then(|(g, i)| self.slots.get(i as usize).map(|s| (g, s)))
-            .is_some_and(|(g, s)| s.generation & 0x7fff_ffff == g && matches!(s.state, State::Done(..)))
+            .is_some_and(|(g, s)| {
+                s.generation & 0x7fff_ffff == g && matches!(s.state, State::Done(..))
+            })
     }
 
     /// Operations whose CQE has not been reaped.
@@ -120,7 +134,9 @@ impl InFlight {
         let mut n = 0;
         for slot in &mut self.slots {
             if let State::InFlight(_) = slot.state {
-                let State::InFlight(r) = std::mem::replace(&mut slot.state, State::Free) else { unreachable!() };
+                let State::InFlight(r) = std::mem::replace(&mut slot.state, State::Free) else {
+                    unreachable!()
+                };
                 std::mem::forget(r);
                 n += 1;
             }
@@ -146,7 +162,10 @@ mod tests {
         assert_eq!(t.pending(), 1);
         assert!(t.take_done(a).is_none(), "not reaped yet");
         assert!(t.complete(&cqe(a, 0)));
-        assert!(!t.complete(&cqe(a, 0)), "a second CQE for the same token is not its");
+        assert!(
+            !t.complete(&cqe(a, 0)),
+            "a second CQE for the same token is not its"
+        );
         assert_eq!(t.pending(), 0);
         let (r, c) = t.take_done(a).unwrap();
         assert_eq!(c.user_data(), a);

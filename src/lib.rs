@@ -60,6 +60,7 @@ mod flags;
 mod inflight;
 pub mod op;
 pub mod raw;
+pub mod register;
 mod ring;
 mod sq;
 mod syscall;
@@ -76,6 +77,41 @@ pub use syscall::fault;
 
 /// The liburing version this crate was built against (pkg-config, or `"unknown"`).
 pub const LIBURING_BUILD_VERSION: &str = env!("SYSTEM_LIBURING_BUILD_VERSION");
+
+/// The version of the liburing loaded at run time, where it can tell
+/// (`io_uring_major_version` / `io_uring_minor_version`, liburing 2.4+); `None` before.
+pub fn liburing_runtime_version() -> Option<(i32, i32)> {
+    #[cfg(all(
+        liburing_has = "io_uring_major_version",
+        liburing_has = "io_uring_minor_version"
+    ))]
+    {
+        // SAFETY: plain getters without arguments.
+        unsafe { Some((sys::io_uring_major_version(), sys::io_uring_minor_version())) }
+    }
+    #[cfg(not(all(
+        liburing_has = "io_uring_major_version",
+        liburing_has = "io_uring_minor_version"
+    )))]
+    {
+        None
+    }
+}
+
+/// The path of the liburing shared object mapped into this process (from
+/// `/proc/self/maps`), or `None` when liburing was linked statically or the file is not
+/// readable.
+pub fn loaded_liburing_path() -> Option<std::path::PathBuf> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .is_some_and(|f| f.to_string_lossy().starts_with("liburing.so"))
+        })
+        .map(std::path::PathBuf::from)
+}
 
 /// Which overflow flush path [`Ring::peek`] uses by default in this build.
 pub const fn flush_path() -> &'static str {

@@ -29,7 +29,10 @@ impl Ring {
         // SAFETY: the ring is initialised; liburing's helper updates the same sqe_tail that
         // the safe submitter uses.
         let sqe = unsafe { sys::io_uring_get_sqe(self.as_raw_mut()) };
-        (!sqe.is_null()).then_some(RawSqe { sqe, _ring: PhantomData })
+        (!sqe.is_null()).then_some(RawSqe {
+            sqe,
+            _ring: PhantomData,
+        })
     }
 
     /// liburing's own `io_uring_peek_cqe`, exactly as the linked version behaves (before
@@ -56,6 +59,31 @@ impl Ring {
     pub unsafe fn cqe_seen(&mut self, cqe: *mut sys::io_uring_cqe) {
         // SAFETY: per the contract above.
         unsafe { sys::io_uring_cqe_seen(self.as_raw_mut(), cqe) }
+    }
+}
+
+impl Ring {
+    /// liburing's own `io_uring_get_events` (liburing 2.3+): one
+    /// `IORING_ENTER_GETEVENTS`, flushing the overflow list and task work. Returns
+    /// `Unsupported` when the linked liburing does not export it.
+    #[doc(alias = "io_uring_get_events")]
+    pub fn get_events(&mut self) -> std::io::Result<()> {
+        #[cfg(liburing_has = "io_uring_get_events")]
+        {
+            // SAFETY: the ring is initialised and exclusively borrowed.
+            let ret = unsafe { sys::io_uring_get_events(self.as_raw_mut()) };
+            crate::error::cvt(ret).map(drop)
+        }
+        #[cfg(not(liburing_has = "io_uring_get_events"))]
+        {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                format!(
+                    "liburing {} does not export io_uring_get_events (2.3+)",
+                    crate::LIBURING_BUILD_VERSION
+                ),
+            ))
+        }
     }
 }
 

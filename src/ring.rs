@@ -236,9 +236,15 @@ impl Builder {
         let boxed = Box::new(raw);
         // SAFETY: a zeroed io_uring and params, both live for the call; liburing fills the
         // ring in on success and leaves nothing to clean up on failure.
-        let ret = unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
+        let ret =
+            unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
         error::cvt(ret)?;
-        Ok(Ring::from_initialised(*boxed, &params, self.backpressure, self.force_direct_flush))
+        Ok(Ring::from_initialised(
+            *boxed,
+            &params,
+            self.backpressure,
+            self.force_direct_flush,
+        ))
     }
 }
 
@@ -262,10 +268,20 @@ impl Ring {
 
     /// A builder with 128 entries and default settings.
     pub fn builder() -> Builder {
-        Builder { entries: 128, params: ParamsSpec::default(), backpressure: false, force_direct_flush: false }
+        Builder {
+            entries: 128,
+            params: ParamsSpec::default(),
+            backpressure: false,
+            force_direct_flush: false,
+        }
     }
 
-    fn from_initialised(raw: UnsafeCell<sys::io_uring>, params: &sys::io_uring_params, backpressure: bool, force_direct_flush: bool) -> Ring {
+    fn from_initialised(
+        raw: UnsafeCell<sys::io_uring>,
+        params: &sys::io_uring_params,
+        backpressure: bool,
+        force_direct_flush: bool,
+    ) -> Ring {
         let r = raw.get();
         // SAFETY: liburing initialised the ring: its pointers map the live rings.
         unsafe {
@@ -306,7 +322,8 @@ impl Ring {
                     cq_khead: (*r).cq.khead.cast(),
                     cq_ktail: (*r).cq.ktail.cast(),
                     cq_koverflow: (*r).cq.koverflow.cast(),
-                    always_enter_for_cq: setup.intersects(SetupFlags::DEFER_TASKRUN | SetupFlags::IOPOLL),
+                    always_enter_for_cq: setup
+                        .intersects(SetupFlags::DEFER_TASKRUN | SetupFlags::IOPOLL),
                     force_direct_flush,
                     backpressure: backpressure.then_some(cq_entries),
                     in_cq: AtomicU32::new(0),
@@ -321,19 +338,34 @@ impl Ring {
     /// The submitting half, borrowed.
     #[inline]
     pub fn submitter(&mut self) -> Submitter<'_> {
-        Submitter { s: &self.s, _not_sync: PhantomData }
+        Submitter {
+            s: &self.s,
+            _not_sync: PhantomData,
+        }
     }
 
     /// The completing half, borrowed.
     #[inline]
     pub fn completer(&mut self) -> Completer<'_> {
-        Completer { s: &self.s, _not_sync: PhantomData }
+        Completer {
+            s: &self.s,
+            _not_sync: PhantomData,
+        }
     }
 
     /// Splits the ring into a submitter and a completer that may live on two threads
     /// (liburing's one-submitter / one-completer rule, enforced by the borrow checker).
     pub fn split(&mut self) -> (Submitter<'_>, Completer<'_>) {
-        (Submitter { s: &self.s, _not_sync: PhantomData }, Completer { s: &self.s, _not_sync: PhantomData })
+        (
+            Submitter {
+                s: &self.s,
+                _not_sync: PhantomData,
+            },
+            Completer {
+                s: &self.s,
+                _not_sync: PhantomData,
+            },
+        )
     }
 
     /// Setup flags in effect (as the kernel and liburing applied them).
@@ -386,7 +418,11 @@ impl Ring {
     /// [`Submitter::push_with_user_data`].
     #[doc(alias = "io_uring_sqe_set_data64")]
     #[inline]
-    pub fn push_with_user_data<O: Unmanaged>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
+    pub fn push_with_user_data<O: Unmanaged>(
+        &mut self,
+        op: O,
+        user_data: u64,
+    ) -> Result<(), PushError<O>> {
         self.submitter().push_with_user_data(op, user_data)
     }
 
@@ -450,7 +486,10 @@ impl Ring {
 
     /// Hands back a managed operation's buffers with its result, once its CQE has been
     /// reaped (by peek, wait, drain...). Before that the ticket comes back in the error.
-    pub fn finish<O: Op>(&mut self, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
+    pub fn finish<O: Op>(
+        &mut self,
+        ticket: Ticket<O>,
+    ) -> Result<O::Output, NotCompleted<Ticket<O>>> {
         finish_in(&self.s, ticket)
     }
 
@@ -539,7 +578,9 @@ impl Ring {
 impl Submitter<'_> {
     /// Queues one of the crate's own requests (user_data INTERNAL, never a user's).
     fn push_internal<O: Unmanaged>(&mut self, mut op: O) -> Result<(), O> {
-        let Some(sqe) = self.next_slot() else { return Err(op) };
+        let Some(sqe) = self.next_slot() else {
+            return Err(op);
+        };
         op.prepare(sqe);
         sqe.user_data = INTERNAL;
         Ok(())
@@ -570,9 +611,18 @@ fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
         resv: u32,
         data: u64,
     }
-    let mut up = RsrcUpdate { offset: u32::MAX, resv: 0, data: ring_fd as u64 };
+    let mut up = RsrcUpdate {
+        offset: u32::MAX,
+        resv: 0,
+        data: ring_fd as u64,
+    };
     const IORING_REGISTER_RING_FDS: u32 = 20;
-    crate::syscall::register(ring_fd, IORING_REGISTER_RING_FDS, &mut up as *mut RsrcUpdate as *const libc::c_void, 1)?;
+    crate::syscall::register(
+        ring_fd,
+        IORING_REGISTER_RING_FDS,
+        &mut up as *mut RsrcUpdate as *const libc::c_void,
+        1,
+    )?;
     Ok(up.offset)
 }
 
@@ -583,9 +633,18 @@ fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
         resv: u32,
         data: u64,
     }
-    let up = RsrcUpdate { offset: index, resv: 0, data: 0 };
+    let up = RsrcUpdate {
+        offset: index,
+        resv: 0,
+        data: 0,
+    };
     const IORING_UNREGISTER_RING_FDS: u32 = 21;
-    let _ = crate::syscall::register(ring_fd, IORING_UNREGISTER_RING_FDS, &up as *const RsrcUpdate as *const libc::c_void, 1);
+    let _ = crate::syscall::register(
+        ring_fd,
+        IORING_UNREGISTER_RING_FDS,
+        &up as *const RsrcUpdate as *const libc::c_void,
+        1,
+    );
 }
 
 impl Drop for Ring {

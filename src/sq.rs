@@ -9,7 +9,7 @@ use crate::flags::{SetupFlags, SqFlags};
 use crate::inflight::MANAGED;
 use crate::op::{Op, Unmanaged};
 use crate::ring::Shared;
-use crate::{syscall, sys, Ticket};
+use crate::{sys, syscall, Ticket};
 use std::io;
 use std::marker::PhantomData;
 use std::sync::atomic::{fence, Ordering};
@@ -129,7 +129,11 @@ impl Submitter<'_> {
     /// user_data of your choosing; its CQE comes back from peek/wait with that user_data.
     /// Values with bit 63 set are the crate's and are refused.
     #[doc(alias = "io_uring_sqe_set_data64")]
-    pub fn push_with_user_data<O: Unmanaged>(&mut self, mut op: O, user_data: u64) -> Result<(), PushError<O>> {
+    pub fn push_with_user_data<O: Unmanaged>(
+        &mut self,
+        mut op: O,
+        user_data: u64,
+    ) -> Result<(), PushError<O>> {
         if user_data & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }

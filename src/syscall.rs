@@ -6,7 +6,14 @@ use std::io;
 
 /// `io_uring_enter(2)`. Returns the kernel's count, or the errno.
 #[inline]
-pub(crate) fn enter(fd: i32, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> io::Result<u32> {
+pub(crate) fn enter(
+    fd: i32,
+    to_submit: u32,
+    min_complete: u32,
+    flags: u32,
+    arg: *const libc::c_void,
+    argsz: usize,
+) -> io::Result<u32> {
     #[cfg(feature = "fault-injection")]
     if let Some(e) = fault::take(fault::Site::Enter) {
         return Err(io::Error::from_raw_os_error(e));
@@ -15,7 +22,15 @@ pub(crate) fn enter(fd: i32, to_submit: u32, min_complete: u32, flags: u32, arg:
     // `argsz` bytes, or null) for the duration of the call; every pointer passed by this crate
     // is to a live local. The kernel validates the fd and flags.
     let ret = unsafe {
-        libc::syscall(libc::SYS_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz)
+        libc::syscall(
+            libc::SYS_io_uring_enter,
+            fd,
+            to_submit,
+            min_complete,
+            flags,
+            arg,
+            argsz,
+        )
     };
     if ret < 0 {
         Err(io::Error::last_os_error())
@@ -25,7 +40,12 @@ pub(crate) fn enter(fd: i32, to_submit: u32, min_complete: u32, flags: u32, arg:
 }
 
 /// `io_uring_register(2)`.
-pub(crate) fn register(fd: i32, opcode: u32, arg: *const libc::c_void, nr_args: u32) -> io::Result<u32> {
+pub(crate) fn register(
+    fd: i32,
+    opcode: u32,
+    arg: *const libc::c_void,
+    nr_args: u32,
+) -> io::Result<u32> {
     #[cfg(feature = "fault-injection")]
     if let Some(e) = fault::take(fault::Site::Register) {
         return Err(io::Error::from_raw_os_error(e));

@@ -14,26 +14,70 @@ use std::process::Command;
 
 /// (function, first liburing release that exported it, what relies on it)
 pub const TABLE: &[(&str, &str, &str)] = &[
-    ("io_uring_get_events", "2.3", "overflow / task-work flush without submitting"),
-    ("io_uring_submit_and_get_events", "2.3", "submit plus flush in one enter"),
+    (
+        "io_uring_get_events",
+        "2.3",
+        "overflow / task-work flush without submitting",
+    ),
+    (
+        "io_uring_submit_and_get_events",
+        "2.3",
+        "submit plus flush in one enter",
+    ),
     ("io_uring_register_ring_fd", "2.2", "registered ring fd"),
     ("io_uring_unregister_ring_fd", "2.2", "registered ring fd"),
     ("io_uring_close_ring_fd", "2.4", "ring fd registered only"),
     ("io_uring_register_buf_ring", "2.2", "provided buffer rings"),
-    ("io_uring_unregister_buf_ring", "2.2", "provided buffer rings"),
-    ("io_uring_setup_buf_ring", "2.4", "provided buffer rings (allocation helper)"),
-    ("io_uring_free_buf_ring", "2.4", "provided buffer rings (allocation helper)"),
-    ("io_uring_enable_rings", "2.4", "rings created disabled (R_DISABLED)"),
+    (
+        "io_uring_unregister_buf_ring",
+        "2.2",
+        "provided buffer rings",
+    ),
+    (
+        "io_uring_setup_buf_ring",
+        "2.4",
+        "provided buffer rings (allocation helper)",
+    ),
+    (
+        "io_uring_free_buf_ring",
+        "2.4",
+        "provided buffer rings (allocation helper)",
+    ),
+    (
+        "io_uring_enable_rings",
+        "2.4",
+        "rings created disabled (R_DISABLED)",
+    ),
     ("io_uring_register_restrictions", "2.4", "restrictions"),
     ("io_uring_register_files_sparse", "2.2", "sparse file table"),
-    ("io_uring_register_buffers_sparse", "2.2", "sparse buffer table"),
-    ("io_uring_register_iowq_max_workers", "2.1", "io-wq worker limits"),
+    (
+        "io_uring_register_buffers_sparse",
+        "2.2",
+        "sparse buffer table",
+    ),
+    (
+        "io_uring_register_iowq_max_workers",
+        "2.1",
+        "io-wq worker limits",
+    ),
     ("io_uring_register_iowq_aff", "2.1", "io-wq affinity"),
-    ("io_uring_register_eventfd_async", "0.6", "eventfd for async completions"),
+    (
+        "io_uring_register_eventfd_async",
+        "0.6",
+        "eventfd for async completions",
+    ),
     ("io_uring_register_personality", "0.6", "personalities"),
     ("io_uring_register_sync_cancel", "2.3", "synchronous cancel"),
-    ("io_uring_register_file_alloc_range", "2.3", "fixed-file allocation range"),
-    ("io_uring_submit_and_wait_timeout", "2.2", "wait with timeout in one enter"),
+    (
+        "io_uring_register_file_alloc_range",
+        "2.3",
+        "fixed-file allocation range",
+    ),
+    (
+        "io_uring_submit_and_wait_timeout",
+        "2.2",
+        "wait with timeout in one enter",
+    ),
     ("io_uring_get_probe_ring", "0.6", "opcode probe"),
     ("io_uring_free_probe", "0.7", "opcode probe"),
     ("io_uring_queue_init_params", "0.6", "setup with params"),
@@ -67,7 +111,10 @@ pub fn locate_library(lib_dirs: &[PathBuf], statik: bool, cc: &Path) -> Option<P
             return Some(p);
         }
     }
-    let out = Command::new(cc).arg(format!("-print-file-name={name}")).output().ok()?;
+    let out = Command::new(cc)
+        .arg(format!("-print-file-name={name}"))
+        .output()
+        .ok()?;
     let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     (p.is_absolute() && p.exists()).then_some(p)
 }
@@ -104,12 +151,19 @@ pub fn exported_symbols(path: &Path) -> Result<BTreeSet<String>, String> {
 
 /// Fallback when the file cannot be found or read (a linker script, an odd layout): ask the
 /// linker itself, one tiny program per function.
-pub fn link_test(names: &[&str], cc: &Path, lib_dirs: &[PathBuf], statik: bool, out_dir: &Path) -> BTreeSet<String> {
+pub fn link_test(
+    names: &[&str],
+    cc: &Path,
+    lib_dirs: &[PathBuf],
+    statik: bool,
+    out_dir: &Path,
+) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for name in names {
         let src = out_dir.join(format!("probe_{name}.c"));
         let exe = out_dir.join(format!("probe_{name}"));
-        let code = format!("extern char {name}(void);\nint main(void) {{ return (int)(long)&{name}; }}\n");
+        let code =
+            format!("extern char {name}(void);\nint main(void) {{ return (int)(long)&{name}; }}\n");
         if std::fs::write(&src, code).is_err() {
             continue;
         }
@@ -141,9 +195,16 @@ pub fn symbols(
     if let Some(lib) = locate_library(lib_dirs, statik, cc) {
         match exported_symbols(&lib) {
             Ok(exported) if !exported.is_empty() => {
-                return Symbols { library: Some(lib), exported, method: "symbol table" };
+                return Symbols {
+                    library: Some(lib),
+                    exported,
+                    method: "symbol table",
+                };
             }
-            Ok(_) => println!("cargo:warning=no symbols read from {}; using link tests", lib.display()),
+            Ok(_) => println!(
+                "cargo:warning=no symbols read from {}; using link tests",
+                lib.display()
+            ),
             Err(e) => println!("cargo:warning=could not read {e}; using link tests"),
         }
     }

@@ -48,16 +48,34 @@ impl fmt::Display for NotFound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "system-liburing-sys: could not find liburing (liburing.h and liburing.so / liburing.a).")?;
         writeln!(f)?;
-        writeln!(f, "Install the development package of your distribution's liburing:")?;
-        writeln!(f, "    Debian / Ubuntu:  sudo apt-get install liburing-dev pkg-config libclang-dev")?;
-        writeln!(f, "    Fedora / RHEL:    sudo dnf install liburing-devel pkgconf clang-devel")?;
+        writeln!(
+            f,
+            "Install the development package of your distribution's liburing:"
+        )?;
+        writeln!(
+            f,
+            "    Debian / Ubuntu:  sudo apt-get install liburing-dev pkg-config libclang-dev"
+        )?;
+        writeln!(
+            f,
+            "    Fedora / RHEL:    sudo dnf install liburing-devel pkgconf clang-devel"
+        )?;
         writeln!(f, "    Arch:             sudo pacman -S liburing clang")?;
         writeln!(f)?;
         writeln!(f, "or point the build at a liburing you built yourself:")?;
-        writeln!(f, "    LIBURING_INCLUDE_DIR=/path/include   directory that holds liburing.h")?;
+        writeln!(
+            f,
+            "    LIBURING_INCLUDE_DIR=/path/include   directory that holds liburing.h"
+        )?;
         writeln!(f, "    LIBURING_LIB_DIR=/path/lib           directory that holds liburing.so or liburing.a")?;
-        writeln!(f, "    LIBURING_STATIC=1                    link liburing.a instead of liburing.so")?;
-        writeln!(f, "    LIBURING_NO_PKG_CONFIG=1             do not ask pkg-config at all")?;
+        writeln!(
+            f,
+            "    LIBURING_STATIC=1                    link liburing.a instead of liburing.so"
+        )?;
+        writeln!(
+            f,
+            "    LIBURING_NO_PKG_CONFIG=1             do not ask pkg-config at all"
+        )?;
         writeln!(f, "    LIBURING_VERSION=2.3                 the version, when neither pkg-config nor the headers tell")?;
         writeln!(f)?;
         writeln!(f, "Where it looked:")?;
@@ -74,16 +92,23 @@ fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str) -> bool {
     matches!(env(name).as_deref(), Some(v) if !v.is_empty() && v != "0")
 }
 
+/// What pkg-config answered: include dirs, lib dirs, version.
+pub type PkgConfigAnswer = (Vec<PathBuf>, Vec<PathBuf>, String);
+
 /// Finds liburing. `env` reads a variable; `pkg_config` asks pkg-config for `liburing`
 /// (a seam so tests can say "pkg-config has nothing").
 pub fn find(
     env: &dyn Fn(&str) -> Option<String>,
-    pkg_config: &dyn Fn(bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>, String), String>,
+    pkg_config: &dyn Fn(bool) -> Result<PkgConfigAnswer, String>,
 ) -> Result<Found, NotFound> {
     let mut looked = Vec::new();
     let statik = flag(env, "LIBURING_STATIC");
-    let inc_override = env("LIBURING_INCLUDE_DIR").filter(|s| !s.is_empty()).map(PathBuf::from);
-    let lib_override = env("LIBURING_LIB_DIR").filter(|s| !s.is_empty()).map(PathBuf::from);
+    let inc_override = env("LIBURING_INCLUDE_DIR")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
+    let lib_override = env("LIBURING_LIB_DIR")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
 
     let mut found = Found {
         include_dirs: Vec::new(),
@@ -105,7 +130,10 @@ pub fn find(
                 found.lib_dirs = lib;
                 found.version = Some(version);
             }
-            Err(e) => looked.push(format!("pkg-config liburing: {}", e.lines().next().unwrap_or("not found"))),
+            Err(e) => looked.push(format!(
+                "pkg-config liburing: {}",
+                e.lines().next().unwrap_or("not found")
+            )),
         }
     }
 
@@ -122,7 +150,9 @@ pub fn find(
         // /usr/include would quietly build against another liburing than the one asked for.
         Some(inc) => found.include_dirs.insert(0, inc),
         // pkg-config strips the system directories from its answer; search them last.
-        None => found.include_dirs.extend(["/usr/local/include", "/usr/include"].map(PathBuf::from)),
+        None => found
+            .include_dirs
+            .extend(["/usr/local/include", "/usr/include"].map(PathBuf::from)),
     }
 
     let header_ok = match found.header_dir() {
@@ -151,7 +181,9 @@ pub fn find(
 /// An explicit LIBURING_LIB_DIR must hold the library; system directories are left to the
 /// linker (and to the symbol check, which asks the compiler where they are).
 fn overridden_lib_missing(found: &Found, statik: bool, looked: &mut Vec<String>) -> bool {
-    let Some(dir) = found.lib_dirs.first() else { return false };
+    let Some(dir) = found.lib_dirs.first() else {
+        return false;
+    };
     if found.source != "LIBURING_INCLUDE_DIR / LIBURING_LIB_DIR" {
         return false;
     }
@@ -185,11 +217,15 @@ fn version_from_header(include: &Path) -> Option<String> {
             .find_map(|l| l.trim().strip_prefix("#define")?.trim().strip_prefix(key))
             .map(|v| v.trim().to_string())
     };
-    Some(format!("{}.{}", num("IO_URING_VERSION_MAJOR")?, num("IO_URING_VERSION_MINOR")?))
+    Some(format!(
+        "{}.{}",
+        num("IO_URING_VERSION_MAJOR")?,
+        num("IO_URING_VERSION_MINOR")?
+    ))
 }
 
 /// The real pkg-config query.
-pub fn pkg_config_probe(statik: bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>, String), String> {
+pub fn pkg_config_probe(statik: bool) -> Result<PkgConfigAnswer, String> {
     pkg_config::Config::new()
         .statik(statik)
         .cargo_metadata(false)

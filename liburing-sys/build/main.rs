@@ -18,9 +18,11 @@ fn main() {
     println!("cargo:rerun-if-changed=build");
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // The symlink is resolved so the shim's `#include` works from OUT_DIR too.
-    let wrapper = std::fs::canonicalize(manifest_dir.join("wrapper.h")).expect("wrapper.h is part of the crate");
+    let wrapper = std::fs::canonicalize(manifest_dir.join("wrapper.h"))
+        .expect("wrapper.h is part of the crate");
 
     let found = match find::find(&|k| env::var(k).ok(), &find::pkg_config_probe) {
         Ok(f) => f,
@@ -52,17 +54,31 @@ fn main() {
         }
     };
     let functions = scan::functions(&scan::liburing_text(&preprocessed));
-    let inline: Vec<&str> = functions.iter().filter(|f| f.inline).map(|f| f.name.as_str()).collect();
-    let declared: Vec<&str> = functions.iter().filter(|f| !f.inline).map(|f| f.name.as_str()).collect();
+    let inline: Vec<&str> = functions
+        .iter()
+        .filter(|f| f.inline)
+        .map(|f| f.name.as_str())
+        .collect();
+    let declared: Vec<&str> = functions
+        .iter()
+        .filter(|f| !f.inline)
+        .map(|f| f.name.as_str())
+        .collect();
 
     let symbols = detect::symbols(&found.lib_dirs, found.statik, &cc_path, &out_dir, &declared);
     // Declared by the header but not in the library: leave them out of the bindings, so that
     // a call is a compile error ("not found in sys") instead of a link error.
-    let unexported: Vec<&str> = declared.iter().copied().filter(|n| !symbols.exported.contains(*n)).collect();
+    let unexported: Vec<&str> = declared
+        .iter()
+        .copied()
+        .filter(|n| !symbols.exported.contains(*n))
+        .collect();
 
     let shim_stem = out_dir.join("shim");
     let bindings = generate_bindings(&wrapper, &found, &shim_stem, &unexported);
-    bindings.write_to_file(out_dir.join("bindings.rs")).expect("write bindings.rs");
+    let bindings_text = bindings.to_string();
+    std::fs::write(out_dir.join("bindings.rs"), &bindings_text).expect("write bindings.rs");
+    write_constant_table(&out_dir, &bindings_text);
 
     let shim_c = shim_stem.with_extension("c");
     let shim_text = std::fs::read_to_string(&shim_c).unwrap_or_default();
@@ -81,10 +97,16 @@ fn main() {
     for d in &found.lib_dirs {
         println!("cargo:rustc-link-search=native={}", d.display());
     }
-    println!("cargo:rustc-link-lib={}uring", if found.statik { "static=" } else { "" });
+    println!(
+        "cargo:rustc-link-lib={}uring",
+        if found.statik { "static=" } else { "" }
+    );
 
-    let present: Vec<&str> =
-        detect::TABLE.iter().map(|t| t.0).filter(|n| symbols.exported.contains(*n)).collect();
+    let present: Vec<&str> = detect::TABLE
+        .iter()
+        .map(|t| t.0)
+        .filter(|n| symbols.exported.contains(*n))
+        .collect();
     let known: Vec<&str> = detect::TABLE.iter().map(|t| t.0).collect();
     let version = found.version.clone().unwrap_or_else(|| "unknown".into());
 
@@ -97,18 +119,35 @@ fn main() {
     // The same cfgs for this crate's own tests.
     emit_cfgs(&known, &present);
 
-    write_detected(&out_dir, &found, &version, &symbols, &present, &inline, &unexported, shim_count);
+    write_detected(
+        &out_dir,
+        &found,
+        &version,
+        &symbols,
+        &present,
+        &inline,
+        &unexported,
+        shim_count,
+    );
 }
 
 fn emit_cfgs(known: &[&str], present: &[&str]) {
     let values: Vec<String> = known.iter().map(|n| format!("\"{n}\"")).collect();
-    println!("cargo::rustc-check-cfg=cfg(liburing_has, values({}))", values.join(", "));
+    println!(
+        "cargo::rustc-check-cfg=cfg(liburing_has, values({}))",
+        values.join(", ")
+    );
     for n in present {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }
 }
 
-fn generate_bindings(wrapper: &Path, found: &find::Found, shim_stem: &Path, unexported: &[&str]) -> bindgen::Bindings {
+fn generate_bindings(
+    wrapper: &Path,
+    found: &find::Found,
+    shim_stem: &Path,
+    unexported: &[&str],
+) -> bindgen::Bindings {
     let mut b = bindgen::Builder::default()
         .header(wrapper.to_string_lossy())
         // Only io_uring's items, plus whatever types they need (iovec, msghdr, sockaddr...).
@@ -129,7 +168,9 @@ fn generate_bindings(wrapper: &Path, found: &find::Found, shim_stem: &Path, unex
         .derive_debug(true)
         .generate_comments(true)
         .use_core()
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new().rerun_on_header_files(false)));
+        .parse_callbacks(Box::new(
+            bindgen::CargoCallbacks::new().rerun_on_header_files(false),
+        ));
     for d in &found.include_dirs {
         b = b.clang_arg(format!("-I{}", d.display()));
     }
@@ -162,41 +203,108 @@ fn write_detected(
     shim_count: usize,
 ) {
     let mut s = String::new();
-    let lib = symbols.library.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-    let header = found.header_dir().map(|p| p.join("liburing.h").display().to_string()).unwrap_or_default();
+    let lib = symbols
+        .library
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let header = found
+        .header_dir()
+        .map(|p| p.join("liburing.h").display().to_string())
+        .unwrap_or_default();
     writeln!(s, "/// The liburing version found at build time (pkg-config, a `.pc` file, the headers or `LIBURING_VERSION`), or `\"unknown\"`.").unwrap();
     writeln!(s, "pub const LIBURING_VERSION: &str = {version:?};").unwrap();
-    writeln!(s, "/// The library file the build linked against (empty when only the linker knew).").unwrap();
+    writeln!(
+        s,
+        "/// The library file the build linked against (empty when only the linker knew)."
+    )
+    .unwrap();
     writeln!(s, "pub const LIBURING_LIBRARY: &str = {lib:?};").unwrap();
     writeln!(s, "/// The `liburing.h` the bindings were generated from.").unwrap();
     writeln!(s, "pub const LIBURING_HEADER: &str = {header:?};").unwrap();
-    writeln!(s, "/// Whether liburing was linked statically (`LIBURING_STATIC=1`).").unwrap();
+    writeln!(
+        s,
+        "/// Whether liburing was linked statically (`LIBURING_STATIC=1`)."
+    )
+    .unwrap();
     writeln!(s, "pub const LIBURING_STATIC: bool = {};", found.statik).unwrap();
     writeln!(s, "/// How liburing was found.").unwrap();
     writeln!(s, "pub const LIBURING_FOUND_BY: &str = {:?};", found.source).unwrap();
-    writeln!(s, "/// How the exported functions were learned (\"symbol table\" or \"link tests\").").unwrap();
-    writeln!(s, "pub const LIBURING_SYMBOLS_FROM: &str = {:?};", symbols.method).unwrap();
+    writeln!(
+        s,
+        "/// How the exported functions were learned (\"symbol table\" or \"link tests\")."
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "pub const LIBURING_SYMBOLS_FROM: &str = {:?};",
+        symbols.method
+    )
+    .unwrap();
     writeln!(s, "/// The detection table: (function, first liburing release with it, present in the linked library).").unwrap();
     writeln!(s, "pub const FEATURES: &[(&str, &str, bool)] = &[").unwrap();
     for (name, since, _) in detect_table() {
         writeln!(s, "    ({name:?}, {since:?}, {}),", present.contains(&name)).unwrap();
     }
     writeln!(s, "];").unwrap();
-    writeln!(s, "/// Every `static inline` function of the installed header, each bound through the shim.").unwrap();
+    writeln!(
+        s,
+        "/// Every `static inline` function of the installed header, each bound through the shim."
+    )
+    .unwrap();
     writeln!(s, "pub const INLINE_FUNCTIONS: &[&str] = &{inline:?};").unwrap();
-    writeln!(s, "/// How many wrappers bindgen generated into the C shim.").unwrap();
+    writeln!(
+        s,
+        "/// How many wrappers bindgen generated into the C shim."
+    )
+    .unwrap();
     writeln!(s, "pub const SHIM_WRAPPERS: usize = {shim_count};").unwrap();
     writeln!(s, "/// Functions the header declares but the library does not export (left out of the bindings).").unwrap();
-    writeln!(s, "pub const UNEXPORTED_FUNCTIONS: &[&str] = &{unexported:?};").unwrap();
+    writeln!(
+        s,
+        "pub const UNEXPORTED_FUNCTIONS: &[&str] = &{unexported:?};"
+    )
+    .unwrap();
     std::fs::write(out_dir.join("detected.rs"), s).expect("write detected.rs");
 
     // For the helper-count test: taking each address proves it is bound and links.
     let mut t = String::from("&[\n");
     for name in inline {
-        writeln!(t, "    ({name:?}, system_liburing_sys::{name} as *const ()),").unwrap();
+        writeln!(
+            t,
+            "    ({name:?}, system_liburing_sys::{name} as *const ()),"
+        )
+        .unwrap();
     }
     t.push(']');
     std::fs::write(out_dir.join("inline_fn_ptrs.rs"), t).expect("write inline_fn_ptrs.rs");
+}
+
+/// Every integer constant of the bindings by C name, so tools can print names for values
+/// (opcodes from a probe, feature bits) without a hand-kept list.
+fn write_constant_table(out_dir: &Path, bindings: &str) {
+    let mut t = String::from(
+        "/// Every integer constant of the bindings: (C name, value), in header order.\n\
+         pub const CONSTANTS: &[(&str, i64)] = &[\n",
+    );
+    for line in bindings.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub const ") else {
+            continue;
+        };
+        let Some((name, rest)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some((_, value)) = rest.split_once('=') else {
+            continue;
+        };
+        let value = value.trim().trim_end_matches(';').trim();
+        let value = value.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if let Ok(v) = value.parse::<i64>() {
+            writeln!(t, "    ({:?}, {v}),", name.trim()).unwrap();
+        }
+    }
+    t.push_str("];\n");
+    std::fs::write(out_dir.join("constants.rs"), t).expect("write constants.rs");
 }
 
 fn detect_table() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {

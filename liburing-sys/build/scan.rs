@@ -17,7 +17,10 @@ pub fn liburing_text(preprocessed: &str) -> String {
     let mut keep = false;
     let mut out = String::new();
     for line in preprocessed.lines() {
-        if let Some(rest) = line.strip_prefix("# ").or_else(|| line.strip_prefix("#line ")) {
+        if let Some(rest) = line
+            .strip_prefix("# ")
+            .or_else(|| line.strip_prefix("#line "))
+        {
             if let Some(q) = rest.find('"') {
                 let file = rest[q + 1..].split('"').next().unwrap_or("");
                 keep = file.ends_with("/liburing.h")
@@ -109,7 +112,10 @@ fn function_of(head: &str, has_body: bool) -> Option<Function> {
         return None;
     }
     let words: Vec<&str> = before.split(|c: char| !is_ident(c)).collect();
-    let inline = has_body && words.iter().any(|w| matches!(*w, "inline" | "__inline" | "__inline__"));
+    let inline = has_body
+        && words
+            .iter()
+            .any(|w| matches!(*w, "inline" | "__inline" | "__inline__"));
     Some(Function { name, inline })
 }
 
@@ -201,7 +207,11 @@ static inline void io_uring_prep_nop(struct io_uring_sqe *sqe) { sqe->x = '{'; }
         let names: Vec<_> = f.iter().map(|f| (f.name.as_str(), f.inline)).collect();
         assert_eq!(
             names,
-            vec![("io_uring_queue_init", false), ("io_uring_get_sqe", true), ("io_uring_prep_nop", true)]
+            vec![
+                ("io_uring_queue_init", false),
+                ("io_uring_get_sqe", true),
+                ("io_uring_prep_nop", true)
+            ]
         );
     }
 }

@@ -39,3 +39,17 @@ mod detected {
     include!(concat!(env!("OUT_DIR"), "/detected.rs"));
 }
 pub use detected::*;
+
+mod constants {
+    include!(concat!(env!("OUT_DIR"), "/constants.rs"));
+}
+pub use constants::CONSTANTS;
+
+/// The C name of a constant with this prefix and value (`constant_name("IORING_OP_", 22)` is
+/// `Some("IORING_OP_READ")`).
+pub fn constant_name(prefix: &str, value: i64) -> Option<&'static str> {
+    CONSTANTS
+        .iter()
+        .find(|(n, v)| *v == value && n.starts_with(prefix))
+        .map(|(n, _)| *n)
+}

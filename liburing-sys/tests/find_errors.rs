@@ -6,8 +6,13 @@ mod find;
 use std::collections::HashMap;
 
 fn run(vars: &[(&str, &str)]) -> Result<find::Found, find::NotFound> {
-    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    find::find(&|k| vars.get(k).cloned(), &|_| Err("Package liburing was not found in the pkg-config search path".into()))
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    find::find(&|k| vars.get(k).cloned(), &|_| {
+        Err("Package liburing was not found in the pkg-config search path".into())
+    })
 }
 
 #[test]
@@ -38,7 +43,9 @@ fn static_override_looks_for_the_archive() {
     let empty = std::env::temp_dir().join(format!("no-liburing-a-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
     let dir = empty.to_str().unwrap();
-    let msg = run(&[("LIBURING_LIB_DIR", dir), ("LIBURING_STATIC", "1")]).unwrap_err().to_string();
+    let msg = run(&[("LIBURING_LIB_DIR", dir), ("LIBURING_STATIC", "1")])
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("no liburing.a"), "{msg}");
     std::fs::remove_dir_all(&empty).unwrap();
 }
@@ -59,5 +66,8 @@ fn no_pkg_config_is_honoured() {
         Ok(f) => format!("{f:?}"),
         Err(e) => e.to_string(),
     };
-    assert!(!text.contains("not found in the pkg-config search path"), "{text}");
+    assert!(
+        !text.contains("not found in the pkg-config search path"),
+        "{text}"
+    );
 }

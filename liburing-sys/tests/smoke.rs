@@ -3,11 +3,17 @@ use system_liburing_sys::*;
 
 #[test]
 fn nop_round_trip_with_c_names() {
+    // SAFETY: the C calling sequence of liburing: a zeroed ring initialised once, SQEs used
+    // before submit, CQEs marked seen once, the ring exited once at the end.
     unsafe {
         let mut ring: io_uring = core::mem::zeroed();
         let ret = io_uring_queue_init(8, &mut ring, 0);
-        if ret == -libc_enosys() || ret == -1 {
-            eprintln!("skipped: io_uring_queue_init returned {ret} (io_uring unavailable here)");
+        if ret == -libc_enosys() || ret == -1 || ret == -13 {
+            let line = format!("skipped: raw smoke test: io_uring_queue_init returned {ret} (io_uring unavailable here)\n");
+            eprint!("{line}");
+            let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.log");
+            let old = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::write(&log, old + &line);
             return;
         }
         assert_eq!(ret, 0, "io_uring_queue_init: {ret}");
@@ -28,7 +34,11 @@ fn nop_round_trip_with_c_names() {
         }
         assert_eq!(seen, vec![0x1000, 0x1001, 0x1002, 0x1003]);
         let mut cqe: *mut io_uring_cqe = core::ptr::null_mut();
-        assert_eq!(io_uring_peek_cqe(&mut ring, &mut cqe), -11, "ring should be empty (-EAGAIN)");
+        assert_eq!(
+            io_uring_peek_cqe(&mut ring, &mut cqe),
+            -11,
+            "ring should be empty (-EAGAIN)"
+        );
         io_uring_queue_exit(&mut ring);
     }
 }

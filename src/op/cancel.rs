@@ -23,7 +23,11 @@ pub struct AsyncCancel {
 impl AsyncCancel {
     /// Cancels the request whose user_data is `target`.
     pub fn user_data(target: u64) -> Self {
-        AsyncCancel { target, flags: 0, sqe_flags: SqeFlags::empty() }
+        AsyncCancel {
+            target,
+            flags: 0,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 
     /// Cancels a managed op.

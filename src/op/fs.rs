@@ -21,7 +21,11 @@ pub struct Fsync {
 impl Fsync {
     /// A full fsync of `fd`.
     pub fn new(fd: RawFd) -> Self {
-        Fsync { fd, datasync: false, sqe_flags: SqeFlags::empty() }
+        Fsync {
+            fd,
+            datasync: false,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 
     /// Only data and the metadata needed to read it (`IORING_FSYNC_DATASYNC`).
@@ -45,7 +49,11 @@ pub struct Close {
 impl Close {
     /// A close of `fd`.
     pub fn new(fd: OwnedFd) -> Self {
-        Close { fd: Some(fd), raw: -1, sqe_flags: SqeFlags::empty() }
+        Close {
+            fd: Some(fd),
+            raw: -1,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -54,7 +62,11 @@ sqe_flags_builder!(Fsync, Close);
 impl Sealed for Fsync {
     fn prepare(&mut self, out: &mut Sqe) {
         *out = sqe(sys::IORING_OP_FSYNC, self.fd, self.sqe_flags);
-        out.op_flags = if self.datasync { sys::IORING_FSYNC_DATASYNC } else { 0 };
+        out.op_flags = if self.datasync {
+            sys::IORING_FSYNC_DATASYNC
+        } else {
+            0
+        };
     }
 }
 

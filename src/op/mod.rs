@@ -59,7 +59,10 @@ pub struct Ticket<O> {
 
 impl<O> Ticket<O> {
     pub(crate) fn new(token: u64) -> Self {
-        Ticket { token, _op: PhantomData }
+        Ticket {
+            token,
+            _op: PhantomData,
+        }
     }
 
     /// The user_data of this op's CQE.
@@ -70,7 +73,12 @@ impl<O> Ticket<O> {
 
 impl<O> std::fmt::Debug for Ticket<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Ticket<{}>({:#x})", std::any::type_name::<O>(), self.token)
+        write!(
+            f,
+            "Ticket<{}>({:#x})",
+            std::any::type_name::<O>(),
+            self.token
+        )
     }
 }
 
@@ -78,7 +86,12 @@ impl<O> std::fmt::Debug for Ticket<O> {
 /// `io_uring_prep_rw` starts from).
 #[inline]
 pub(crate) fn sqe(opcode: u32, fd: i32, flags: SqeFlags) -> Sqe {
-    Sqe { opcode: opcode as u8, flags: flags.bits(), fd, ..Sqe::default() }
+    Sqe {
+        opcode: opcode as u8,
+        flags: flags.bits(),
+        fd,
+        ..Sqe::default()
+    }
 }
 
 /// The per-SQE flags builder every op has.

@@ -22,7 +22,11 @@ pub struct PollAdd {
 impl PollAdd {
     /// A one-shot poll of `fd` for `events`.
     pub fn new(fd: RawFd, events: i16) -> Self {
-        PollAdd { fd, events: events as u16 as u32, sqe_flags: SqeFlags::empty() }
+        PollAdd {
+            fd,
+            events: events as u16 as u32,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -33,7 +37,11 @@ impl Sealed for PollAdd {
         *out = sqe(sys::IORING_OP_POLL_ADD, self.fd, self.sqe_flags);
         // poll32_events; the 16-bit poll_events of pre-5.9 kernels is its low half on the
         // little-endian machines io_uring runs on (liburing swaps on big-endian).
-        out.op_flags = if cfg!(target_endian = "big") { self.events.rotate_left(16) } else { self.events };
+        out.op_flags = if cfg!(target_endian = "big") {
+            self.events.rotate_left(16)
+        } else {
+            self.events
+        };
     }
 }
 

@@ -25,7 +25,12 @@ pub struct Read<B> {
 impl<B: IoBufMut> Read<B> {
     /// A read of `buf`'s whole capacity from `fd` at `offset`.
     pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
-        Read { fd, buf, offset, sqe_flags: SqeFlags::empty() }
+        Read {
+            fd,
+            buf,
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -44,7 +49,13 @@ pub struct Readv {
 impl Readv {
     /// A vectored read filling each buffer's capacity in turn.
     pub fn new(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64) -> Self {
-        Readv { fd, bufs, iovecs: IoVecs(Vec::new()), offset, sqe_flags: SqeFlags::empty() }
+        Readv {
+            fd,
+            bufs,
+            iovecs: IoVecs(Vec::new()),
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -63,7 +74,12 @@ pub struct Write<B> {
 impl<B: IoBuf> Write<B> {
     /// A write of `buf`'s initialised bytes to `fd` at `offset`.
     pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
-        Write { fd, buf, offset, sqe_flags: SqeFlags::empty() }
+        Write {
+            fd,
+            buf,
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -82,7 +98,13 @@ pub struct Writev {
 impl Writev {
     /// A vectored write of each buffer's bytes in turn.
     pub fn new(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64) -> Self {
-        Writev { fd, bufs, iovecs: IoVecs(Vec::new()), offset, sqe_flags: SqeFlags::empty() }
+        Writev {
+            fd,
+            bufs,
+            iovecs: IoVecs(Vec::new()),
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 }
 
@@ -151,9 +173,18 @@ impl Sealed for Readv {
         self.iovecs.0 = self
             .bufs
             .iter_mut()
-            .map(|b| libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.capacity() })
+            .map(|b| libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b.capacity(),
+            })
             .collect();
-        *out = vectored(sys::IORING_OP_READV, self.fd, &self.iovecs.0, self.offset, self.sqe_flags);
+        *out = vectored(
+            sys::IORING_OP_READV,
+            self.fd,
+            &self.iovecs.0,
+            self.offset,
+            self.sqe_flags,
+        );
     }
 }
 
@@ -178,9 +209,18 @@ impl Sealed for Writev {
         self.iovecs.0 = self
             .bufs
             .iter()
-            .map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() })
+            .map(|b| libc::iovec {
+                iov_base: b.as_ptr() as *mut libc::c_void,
+                iov_len: b.len(),
+            })
             .collect();
-        *out = vectored(sys::IORING_OP_WRITEV, self.fd, &self.iovecs.0, self.offset, self.sqe_flags);
+        *out = vectored(
+            sys::IORING_OP_WRITEV,
+            self.fd,
+            &self.iovecs.0,
+            self.offset,
+            self.sqe_flags,
+        );
     }
 }
 

@@ -40,12 +40,22 @@ pub enum TimeoutFired {
 impl Timeout {
     /// Fires `after` from now. A zero duration fires at once.
     pub fn relative(after: Duration) -> Self {
-        Timeout { ts: timespec(after), count: 0, flags: 0, sqe_flags: SqeFlags::empty() }
+        Timeout {
+            ts: timespec(after),
+            count: 0,
+            flags: 0,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 
     /// Fires at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
     pub fn absolute(at: Duration) -> Self {
-        Timeout { ts: timespec(at), count: 0, flags: sys::IORING_TIMEOUT_ABS, sqe_flags: SqeFlags::empty() }
+        Timeout {
+            ts: timespec(at),
+            count: 0,
+            flags: sys::IORING_TIMEOUT_ABS,
+            sqe_flags: SqeFlags::empty(),
+        }
     }
 
     /// Also completes once `count` other completions were posted.
@@ -56,7 +66,10 @@ impl Timeout {
 }
 
 fn timespec(d: Duration) -> KernelTimespec {
-    KernelTimespec { tv_sec: d.as_secs().min(i64::MAX as u64) as i64, tv_nsec: i64::from(d.subsec_nanos()) }
+    KernelTimespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
 }
 
 sqe_flags_builder!(Timeout);

@@ -6,17 +6,51 @@ use system_liburing::Ring;
 
 /// Builds a ring, or says why the test is skipped (io_uring unavailable here).
 pub fn ring_or_skip(b: system_liburing::Builder, what: &str) -> Option<Ring> {
+    build(b, what, false)
+}
+
+/// Builds a ring that uses a setup flag older kernels reject with EINVAL; skips then.
+pub fn ring_with_feature_or_skip(b: system_liburing::Builder, what: &str) -> Option<Ring> {
+    build(b, what, true)
+}
+
+fn build(b: system_liburing::Builder, what: &str, einval_means_missing: bool) -> Option<Ring> {
     match b.build() {
         Ok(r) => Some(r),
-        Err(e) if unavailable(&e) => {
-            eprintln!("skipped: {what}: io_uring unavailable here ({e})");
+        Err(e)
+            if unavailable(&e)
+                || (einval_means_missing && e.raw_os_error() == Some(libc::EINVAL)) =>
+        {
+            skip(
+                what,
+                format_args!("not available on this kernel / sandbox ({e})"),
+            );
             None
         }
         Err(e) => panic!("{what}: ring setup failed: {e}"),
     }
 }
 
-/// Errors that mean "this kernel / sandbox does not give us io_uring (or this feature)".
+/// Errors that mean "this kernel / sandbox does not give us io_uring".
 pub fn unavailable(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM | libc::EINVAL | libc::EACCES))
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ENOSYS | libc::EPERM | libc::EACCES)
+    )
+}
+
+/// Records a skipped test with its reason: on stderr, and in `target/tmp/skipped.log`, which
+/// `./x test` prints after the run so that no skip passes silently.
+pub fn skip(what: &str, why: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let line = format!("skipped: {what}: {why}");
+    eprintln!("{line}");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.log");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
 }

@@ -1,0 +1,219 @@
+//! The starter ops with owned buffers: what goes in comes back, typed.
+
+mod common;
+
+use std::io::{Read as _, Write as _};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+use system_liburing::op::{
+    AsyncCancel, Close, Fsync, Nop, PollAdd, Read, Readv, Timeout, TimeoutFired, Write, Writev,
+};
+use system_liburing::{Ring, SqeFlags};
+
+fn ring() -> Option<Ring> {
+    common::ring_or_skip(Ring::builder().entries(32), "ops")
+}
+
+fn temp_file(name: &str) -> (std::fs::File, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("system-liburing-{name}-{}", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    (f, path)
+}
+
+fn pipe() -> (std::fs::File, std::fs::File) {
+    let mut fds = [0; 2];
+    // SAFETY: two valid out slots.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fresh fds we own.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    }
+}
+
+#[test]
+fn write_then_read_round_trip() {
+    let Some(mut ring) = ring() else { return };
+    let (file, path) = temp_file("rw");
+    let fd = file.as_raw_fd();
+    let t = ring
+        .push(Write::new(fd, b"hello, ring".to_vec(), 0))
+        .unwrap();
+    let (n, buf) = ring.wait_for(t).unwrap();
+    assert_eq!(n.unwrap(), 11);
+    assert_eq!(buf, b"hello, ring");
+
+    let t = ring.push(Read::new(fd, Vec::with_capacity(64), 0)).unwrap();
+    let (n, buf) = ring.wait_for(t).unwrap();
+    assert_eq!(n.unwrap(), 11);
+    assert_eq!(buf, b"hello, ring", "the Vec's length is what was read");
+
+    let t = ring
+        .push(Read::new(fd, vec![0u8; 4].into_boxed_slice(), 7))
+        .unwrap();
+    let (n, buf) = ring.wait_for(t).unwrap();
+    assert_eq!(n.unwrap(), 4);
+    assert_eq!(&buf[..], b"ring");
+
+    let t = ring.push(Fsync::new(fd).datasync()).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn vectored_round_trip() {
+    let Some(mut ring) = ring() else { return };
+    let (file, path) = temp_file("rwv");
+    let fd = file.as_raw_fd();
+    let t = ring
+        .push(Writev::new(fd, vec![b"abc".to_vec(), b"defgh".to_vec()], 0))
+        .unwrap();
+    let (n, bufs) = ring.wait_for(t).unwrap();
+    assert_eq!(n.unwrap(), 8);
+    assert_eq!(bufs.len(), 2);
+    let t = ring
+        .push(Readv::new(
+            fd,
+            vec![Vec::with_capacity(2), Vec::with_capacity(10)],
+            0,
+        ))
+        .unwrap();
+    let (n, bufs) = ring.wait_for(t).unwrap();
+    assert_eq!(n.unwrap(), 8);
+    assert_eq!(bufs[0], b"ab");
+    assert_eq!(bufs[1], b"cdefgh");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn finish_before_the_cqe_gives_the_ticket_back() {
+    let Some(mut ring) = ring() else { return };
+    let (mut rx, mut tx) = pipe();
+    let t = ring
+        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+        .unwrap();
+    ring.submit().unwrap();
+    let t = ring.finish(t).expect_err("no CQE yet").0;
+    tx.write_all(b"ping").unwrap();
+    let cqe = ring.wait().unwrap();
+    assert_eq!(cqe.user_data(), t.user_data());
+    assert!(cqe.is_managed());
+    let (n, buf) = ring.finish(t).unwrap();
+    assert_eq!(n.unwrap(), 4);
+    assert_eq!(buf, b"ping");
+    drop(tx);
+    let mut rest = Vec::new();
+    rx.read_to_end(&mut rest).unwrap();
+}
+
+#[test]
+fn wait_for_keeps_other_completions_in_order() {
+    let Some(mut ring) = ring() else { return };
+    for i in 0..5 {
+        ring.push_with_user_data(Nop::new(), i).unwrap();
+    }
+    let t = ring.push(Nop::new()).unwrap();
+    ring.push_with_user_data(Nop::new(), 5).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    let mut seen = Vec::new();
+    while let Some(c) = ring.wait_timeout(Duration::from_millis(200)).unwrap() {
+        seen.push(c.user_data());
+        if seen.len() == 6 {
+            break;
+        }
+    }
+    assert_eq!(seen, vec![0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn timeouts_relative_count_and_zero() {
+    let Some(mut ring) = ring() else { return };
+    let t = ring
+        .push(Timeout::relative(Duration::from_millis(5)))
+        .unwrap();
+    assert_eq!(ring.wait_for(t).unwrap().unwrap(), TimeoutFired::Expired);
+
+    let t = ring.push(Timeout::relative(Duration::ZERO)).unwrap();
+    assert_eq!(
+        ring.wait_for(t).unwrap().unwrap(),
+        TimeoutFired::Expired,
+        "a zero timeout fires at once"
+    );
+
+    let t = ring
+        .push(Timeout::relative(Duration::from_secs(30)).count(2))
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 1).unwrap();
+    ring.push_with_user_data(Nop::new(), 2).unwrap();
+    assert_eq!(
+        ring.wait_for(t).unwrap().unwrap(),
+        TimeoutFired::CountReached
+    );
+
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid out pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let at = Duration::new(now.tv_sec as u64, now.tv_nsec as u32) + Duration::from_millis(5);
+    let t = ring.push(Timeout::absolute(at)).unwrap();
+    assert_eq!(ring.wait_for(t).unwrap().unwrap(), TimeoutFired::Expired);
+}
+
+#[test]
+fn close_owned_fd() {
+    let Some(mut ring) = ring() else { return };
+    let (rx, _tx) = pipe();
+    let raw = rx.as_raw_fd();
+    let t = ring.push(Close::new(OwnedFd::from(rx))).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    // SAFETY: fcntl on a number; EBADF proves the kernel closed it.
+    assert_eq!(unsafe { libc::fcntl(raw, libc::F_GETFD) }, -1);
+}
+
+#[test]
+fn poll_and_cancel() {
+    let Some(mut ring) = ring() else { return };
+    let (rx, mut tx) = pipe();
+    let poll = ring
+        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))
+        .unwrap();
+    ring.submit().unwrap();
+    tx.write_all(b"x").unwrap();
+    let revents = ring.wait_for(poll).unwrap().unwrap();
+    assert!(revents & libc::POLLIN as u32 != 0);
+
+    // A poll that never fires, cancelled by ticket.
+    let (rx2, _tx2) = pipe();
+    let poll = ring
+        .push(PollAdd::new(rx2.as_raw_fd(), libc::POLLIN))
+        .unwrap();
+    let cancel = ring.push(AsyncCancel::ticket(&poll)).unwrap();
+    assert_eq!(ring.wait_for(cancel).unwrap().unwrap(), 0);
+    let err = ring.wait_for(poll).unwrap().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECANCELED));
+}
+
+#[test]
+fn linked_chain_runs_in_order() {
+    let Some(mut ring) = ring() else { return };
+    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_LINK), 1)
+        .unwrap();
+    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_LINK), 2)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 3).unwrap();
+    ring.submit_and_wait(3).unwrap();
+    let got: Vec<u64> = (0..3)
+        .map(|_| ring.peek().unwrap().unwrap().user_data())
+        .collect();
+    assert_eq!(got, vec![1, 2, 3]);
+}

@@ -1,0 +1,76 @@
+//! SQPOLL: once the poller idles it raises IORING_SQ_NEED_WAKEUP; a submit must wake it.
+
+mod common;
+
+use std::time::{Duration, Instant};
+use system_liburing::op::Nop;
+use system_liburing::{Ring, SqFlags};
+
+#[test]
+fn submit_wakes_an_idle_poller() {
+    let ring = Ring::builder()
+        .entries(8)
+        .sqpoll(Duration::from_millis(10))
+        .build();
+    let mut ring = match ring {
+        Ok(r) => r,
+        Err(e) => {
+            common::skip(
+                "sqpoll wake-up",
+                format_args!("SQPOLL not permitted here: {e}"),
+            );
+            return;
+        }
+    };
+    for round in 0..3u64 {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !ring.sq_flags().contains(SqFlags::NEED_WAKEUP) {
+            assert!(
+                Instant::now() < deadline,
+                "the SQPOLL thread never went idle"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        ring.push_with_user_data(Nop::new(), round).unwrap();
+        ring.submit().unwrap();
+        let cqe = ring.wait_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            cqe.map(|c| c.user_data()),
+            Some(round),
+            "the sleeping poller was not woken"
+        );
+    }
+}
+
+#[test]
+fn sqpoll_busy_poller_needs_no_syscall_and_still_completes() {
+    let mut ring = match Ring::builder()
+        .entries(64)
+        .sqpoll(Duration::from_secs(2))
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            common::skip(
+                "sqpoll busy",
+                format_args!("SQPOLL not permitted here: {e}"),
+            );
+            return;
+        }
+    };
+    for i in 0..1000u64 {
+        while ring.push_with_user_data(Nop::new(), i).is_err() {
+            ring.submit().unwrap();
+            while ring.peek().unwrap().is_some() {}
+        }
+    }
+    ring.submit().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    while last != Some(999) {
+        assert!(Instant::now() < deadline);
+        if let Some(c) = ring.wait_timeout(Duration::from_millis(100)).unwrap() {
+            last = Some(c.user_data());
+        }
+    }
+}
