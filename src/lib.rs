@@ -70,6 +70,7 @@ pub use cq::{Completer, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, SetupFlags, SqFlags, SqeFlags};
 pub use op::{Op, Ticket, Unmanaged};
+pub use register::FixedBuf;
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
     /// `wait_for`); peek returns them first, in order.
     pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
+    /// Registered buffers' memory: dropped with Shared, i.e. after io_uring_queue_exit.
+    pub(crate) registered_buffers: Option<std::sync::Arc<crate::register::BufPool>>,
 }
 
 // SAFETY: the raw pointers point into the ring's own mmap, which lives as long as Shared.
@@ -329,6 +331,7 @@ impl Ring {
                     in_cq: AtomicU32::new(0),
                     inflight: Mutex::new(InFlight::default()),
                     reaped: UnsafeCell::new(VecDeque::new()),
+                    registered_buffers: None,
                     raw,
                 }),
             }

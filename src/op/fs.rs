@@ -1,6 +1,6 @@
 //! File-level operations.
 
-use super::{private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
+use super::{fixed_file_builder, private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
 use crate::cq::Cqe;
 use crate::flags::SqeFlags;
 use crate::sq::Sqe;
@@ -58,6 +58,7 @@ impl Close {
 }
 
 sqe_flags_builder!(Fsync, Close);
+fixed_file_builder!(Fsync);
 
 impl Sealed for Fsync {
     fn prepare(&mut self, out: &mut Sqe) {

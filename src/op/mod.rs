@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`Nop`] | `io_uring_prep_nop` | misc |
 //! | [`Read`], [`Write`], [`Readv`], [`Writev`] | `io_uring_prep_read` / `write` / `readv` / `writev` | rw |
+//! | [`ReadFixed`], [`WriteFixed`] | `io_uring_prep_read_fixed` / `write_fixed` | rw |
 //! | [`Fsync`], [`Close`] | `io_uring_prep_fsync` / `close` | fs |
 //! | [`Timeout`] | `io_uring_prep_timeout` | time |
 //! | [`PollAdd`] | `io_uring_prep_poll_add` | poll |
@@ -24,7 +25,7 @@ mod time;
 pub use cancel::AsyncCancel;
 pub use fs::{Close, Fsync};
 pub use poll::PollAdd;
-pub use rw::{Read, Readv, Write, Writev};
+pub use rw::{Read, ReadFixed, Readv, Write, WriteFixed, Writev};
 pub use time::{Timeout, TimeoutFired};
 
 pub(crate) mod private {
@@ -109,6 +110,21 @@ macro_rules! sqe_flags_builder {
     )*};
 }
 pub(crate) use sqe_flags_builder;
+
+/// `.fixed_file()` for every op that names a file.
+macro_rules! fixed_file_builder {
+    ($($name:ident $(<$g:ident: $b:path>)?),* $(,)?) => {$(
+        impl$(<$g: $b>)? $name$(<$g>)? {
+            /// The fd is an index into the registered file table
+            /// ([`Ring::register_files`](crate::Ring::register_files)), `IOSQE_FIXED_FILE`.
+            pub fn fixed_file(mut self) -> Self {
+                self.sqe_flags |= $crate::SqeFlags::FIXED_FILE;
+                self
+            }
+        }
+    )*};
+}
+pub(crate) use fixed_file_builder;
 
 /// The NOP: completes with 0 and does nothing (`io_uring_prep_nop`, kernel 5.1).
 #[doc(alias = "io_uring_prep_nop")]

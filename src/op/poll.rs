@@ -1,6 +1,6 @@
 //! Readiness polling.
 
-use super::{private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
+use super::{fixed_file_builder, private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
 use crate::cq::Cqe;
 use crate::flags::SqeFlags;
 use crate::sq::Sqe;
@@ -31,6 +31,7 @@ impl PollAdd {
 }
 
 sqe_flags_builder!(PollAdd);
+fixed_file_builder!(PollAdd);
 
 impl Sealed for PollAdd {
     fn prepare(&mut self, out: &mut Sqe) {

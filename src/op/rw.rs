@@ -1,9 +1,10 @@
 //! Reads and writes with owned buffers.
 
-use super::{private::Sealed, sqe, sqe_flags_builder, Op};
+use super::{fixed_file_builder, private::Sealed, sqe, sqe_flags_builder, Op};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cq::Cqe;
 use crate::flags::SqeFlags;
+use crate::register::FixedBuf;
 use crate::sq::Sqe;
 use crate::sys;
 use std::io;
@@ -116,7 +117,93 @@ struct IoVecs(Vec<libc::iovec>);
 // thread moves their owner with them.
 unsafe impl Send for IoVecs {}
 
-sqe_flags_builder!(Read<B: IoBufMut>, Write<B: IoBuf>, Readv, Writev);
+/// Reads into a registered buffer (`io_uring_prep_read_fixed`, kernel 5.1): no page pinning
+/// per request. Hands the buffer back with its length set to what was read.
+#[doc(alias = "io_uring_prep_read_fixed")]
+#[doc(alias = "IORING_OP_READ_FIXED")]
+#[derive(Debug)]
+pub struct ReadFixed {
+    fd: RawFd,
+    buf: FixedBuf,
+    offset: u64,
+    sqe_flags: SqeFlags,
+}
+
+impl ReadFixed {
+    /// A read of the whole registered buffer from `fd` at `offset`.
+    pub fn new(fd: RawFd, buf: FixedBuf, offset: u64) -> Self {
+        ReadFixed {
+            fd,
+            buf,
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
+    }
+}
+
+/// Writes a registered buffer's content (`io_uring_prep_write_fixed`, kernel 5.1).
+#[doc(alias = "io_uring_prep_write_fixed")]
+#[doc(alias = "IORING_OP_WRITE_FIXED")]
+#[derive(Debug)]
+pub struct WriteFixed {
+    fd: RawFd,
+    buf: FixedBuf,
+    offset: u64,
+    sqe_flags: SqeFlags,
+}
+
+impl WriteFixed {
+    /// A write of the buffer's `len()` bytes to `fd` at `offset`.
+    pub fn new(fd: RawFd, buf: FixedBuf, offset: u64) -> Self {
+        WriteFixed {
+            fd,
+            buf,
+            offset,
+            sqe_flags: SqeFlags::empty(),
+        }
+    }
+}
+
+sqe_flags_builder!(Read<B: IoBufMut>, Write<B: IoBuf>, Readv, Writev, ReadFixed, WriteFixed);
+fixed_file_builder!(Read<B: IoBufMut>, Write<B: IoBuf>, Readv, Writev, ReadFixed, WriteFixed);
+
+impl Sealed for ReadFixed {
+    fn prepare(&mut self, out: &mut Sqe) {
+        *out = sqe(sys::IORING_OP_READ_FIXED, self.fd, self.sqe_flags);
+        out.len = self.buf.capacity().min(u32::MAX as usize) as u32;
+        out.addr = self.buf.as_mut_ptr() as u64;
+        out.off = self.offset;
+        out.buf_index = self.buf.index();
+    }
+}
+
+impl Op for ReadFixed {
+    type Output = (io::Result<usize>, FixedBuf);
+    fn complete(mut self, cqe: Cqe) -> Self::Output {
+        let res = cqe.result().map(|n| n as usize);
+        if let Ok(n) = res {
+            self.buf.set_len(n);
+        }
+        (res, self.buf)
+    }
+}
+
+impl Sealed for WriteFixed {
+    fn prepare(&mut self, out: &mut Sqe) {
+        *out = sqe(sys::IORING_OP_WRITE_FIXED, self.fd, self.sqe_flags);
+        out.len = self.buf.len().min(u32::MAX as usize) as u32;
+        out.addr = self.buf.as_mut_ptr() as u64;
+        out.off = self.offset;
+        out.buf_index = self.buf.index();
+    }
+}
+
+impl Op for WriteFixed {
+    type Output = (io::Result<usize>, FixedBuf);
+    fn complete(self, cqe: Cqe) -> Self::Output {
+        (cqe.result().map(|n| n as usize), self.buf)
+    }
+}
 
 // The op is boxed before `prepare`, so pointers into its fields (the iovec array) and into
 // its buffers' heap blocks stay valid until the op is finished or leaked.
