@@ -1,11 +1,13 @@
 //! Turns liburing-sys's detection (links metadata `DEP_URING_*`) into cfgs for the safe
 //! crate. The table itself lives only in `liburing-sys/build/detect.rs`: this script learns
-//! every possible name from `DEP_URING_KNOWN` and the present ones from `DEP_URING_HAS`.
+//! the present library functions from `DEP_URING_HAS` and the header's inline helpers (every
+//! `io_uring_prep_*`...) from `DEP_URING_INLINE`. Any value is allowed in `liburing_has`,
+//! because which helpers exist depends on the liburing release.
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=DEP_URING_KNOWN");
-    println!("cargo:rerun-if-env-changed=DEP_URING_HAS");
-    println!("cargo:rerun-if-env-changed=DEP_URING_VERSION");
+    for var in ["DEP_URING_HAS", "DEP_URING_INLINE", "DEP_URING_VERSION"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
     let list = |var: &str| -> Vec<String> {
         std::env::var(var)
             .unwrap_or_default()
@@ -14,14 +16,11 @@ fn main() {
             .map(str::to_owned)
             .collect()
     };
-    let known = list("DEP_URING_KNOWN");
-    let has = list("DEP_URING_HAS");
-    let values: Vec<String> = known.iter().map(|n| format!("\"{n}\"")).collect();
-    println!(
-        "cargo::rustc-check-cfg=cfg(liburing_has, values({}))",
-        values.join(", ")
-    );
-    for n in &has {
+    println!("cargo::rustc-check-cfg=cfg(liburing_has, values(any()))");
+    for n in list("DEP_URING_HAS")
+        .iter()
+        .chain(&list("DEP_URING_INLINE"))
+    {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }
     let version = std::env::var("DEP_URING_VERSION").unwrap_or_else(|_| "unknown".into());

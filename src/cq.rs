@@ -107,7 +107,7 @@ pub struct Completer<'a> {
 
 impl Completer<'_> {
     /// Takes the next CQE off the ring itself (not the reaped queue).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop_ring(&mut self) -> Option<Cqe> {
         let s = self.s;
         let head = s.cq_khead().load(Ordering::Acquire);
@@ -127,22 +127,29 @@ impl Completer<'_> {
             }
         };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
-        self.account(&cqe);
+        // One branch for the rare cases, so the common path stays small enough to inline.
+        if (cqe.user_data & MANAGED != 0) | s.backpressure.is_some() {
+            self.account(&cqe);
+        }
         Some(cqe)
     }
 
-    /// Book-keeping for every CQE leaving the ring: managed ops are marked done (so their
+    /// Book-keeping for a CQE leaving the ring: managed ops are marked done (so their
     /// memory may be handed back), and the backpressure count drops.
-    #[inline]
+    #[cold]
+    #[inline(never)]
     fn account(&self, cqe: &Cqe) {
         if cqe.user_data & MANAGED != 0 {
             self.s.inflight().complete(cqe);
         }
         if self.s.backpressure.is_some() && cqe.flags & sys::IORING_CQE_F_MORE == 0 {
-            let _ = self
-                .s
-                .in_cq
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            // Only the completer writes `completed`: a load and a store, no RMW.
+            let done = self.s.completed.load(Ordering::Relaxed);
+            if self.s.submitted.load(Ordering::Relaxed) != done {
+                self.s
+                    .completed
+                    .store(done.wrapping_add(1), Ordering::Relaxed);
+            }
         }
     }
 
@@ -155,10 +162,11 @@ impl Completer<'_> {
     /// The next completion, or `None` when there is none — after flushing the kernel's
     /// overflow list / task work if the ring was empty and the kernel had any.
     #[doc(alias = "io_uring_peek_cqe")]
-    #[inline]
+    #[inline(always)]
     pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
-        if let Some(c) = self.reaped().pop_front() {
-            return Ok(Some(c));
+        // Completions reaped earlier (EBUSY recovery, wait_for) are older than the ring's.
+        if !self.reaped().is_empty() {
+            return Ok(self.reaped().pop_front());
         }
         if let Some(c) = self.pop_ring() {
             return Ok(Some(c));
@@ -167,6 +175,7 @@ impl Completer<'_> {
     }
 
     #[cold]
+    #[inline(never)]
     fn peek_slow(&mut self) -> io::Result<Option<Cqe>> {
         for _ in 0..MAX_FLUSH_ROUNDS {
             if !self.needs_enter() {

@@ -60,20 +60,32 @@ pub enum PushError<O> {
     Backpressure(O),
     /// A user_data with bit 63 set: that half of the space is the crate's own.
     ReservedUserData(O),
+    /// The running kernel does not support this op (its probe says so); nothing was
+    /// queued. The `u8` is the `IORING_OP_*` value.
+    Unsupported(O, u8),
 }
 
 impl<O> PushError<O> {
     /// The operation that was not queued.
     pub fn into_inner(self) -> O {
         match self {
-            PushError::SqFull(o) | PushError::Backpressure(o) | PushError::ReservedUserData(o) => o,
+            PushError::SqFull(o)
+            | PushError::Backpressure(o)
+            | PushError::ReservedUserData(o)
+            | PushError::Unsupported(o, _) => o,
         }
     }
 }
 
 impl<O> fmt::Display for PushError<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let PushError::Unsupported(_, op) = self {
+            let name =
+                crate::sys::constant_name("IORING_OP_", i64::from(*op)).unwrap_or("IORING_OP_?");
+            return write!(f, "the running kernel does not support {name} ({op})");
+        }
         f.write_str(match self {
+            PushError::Unsupported(..) => unreachable!(),
             PushError::SqFull(_) => "submission queue is full; submit before pushing more",
             PushError::Backpressure(_) => {
                 "backpressure: in-flight operations would exceed the CQ ring; reap completions first"
@@ -92,6 +104,7 @@ impl<O> From<PushError<O>> for io::Error {
         let kind = match e {
             PushError::SqFull(_) | PushError::Backpressure(_) => io::ErrorKind::WouldBlock,
             PushError::ReservedUserData(_) => io::ErrorKind::InvalidInput,
+            PushError::Unsupported(..) => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, e.to_string())
     }

@@ -21,7 +21,8 @@ const DROP_REAP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Everything both halves of a ring read. Immutable after setup except: liburing's struct
 /// (SQ fields touched only by the submitter, CQ fields only by the completer), the reaped
-/// queue (completer only), the in-flight table (behind its mutex) and `in_cq` (atomic).
+/// queue (completer only), the in-flight table (behind its mutex) and the backpressure
+/// counters (each written by one half only).
 pub(crate) struct Shared {
     pub(crate) raw: UnsafeCell<sys::io_uring>,
     pub(crate) setup: SetupFlags,
@@ -51,11 +52,16 @@ pub(crate) struct Shared {
     /// Test switch: flush with a direct io_uring_enter even where liburing has get_events.
     pub(crate) force_direct_flush: bool,
     pub(crate) backpressure: Option<u32>,
-    pub(crate) in_cq: AtomicU32,
+    /// SQEs pushed (written only by the submitter) and CQEs reaped (only by the completer),
+    /// counted while backpressure is on; in flight = submitted - completed.
+    pub(crate) submitted: AtomicU32,
+    pub(crate) completed: AtomicU32,
     pub(crate) inflight: Mutex<InFlight>,
     /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
     /// `wait_for`); peek returns them first, in order.
     pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
+    /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
+    pub(crate) supported_ops: [u64; 4],
     /// Registered buffers' memory: dropped with Shared, i.e. after io_uring_queue_exit.
     pub(crate) registered_buffers: Option<std::sync::Arc<crate::register::BufPool>>,
 }
@@ -121,6 +127,7 @@ pub struct Builder {
     params: ParamsSpec,
     backpressure: bool,
     force_direct_flush: bool,
+    pretend_unsupported: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -222,6 +229,13 @@ impl Builder {
         self
     }
 
+    /// Test seam: treat `opcode` as missing from the kernel's probe.
+    #[doc(hidden)]
+    pub fn pretend_unsupported(mut self, opcode: u8) -> Self {
+        self.pretend_unsupported.push(opcode);
+        self
+    }
+
     /// Creates the ring.
     #[doc(alias = "io_uring_queue_init_params")]
     #[doc(alias = "io_uring_queue_init")]
@@ -275,6 +289,7 @@ impl Ring {
             params: ParamsSpec::default(),
             backpressure: false,
             force_direct_flush: false,
+            pretend_unsupported: Vec::new(),
         }
     }
 
@@ -328,10 +343,12 @@ impl Ring {
                         .intersects(SetupFlags::DEFER_TASKRUN | SetupFlags::IOPOLL),
                     force_direct_flush,
                     backpressure: backpressure.then_some(cq_entries),
-                    in_cq: AtomicU32::new(0),
+                    submitted: AtomicU32::new(0),
+                    completed: AtomicU32::new(0),
                     inflight: Mutex::new(InFlight::default()),
                     reaped: UnsafeCell::new(VecDeque::new()),
                     registered_buffers: None,
+                    supported_ops: [u64::MAX; 4],
                     raw,
                 }),
             }
@@ -433,12 +450,14 @@ impl Ring {
     /// reaps everything into the queue that peek reads first, then retries once; a second
     /// `EBUSY` is [`SubmitBusy`] (kind `WouldBlock`).
     #[doc(alias = "io_uring_submit")]
+    #[inline]
     pub fn submit(&mut self) -> io::Result<u32> {
         self.submit_and_wait(0)
     }
 
     /// Submits and waits for `want` completions; `EBUSY` handled as in [`submit`](Self::submit).
     #[doc(alias = "io_uring_submit_and_wait")]
+    #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
         match self.submitter().submit_and_wait(want) {
             Err(e) if SubmitBusy::is(&e) => {

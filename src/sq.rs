@@ -52,7 +52,7 @@ pub struct Submitter<'a> {
 impl Submitter<'_> {
     /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
     /// tail is published, so a `&mut` to it is exclusive.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_slot(&mut self) -> Option<&mut Sqe> {
         let s = self.s;
         // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter);
@@ -88,29 +88,58 @@ impl Submitter<'_> {
         tail.wrapping_sub(head)
     }
 
-    #[inline]
-    fn backpressure_full(&self) -> bool {
-        match self.s.backpressure {
-            Some(cap) => self.s.in_cq.load(Ordering::Relaxed) >= cap,
-            None => false,
-        }
+    /// Whether the backpressure cap is reached (only called when backpressure is on).
+    fn backpressure_full(&self, cap: u32) -> bool {
+        let s = self.s;
+        s.submitted
+            .load(Ordering::Relaxed)
+            .wrapping_sub(s.completed.load(Ordering::Relaxed))
+            >= cap
     }
 
-    #[inline]
+    /// Counts one more expected CQE. Only the submitter writes `submitted`.
     fn count_in(&self) {
-        if self.s.backpressure.is_some() {
-            self.s.in_cq.fetch_add(1, Ordering::Relaxed);
+        let n = self.s.submitted.load(Ordering::Relaxed);
+        self.s.submitted.store(n.wrapping_add(1), Ordering::Relaxed);
+    }
+
+    /// Whether the kernel's probe lists this opcode (read once at setup).
+    #[inline(always)]
+    fn supported(&self, opcode: u8) -> bool {
+        self.s.supported_ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
+    }
+
+    /// The rare checks, in one place: unsupported op, backpressure. Returns the op back
+    /// when it must not be queued.
+    #[cold]
+    #[inline(never)]
+    fn admit<O: Op>(&mut self, op: O) -> Result<O, PushError<O>> {
+        if !self.supported(O::opcode()) {
+            return Err(PushError::Unsupported(op, O::opcode()));
         }
+        if let Some(cap) = self.s.backpressure {
+            if self.backpressure_full(cap) {
+                return Err(PushError::Backpressure(op));
+            }
+            self.count_in();
+        }
+        Ok(op)
     }
 
     /// Queues a managed operation: the ring keeps its buffers alive until the kernel is
     /// done; [`Ring::finish`](crate::Ring::finish) hands them back with the result.
     /// Nothing reaches the kernel before [`submit`](Self::submit).
     #[doc(alias = "io_uring_get_sqe")]
+    #[inline]
     pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
-        if self.backpressure_full() {
-            return Err(PushError::Backpressure(op));
+        if self.sq_space_left() == 0 {
+            return Err(PushError::SqFull(op));
         }
+        let op = if !self.supported(O::opcode()) | self.s.backpressure.is_some() {
+            self.admit(op)?
+        } else {
+            op
+        };
         // Box first: the SQE then points into the heap, which stays put when the box moves
         // into the in-flight table.
         let mut boxed = Box::new(op);
@@ -121,7 +150,6 @@ impl Submitter<'_> {
         boxed.prepare(sqe);
         let token = s.inflight().insert(boxed);
         sqe.user_data = token;
-        self.count_in();
         Ok(Ticket::new(token))
     }
 
@@ -129,23 +157,32 @@ impl Submitter<'_> {
     /// user_data of your choosing; its CQE comes back from peek/wait with that user_data.
     /// Values with bit 63 set are the crate's and are refused.
     #[doc(alias = "io_uring_sqe_set_data64")]
+    #[inline(always)]
     pub fn push_with_user_data<O: Unmanaged>(
         &mut self,
-        mut op: O,
+        op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
-        if user_data & MANAGED != 0 {
-            return Err(PushError::ReservedUserData(op));
-        }
-        if self.backpressure_full() {
-            return Err(PushError::Backpressure(op));
-        }
+        // One branch for everything rare.
+        let mut op = if (user_data & MANAGED != 0)
+            | !self.supported(O::opcode())
+            | self.s.backpressure.is_some()
+        {
+            if user_data & MANAGED != 0 {
+                return Err(PushError::ReservedUserData(op));
+            }
+            if self.sq_space_left() == 0 {
+                return Err(PushError::SqFull(op));
+            }
+            self.admit(op)?
+        } else {
+            op
+        };
         let Some(sqe) = self.next_slot() else {
             return Err(PushError::SqFull(op));
         };
         op.prepare(sqe);
         sqe.user_data = user_data;
-        self.count_in();
         Ok(())
     }
 
@@ -168,6 +205,7 @@ impl Submitter<'_> {
 
     /// Submits every queued SQE; returns how many the kernel took.
     #[doc(alias = "io_uring_submit")]
+    #[inline]
     pub fn submit(&mut self) -> io::Result<u32> {
         self.submit_and_wait(0)
     }
@@ -183,6 +221,7 @@ impl Submitter<'_> {
     /// reaped completions and retries once; a split `Submitter` cannot reap, so it returns
     /// [`SubmitBusy`] (kind `WouldBlock`) and the SQEs stay queued.
     #[doc(alias = "io_uring_submit_and_wait")]
+    #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
         let s = self.s;
         let pending = self.flush();

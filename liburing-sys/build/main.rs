@@ -108,16 +108,24 @@ fn main() {
         .filter(|n| symbols.exported.contains(*n))
         .collect();
     let known: Vec<&str> = detect::TABLE.iter().map(|t| t.0).collect();
+    // The header's own helpers (every io_uring_prep_* ...) are present by definition: the
+    // shim compiles them. The safe crate gates each op on its helper.
+    let inline_cfgs: Vec<&str> = inline
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("io_uring_"))
+        .collect();
     let version = found.version.clone().unwrap_or_else(|| "unknown".into());
 
     // links metadata for the safe crate's build.rs (DEP_URING_*).
     println!("cargo:version={version}");
     println!("cargo:has={}", present.join(","));
+    println!("cargo:inline={}", inline_cfgs.join(","));
     println!("cargo:known={}", known.join(","));
     println!("cargo:include={}", header_dir.display());
     println!("cargo:static={}", u8::from(found.statik));
     // The same cfgs for this crate's own tests.
-    emit_cfgs(&known, &present);
+    emit_cfgs(&present, &inline_cfgs);
 
     write_detected(
         &out_dir,
@@ -131,13 +139,11 @@ fn main() {
     );
 }
 
-fn emit_cfgs(known: &[&str], present: &[&str]) {
-    let values: Vec<String> = known.iter().map(|n| format!("\"{n}\"")).collect();
-    println!(
-        "cargo::rustc-check-cfg=cfg(liburing_has, values({}))",
-        values.join(", ")
-    );
-    for n in present {
+/// `liburing_has = "<function>"` for the table's present functions and the header's inline
+/// helpers. Any name is a valid value: which prep helpers exist depends on the release.
+fn emit_cfgs(present: &[&str], inline: &[&str]) {
+    println!("cargo::rustc-check-cfg=cfg(liburing_has, values(any()))");
+    for n in present.iter().chain(inline) {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }
 }

@@ -1,99 +1,204 @@
-//! File-level operations.
+//! File-system operations. Paths are owned `CString`s, so what the kernel reads lives in the
+//! op until its completion.
 
-use super::{fixed_file_builder, private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
-use crate::cq::Cqe;
-use crate::flags::SqeFlags;
-use crate::sq::Sqe;
-use crate::sys;
+use super::{count, define_ops, owned_fd, unit};
+use std::ffi::CString;
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 
-/// `fsync(2)` / `fdatasync(2)` (`io_uring_prep_fsync`, kernel 5.1).
-#[doc(alias = "io_uring_prep_fsync")]
-#[doc(alias = "IORING_OP_FSYNC")]
-#[derive(Debug, Clone)]
-pub struct Fsync {
-    fd: RawFd,
-    datasync: bool,
-    sqe_flags: SqeFlags,
-}
+/// The buffer a [`Statx`] fills.
+pub struct StatxBuf(Box<MaybeUninit<libc::statx>>);
 
-impl Fsync {
-    /// A full fsync of `fd`.
-    pub fn new(fd: RawFd) -> Self {
-        Fsync {
-            fd,
-            datasync: false,
-            sqe_flags: SqeFlags::empty(),
-        }
-    }
-
-    /// Only data and the metadata needed to read it (`IORING_FSYNC_DATASYNC`).
-    pub fn datasync(mut self) -> Self {
-        self.datasync = true;
-        self
+impl std::fmt::Debug for StatxBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatxBuf")
     }
 }
 
-/// Closes an fd the caller owned (`io_uring_prep_close`, kernel 5.6). Taking an `OwnedFd`
-/// means nothing else can close or reuse the number behind the ring's back.
-#[doc(alias = "io_uring_prep_close")]
-#[doc(alias = "IORING_OP_CLOSE")]
-#[derive(Debug)]
-pub struct Close {
-    fd: Option<OwnedFd>,
-    raw: RawFd,
-    sqe_flags: SqeFlags,
-}
-
-impl Close {
-    /// A close of `fd`.
-    pub fn new(fd: OwnedFd) -> Self {
-        Close {
-            fd: Some(fd),
-            raw: -1,
-            sqe_flags: SqeFlags::empty(),
-        }
+define_ops! {
+    /// `fsync(2)`; [`datasync`](Fsync::datasync) for `fdatasync(2)`.
+    ["io_uring_prep_fsync", IORING_OP_FSYNC, "5.1", unmanaged, fixed_file]
+    Fsync(fd: RawFd) { fd: RawFd = fd, fsync_flags: u32 = 0 }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = self.fsync_flags;
     }
-}
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
-sqe_flags_builder!(Fsync, Close);
-fixed_file_builder!(Fsync);
-
-impl Sealed for Fsync {
-    fn prepare(&mut self, out: &mut Sqe) {
-        *out = sqe(sys::IORING_OP_FSYNC, self.fd, self.sqe_flags);
-        out.op_flags = if self.datasync {
-            sys::IORING_FSYNC_DATASYNC
-        } else {
-            0
-        };
-    }
-}
-
-impl Op for Fsync {
-    type Output = io::Result<()>;
-    fn complete(self, cqe: Cqe) -> Self::Output {
-        cqe.result().map(drop)
-    }
-}
-
-impl Unmanaged for Fsync {}
-
-impl Sealed for Close {
-    fn prepare(&mut self, out: &mut Sqe) {
+    /// Closes an fd the caller owned. Taking an `OwnedFd` means nothing else can close or
+    /// reuse the number behind the ring's back.
+    ["io_uring_prep_close", IORING_OP_CLOSE, "5.6"]
+    Close(fd: OwnedFd) { fd: Option<OwnedFd> = Some(fd), raw: RawFd = -1 }
+    prepare(&mut self, sqe) {
         // Once queued the kernel owns the close: give up ownership so that dropping the op
         // (finished, or leaked with the ring) never closes the number a second time.
         if let Some(fd) = self.fd.take() {
             self.raw = fd.into_raw_fd();
         }
-        *out = sqe(sys::IORING_OP_CLOSE, self.raw, self.sqe_flags);
+        sqe.fd = self.raw;
     }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `openat(2)`: opens `path` relative to `dirfd` (`libc::AT_FDCWD` for the cwd).
+    ["io_uring_prep_openat", IORING_OP_OPENAT, "5.6"]
+    OpenAt(dirfd: RawFd, path: CString, flags: i32, mode: u32) {
+        dirfd: RawFd = dirfd, path: CString = path, open_flags: i32 = flags | libc::O_CLOEXEC, mode: u32 = mode
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+        sqe.op_flags = self.open_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<OwnedFd> { owned_fd(&cqe) }
+
+    /// `statx(2)` of `path` relative to `dirfd`.
+    ["io_uring_prep_statx", IORING_OP_STATX, "5.6"]
+    Statx(dirfd: RawFd, path: CString, flags: i32, mask: u32) {
+        dirfd: RawFd = dirfd, path: CString = path, statx_flags: i32 = flags, mask: u32 = mask,
+        buf: StatxBuf = StatxBuf(Box::new(MaybeUninit::zeroed()))
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mask;
+        sqe.op_flags = self.statx_flags as u32;
+        sqe.off = self.buf.0.as_mut_ptr() as u64;
+    }
+    complete(self, cqe) -> io::Result<Box<libc::statx>> {
+        unit(&cqe)?;
+        // SAFETY: zero-initialised at construction (a valid statx), then filled by the kernel.
+        Ok(unsafe { self.buf.0.assume_init() })
+    }
+
+    /// `fallocate(2)`.
+    ["io_uring_prep_fallocate", IORING_OP_FALLOCATE, "5.6", unmanaged, fixed_file]
+    Fallocate(fd: RawFd, mode: i32, offset: u64, len: u64) { fd: RawFd = fd, mode: i32 = mode, offset: u64 = offset, len: u64 = len }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.len = self.mode as u32;
+        sqe.off = self.offset;
+        sqe.addr = self.len;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `posix_fadvise(2)`.
+    ["io_uring_prep_fadvise", IORING_OP_FADVISE, "5.6", unmanaged, fixed_file]
+    Fadvise(fd: RawFd, offset: u64, len: u32, advice: i32) { fd: RawFd = fd, offset: u64 = offset, len: u32 = len, advice: i32 = advice }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = self.offset;
+        sqe.len = self.len;
+        sqe.op_flags = self.advice as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `sync_file_range(2)`.
+    ["io_uring_prep_sync_file_range", IORING_OP_SYNC_FILE_RANGE, "5.2", unmanaged, fixed_file]
+    SyncFileRange(fd: RawFd, len: u32, offset: u64, flags: u32) { fd: RawFd = fd, len: u32 = len, offset: u64 = offset, range_flags: u32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.len = self.len;
+        sqe.off = self.offset;
+        sqe.op_flags = self.range_flags;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `unlinkat(2)` (`libc::AT_REMOVEDIR` in `flags` for a directory).
+    ["io_uring_prep_unlinkat", IORING_OP_UNLINKAT, "5.11"]
+    UnlinkAt(dirfd: RawFd, path: CString, flags: i32) { dirfd: RawFd = dirfd, path: CString = path, unlink_flags: i32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.op_flags = self.unlink_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `renameat2(2)`.
+    ["io_uring_prep_renameat", IORING_OP_RENAMEAT, "5.11"]
+    RenameAt(olddirfd: RawFd, oldpath: CString, newdirfd: RawFd, newpath: CString, flags: u32) {
+        olddirfd: RawFd = olddirfd, oldpath: CString = oldpath, newdirfd: RawFd = newdirfd, newpath: CString = newpath,
+        rename_flags: u32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.olddirfd;
+        sqe.addr = self.oldpath.as_ptr() as u64;
+        sqe.len = self.newdirfd as u32;
+        sqe.off = self.newpath.as_ptr() as u64;
+        sqe.op_flags = self.rename_flags;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `mkdirat(2)`.
+    ["io_uring_prep_mkdirat", IORING_OP_MKDIRAT, "5.15"]
+    MkdirAt(dirfd: RawFd, path: CString, mode: u32) { dirfd: RawFd = dirfd, path: CString = path, mode: u32 = mode }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `symlinkat(2)`: creates `linkpath` (relative to `newdirfd`) pointing at `target`.
+    ["io_uring_prep_symlinkat", IORING_OP_SYMLINKAT, "5.15"]
+    SymlinkAt(target: CString, newdirfd: RawFd, linkpath: CString) { target: CString = target, newdirfd: RawFd = newdirfd, linkpath: CString = linkpath }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.newdirfd;
+        sqe.addr = self.target.as_ptr() as u64;
+        sqe.off = self.linkpath.as_ptr() as u64;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `linkat(2)`.
+    ["io_uring_prep_linkat", IORING_OP_LINKAT, "5.15"]
+    LinkAt(olddirfd: RawFd, oldpath: CString, newdirfd: RawFd, newpath: CString, flags: i32) {
+        olddirfd: RawFd = olddirfd, oldpath: CString = oldpath, newdirfd: RawFd = newdirfd, newpath: CString = newpath,
+        link_flags: i32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.olddirfd;
+        sqe.addr = self.oldpath.as_ptr() as u64;
+        sqe.len = self.newdirfd as u32;
+        sqe.off = self.newpath.as_ptr() as u64;
+        sqe.op_flags = self.link_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `splice(2)`: moves `len` bytes from `fd_in` (at `off_in`, or -1 for its position) to
+    /// `fd_out` (likewise); one of them must be a pipe.
+    ["io_uring_prep_splice", IORING_OP_SPLICE, "5.7", unmanaged]
+    Splice(fd_in: RawFd, off_in: i64, fd_out: RawFd, off_out: i64, len: u32, flags: u32) {
+        fd_in: RawFd = fd_in, off_in: i64 = off_in, fd_out: RawFd = fd_out, off_out: i64 = off_out, len: u32 = len,
+        splice_flags: u32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.file_index = self.fd_in as u32;
+        sqe.addr = self.off_in as u64;
+        sqe.fd = self.fd_out;
+        sqe.off = self.off_out as u64;
+        sqe.len = self.len;
+        sqe.op_flags = self.splice_flags;
+    }
+    complete(self, cqe) -> io::Result<usize> { count(&cqe) }
+
+    /// `tee(2)`: duplicates `len` bytes from pipe `fd_in` into pipe `fd_out`.
+    ["io_uring_prep_tee", IORING_OP_TEE, "5.8", unmanaged]
+    Tee(fd_in: RawFd, fd_out: RawFd, len: u32, flags: u32) { fd_in: RawFd = fd_in, fd_out: RawFd = fd_out, len: u32 = len, splice_flags: u32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.file_index = self.fd_in as u32;
+        sqe.fd = self.fd_out;
+        sqe.len = self.len;
+        sqe.op_flags = self.splice_flags;
+    }
+    complete(self, cqe) -> io::Result<usize> { count(&cqe) }
 }
 
-impl Op for Close {
-    type Output = io::Result<()>;
-    fn complete(self, cqe: Cqe) -> Self::Output {
-        cqe.result().map(drop)
+#[cfg(liburing_has = "io_uring_prep_fsync")]
+impl Fsync {
+    /// Only data and the metadata needed to read it (`IORING_FSYNC_DATASYNC`).
+    pub fn datasync(mut self) -> Self {
+        self.fsync_flags |= crate::sys::IORING_FSYNC_DATASYNC;
+        self
     }
 }

@@ -1,15 +1,20 @@
 //! Operations: each owns what the kernel needs for as long as it needs it, and hands it
-//! back typed from [`Ring::finish`](crate::Ring::finish).
+//! back typed from [`Ring::finish`](crate::Ring::finish) / [`Ring::wait_for`](crate::Ring::wait_for).
 //!
-//! | op | C helper | family |
-//! |---|---|---|
-//! | [`Nop`] | `io_uring_prep_nop` | misc |
-//! | [`Read`], [`Write`], [`Readv`], [`Writev`] | `io_uring_prep_read` / `write` / `readv` / `writev` | rw |
-//! | [`ReadFixed`], [`WriteFixed`] | `io_uring_prep_read_fixed` / `write_fixed` | rw |
-//! | [`Fsync`], [`Close`] | `io_uring_prep_fsync` / `close` | fs |
-//! | [`Timeout`] | `io_uring_prep_timeout` | time |
-//! | [`PollAdd`] | `io_uring_prep_poll_add` | poll |
-//! | [`AsyncCancel`] | `io_uring_prep_cancel64` | cancel |
+//! Every op is one entry of the [`define_ops!`] table (in the family files below), gated on
+//! the liburing helper it corresponds to: an op whose `io_uring_prep_*` the installed
+//! liburing lacks does not exist. Ops write the SQE in the kernel's ABI directly (no call
+//! into the shim on the hot path); the C name is a doc alias on each.
+//!
+//! | family | ops |
+//! |---|---|
+//! | misc | [`Nop`] |
+//! | rw | [`Read`], [`Write`], [`Readv`], [`Writev`], [`ReadFixed`], [`WriteFixed`] |
+//! | fs | [`Fsync`], [`Close`], [`OpenAt`], [`Statx`], [`Fallocate`], [`Fadvise`], [`SyncFileRange`], [`UnlinkAt`], [`RenameAt`], [`MkdirAt`], [`SymlinkAt`], [`LinkAt`], [`Splice`], [`Tee`] |
+//! | net | [`Socket`], [`Accept`], [`Connect`], [`Send`], [`Recv`], [`Shutdown`] |
+//! | time | [`Timeout`], [`TimeoutRemove`], [`LinkTimeout`] |
+//! | poll | [`PollAdd`], [`PollRemove`] |
+//! | cancel | [`AsyncCancel`] |
 
 use crate::cq::Cqe;
 use crate::flags::SqeFlags;
@@ -18,27 +23,36 @@ use std::marker::PhantomData;
 
 mod cancel;
 mod fs;
+mod net;
 mod poll;
 mod rw;
 mod time;
 
-pub use cancel::AsyncCancel;
-pub use fs::{Close, Fsync};
-pub use poll::PollAdd;
-pub use rw::{Read, ReadFixed, Readv, Write, WriteFixed, Writev};
-pub use time::{Timeout, TimeoutFired};
+pub use cancel::*;
+pub use fs::*;
+pub use net::*;
+pub use poll::*;
+pub use rw::*;
+pub use time::*;
 
 pub(crate) mod private {
     /// Seals [`Op`](super::Op): only this crate's ops can be pushed, because only they
     /// are known to keep their memory alive correctly.
     pub trait Sealed {
+        /// The `IORING_OP_*` this op submits.
+        const OPCODE: u8;
         /// Fills the whole SQE (the crate sets user_data afterwards).
         fn prepare(&mut self, sqe: &mut super::Sqe);
     }
 }
 
 /// An io_uring operation the ring can own while it is in flight.
-pub trait Op: private::Sealed + Send + 'static {
+pub trait Op: private::Sealed + std::marker::Send + 'static {
+    /// The `IORING_OP_*` value this op submits.
+    fn opcode() -> u8 {
+        <Self as private::Sealed>::OPCODE
+    }
+
     /// What [`Ring::finish`](crate::Ring::finish) hands back: the result, and the buffers.
     type Output;
     #[doc(hidden)]
@@ -83,38 +97,98 @@ impl<O> std::fmt::Debug for Ticket<O> {
     }
 }
 
-/// An SQE for `opcode` on `fd` with everything else zero (what liburing's
-/// `io_uring_prep_rw` starts from).
+/// An SQE for `opcode` with everything else zero (what liburing's `io_uring_prep_rw`
+/// starts from).
 #[inline]
-pub(crate) fn sqe(opcode: u32, fd: i32, flags: SqeFlags) -> Sqe {
+pub(crate) fn sqe(opcode: u32, flags: SqeFlags) -> Sqe {
     Sqe {
         opcode: opcode as u8,
         flags: flags.bits(),
-        fd,
+        fd: -1,
         ..Sqe::default()
     }
 }
 
-/// The per-SQE flags builder every op has.
-macro_rules! sqe_flags_builder {
-    ($($name:ident $(<$g:ident: $b:path>)?),* $(,)?) => {$(
-        impl$(<$g: $b>)? $name$(<$g>)? {
-            /// Per-SQE flags (`IOSQE_IO_LINK`, `IOSQE_IO_DRAIN`, `IOSQE_ASYNC`,
+/// The one table every op comes from. An entry:
+///
+/// ```text
+/// /// docs
+/// ["io_uring_prep_x", IORING_OP_X, "5.6", extras...]
+/// X<B: Bound>(ctor args) { field: Type = init, ... }
+/// prepare(&mut self, sqe) { sqe.fd = self.fd; ... }      // sqe starts as opcode + flags
+/// complete(self, cqe) -> Output { ... }
+/// ```
+///
+/// Extras: `unmanaged` (no memory of its own: may be pushed with a user's user_data),
+/// `fixed_file` (the fd may be a registered-file index).
+macro_rules! define_ops {
+    ($(
+        $(#[$meta:meta])*
+        [$helper:literal, $opcode:ident, $since:literal $(, $extra:ident)*]
+        $name:ident $(<$g:ident: $b:path>)? ($($a:ident: $at:ty),* $(,)?) { $($f:ident: $ft:ty = $init:expr),* $(,)? }
+        prepare(&mut $ps:ident, $sqe:ident) $prep:block
+        complete($cs:ident, $cqe:ident) -> $out:ty $complete:block
+    )*) => {$(
+        $(#[$meta])*
+        ///
+        #[doc = concat!("C: `", $helper, "` / `", stringify!($opcode), "`, kernel ", $since, ".")]
+        #[doc(alias = $helper)]
+        #[cfg(liburing_has = $helper)]
+        #[derive(Debug)]
+        pub struct $name $(<$g>)? {
+            $($f: $ft,)*
+            sqe_flags: $crate::SqeFlags,
+        }
+
+        #[cfg(liburing_has = $helper)]
+        impl $(<$g: $b>)? $name $(<$g>)? {
+            #[doc = concat!("The operation `", $helper, "` prepares, with these arguments.")]
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            pub fn new($($a: $at),*) -> Self {
+                $name { $($f: $init,)* sqe_flags: $crate::SqeFlags::empty() }
+            }
+
+            /// Adds per-SQE flags (`IOSQE_IO_LINK`, `IOSQE_IO_DRAIN`, `IOSQE_ASYNC`,
             /// `IOSQE_CQE_SKIP_SUCCESS`...).
             #[doc(alias = "io_uring_sqe_set_flags")]
             pub fn flags(mut self, flags: $crate::SqeFlags) -> Self {
-                self.sqe_flags = flags;
+                self.sqe_flags |= flags;
                 self
             }
         }
-    )*};
-}
-pub(crate) use sqe_flags_builder;
 
-/// `.fixed_file()` for every op that names a file.
-macro_rules! fixed_file_builder {
-    ($($name:ident $(<$g:ident: $b:path>)?),* $(,)?) => {$(
-        impl$(<$g: $b>)? $name$(<$g>)? {
+        #[cfg(liburing_has = $helper)]
+        impl $(<$g: $b>)? $crate::op::private::Sealed for $name $(<$g>)? {
+            const OPCODE: u8 = $crate::sys::$opcode as u8;
+            #[inline]
+            fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe) {
+                *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
+                $prep
+            }
+        }
+
+        #[cfg(liburing_has = $helper)]
+        impl $(<$g: $b>)? $crate::op::Op for $name $(<$g>)? {
+            type Output = $out;
+            #[inline]
+            #[allow(unused_mut)]
+            fn complete(mut $cs, $cqe: $crate::Cqe) -> $out $complete
+        }
+
+        $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$(<$g: $b>)?]);
+    )*};
+    (@extras [] $helper:literal $name:ident [$($gen:tt)*]) => {};
+    (@extras [$first:ident $($rest:ident)*] $helper:literal $name:ident [$($gen:tt)*]) => {
+        $crate::op::define_ops!(@$first $helper $name [$($gen)*]);
+        $crate::op::define_ops!(@extras [$($rest)*] $helper $name [$($gen)*]);
+    };
+    (@unmanaged $helper:literal $name:ident [$(<$g:ident: $b:path>)?]) => {
+        #[cfg(liburing_has = $helper)]
+        impl $(<$g: $b>)? $crate::op::Unmanaged for $name $(<$g>)? {}
+    };
+    (@fixed_file $helper:literal $name:ident [$(<$g:ident: $b:path>)?]) => {
+        #[cfg(liburing_has = $helper)]
+        impl $(<$g: $b>)? $name $(<$g>)? {
             /// The fd is an index into the registered file table
             /// ([`Ring::register_files`](crate::Ring::register_files)), `IOSQE_FIXED_FILE`.
             pub fn fixed_file(mut self) -> Self {
@@ -122,39 +196,34 @@ macro_rules! fixed_file_builder {
                 self
             }
         }
-    )*};
+    };
 }
-pub(crate) use fixed_file_builder;
+pub(crate) use define_ops;
 
-/// The NOP: completes with 0 and does nothing (`io_uring_prep_nop`, kernel 5.1).
-#[doc(alias = "io_uring_prep_nop")]
-#[doc(alias = "IORING_OP_NOP")]
-#[derive(Debug, Clone, Default)]
-pub struct Nop {
-    sqe_flags: SqeFlags,
+/// `Ok(())` or the errno.
+#[inline]
+pub(crate) fn unit(cqe: &Cqe) -> std::io::Result<()> {
+    cqe.result().map(drop)
 }
 
-impl Nop {
-    /// A NOP.
-    pub fn new() -> Self {
-        Nop::default()
-    }
+/// A count or the errno.
+#[inline]
+pub(crate) fn count(cqe: &Cqe) -> std::io::Result<usize> {
+    cqe.result().map(|n| n as usize)
 }
 
-sqe_flags_builder!(Nop);
-
-impl private::Sealed for Nop {
-    #[inline]
-    fn prepare(&mut self, sqe_out: &mut Sqe) {
-        *sqe_out = sqe(crate::sys::IORING_OP_NOP, -1, self.sqe_flags);
-    }
+/// A new fd the kernel installed for us, owned.
+pub(crate) fn owned_fd(cqe: &Cqe) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let fd = cqe.result()?;
+    // SAFETY: a non-negative result of open/accept/socket is a fresh fd nobody else owns.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
-impl Op for Nop {
-    type Output = std::io::Result<()>;
-    fn complete(self, cqe: Cqe) -> Self::Output {
-        cqe.result().map(drop)
-    }
+define_ops! {
+    /// The NOP: completes with 0 and does nothing.
+    ["io_uring_prep_nop", IORING_OP_NOP, "5.1", unmanaged]
+    Nop() {}
+    prepare(&mut self, sqe) {}
+    complete(self, cqe) -> std::io::Result<()> { unit(&cqe) }
 }
-
-impl Unmanaged for Nop {}

@@ -1,56 +1,36 @@
 //! Readiness polling.
 
-use super::{fixed_file_builder, private::Sealed, sqe, sqe_flags_builder, Op, Unmanaged};
-use crate::cq::Cqe;
-use crate::flags::SqeFlags;
-use crate::sq::Sqe;
-use crate::sys;
+use super::{define_ops, unit};
 use std::io;
 use std::os::fd::RawFd;
 
-/// Waits until `fd` is ready for `events` (`POLLIN`, `POLLOUT`... from libc)
-/// (`io_uring_prep_poll_add`, kernel 5.1). Completes with the ready events.
-#[doc(alias = "io_uring_prep_poll_add")]
-#[doc(alias = "IORING_OP_POLL_ADD")]
-#[derive(Debug, Clone)]
-pub struct PollAdd {
-    fd: RawFd,
-    events: u32,
-    sqe_flags: SqeFlags,
-}
-
-impl PollAdd {
-    /// A one-shot poll of `fd` for `events`.
-    pub fn new(fd: RawFd, events: i16) -> Self {
-        PollAdd {
-            fd,
-            events: events as u16 as u32,
-            sqe_flags: SqeFlags::empty(),
-        }
+/// `poll32_events`: the 16-bit `poll_events` of pre-5.9 kernels is its low half on
+/// little-endian machines; liburing swaps the halves on big-endian ones.
+fn poll_mask(events: i16) -> u32 {
+    let m = events as u16 as u32;
+    if cfg!(target_endian = "big") {
+        m.rotate_left(16)
+    } else {
+        m
     }
 }
 
-sqe_flags_builder!(PollAdd);
-fixed_file_builder!(PollAdd);
-
-impl Sealed for PollAdd {
-    fn prepare(&mut self, out: &mut Sqe) {
-        *out = sqe(sys::IORING_OP_POLL_ADD, self.fd, self.sqe_flags);
-        // poll32_events; the 16-bit poll_events of pre-5.9 kernels is its low half on the
-        // little-endian machines io_uring runs on (liburing swaps on big-endian).
-        out.op_flags = if cfg!(target_endian = "big") {
-            self.events.rotate_left(16)
-        } else {
-            self.events
-        };
+define_ops! {
+    /// Waits until `fd` is ready for `events` (`libc::POLLIN`, `POLLOUT`...); completes with
+    /// the ready events.
+    ["io_uring_prep_poll_add", IORING_OP_POLL_ADD, "5.1", unmanaged, fixed_file]
+    PollAdd(fd: RawFd, events: i16) { fd: RawFd = fd, events: i16 = events }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = poll_mask(self.events);
     }
-}
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
 
-impl Op for PollAdd {
-    type Output = io::Result<u32>;
-    fn complete(self, cqe: Cqe) -> Self::Output {
-        cqe.result()
+    /// Removes a pending poll by its user_data (`ENOENT` when there is none).
+    ["io_uring_prep_poll_remove", IORING_OP_POLL_REMOVE, "5.1", unmanaged]
+    PollRemove(target: u64) { target: u64 = target }
+    prepare(&mut self, sqe) {
+        sqe.addr = self.target;
     }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 }
-
-impl Unmanaged for PollAdd {}

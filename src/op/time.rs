@@ -1,31 +1,24 @@
 //! Timeouts.
 
-use super::{private::Sealed, sqe, sqe_flags_builder, Op};
-use crate::cq::Cqe;
-use crate::flags::SqeFlags;
-use crate::sq::Sqe;
-use crate::sys;
+use super::{define_ops, unit};
 use std::io;
 use std::time::Duration;
 
 /// `struct __kernel_timespec`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
-struct KernelTimespec {
+pub struct KernelTimespec {
     tv_sec: i64,
     tv_nsec: i64,
 }
 
-/// A timeout (`io_uring_prep_timeout`, kernel 5.4): completes when the time passes, or
-/// earlier once `count` other completions have been posted.
-#[doc(alias = "io_uring_prep_timeout")]
-#[doc(alias = "IORING_OP_TIMEOUT")]
-#[derive(Debug, Clone)]
-pub struct Timeout {
-    ts: KernelTimespec,
-    count: u32,
-    flags: u32,
-    sqe_flags: SqeFlags,
+impl From<Duration> for KernelTimespec {
+    fn from(d: Duration) -> Self {
+        KernelTimespec {
+            tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+            tv_nsec: i64::from(d.subsec_nanos()),
+        }
+    }
 }
 
 /// How a [`Timeout`] ended.
@@ -37,61 +30,71 @@ pub enum TimeoutFired {
     CountReached,
 }
 
-impl Timeout {
-    /// Fires `after` from now. A zero duration fires at once.
-    pub fn relative(after: Duration) -> Self {
-        Timeout {
-            ts: timespec(after),
-            count: 0,
-            flags: 0,
-            sqe_flags: SqeFlags::empty(),
+define_ops! {
+    /// A timeout that fires `after` from now (a zero duration fires at once), or earlier
+    /// once [`count`](Timeout::count) other completions were posted.
+    ["io_uring_prep_timeout", IORING_OP_TIMEOUT, "5.4"]
+    Timeout(after: Duration) { ts: KernelTimespec = after.into(), count: u32 = 0, timeout_flags: u32 = 0 }
+    prepare(&mut self, sqe) {
+        // The timespec lives in the boxed op until the CQE.
+        sqe.addr = &self.ts as *const KernelTimespec as u64;
+        sqe.len = 1;
+        sqe.off = u64::from(self.count);
+        sqe.op_flags = self.timeout_flags;
+    }
+    complete(self, cqe) -> io::Result<TimeoutFired> {
+        match cqe.raw_result() {
+            r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
+            r if r >= 0 => Ok(TimeoutFired::CountReached),
+            r => Err(io::Error::from_raw_os_error(-r)),
         }
+    }
+
+    /// Removes a pending timeout by its user_data.
+    ["io_uring_prep_timeout_remove", IORING_OP_TIMEOUT_REMOVE, "5.5", unmanaged]
+    TimeoutRemove(target: u64) { target: u64 = target }
+    prepare(&mut self, sqe) {
+        sqe.addr = self.target;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// Bounds the op pushed just before it (which must carry `IOSQE_IO_LINK`): if that op
+    /// has not completed after `after`, it is cancelled (its result is `ECANCELED`) and this
+    /// completes with `Ok(Expired)`; if it completed first, this completes with
+    /// `Err(ECANCELED)`.
+    ["io_uring_prep_link_timeout", IORING_OP_LINK_TIMEOUT, "5.5"]
+    LinkTimeout(after: Duration) { ts: KernelTimespec = after.into(), timeout_flags: u32 = 0 }
+    prepare(&mut self, sqe) {
+        sqe.addr = &self.ts as *const KernelTimespec as u64;
+        sqe.len = 1;
+        sqe.op_flags = self.timeout_flags;
+    }
+    complete(self, cqe) -> io::Result<TimeoutFired> {
+        match cqe.raw_result() {
+            r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
+            r if r >= 0 => Ok(TimeoutFired::CountReached),
+            r => Err(io::Error::from_raw_os_error(-r)),
+        }
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+impl Timeout {
+    /// Fires `after` from now.
+    pub fn relative(after: Duration) -> Self {
+        Self::new(after)
     }
 
     /// Fires at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
     pub fn absolute(at: Duration) -> Self {
-        Timeout {
-            ts: timespec(at),
-            count: 0,
-            flags: sys::IORING_TIMEOUT_ABS,
-            sqe_flags: SqeFlags::empty(),
-        }
+        let mut t = Self::new(at);
+        t.timeout_flags |= crate::sys::IORING_TIMEOUT_ABS;
+        t
     }
 
     /// Also completes once `count` other completions were posted.
     pub fn count(mut self, count: u32) -> Self {
         self.count = count;
         self
-    }
-}
-
-fn timespec(d: Duration) -> KernelTimespec {
-    KernelTimespec {
-        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: i64::from(d.subsec_nanos()),
-    }
-}
-
-sqe_flags_builder!(Timeout);
-
-impl Sealed for Timeout {
-    fn prepare(&mut self, out: &mut Sqe) {
-        *out = sqe(sys::IORING_OP_TIMEOUT, -1, self.sqe_flags);
-        // The timespec lives in the boxed op until the CQE.
-        out.addr = &self.ts as *const KernelTimespec as u64;
-        out.len = 1;
-        out.off = u64::from(self.count);
-        out.op_flags = self.flags;
-    }
-}
-
-impl Op for Timeout {
-    type Output = io::Result<TimeoutFired>;
-    fn complete(self, cqe: Cqe) -> Self::Output {
-        match cqe.raw_result() {
-            r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
-            r if r >= 0 => Ok(TimeoutFired::CountReached),
-            r => Err(io::Error::from_raw_os_error(-r)),
-        }
     }
 }
