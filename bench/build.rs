@@ -1,0 +1,33 @@
+//! Compiles the C contender (c/bench.c) against the same liburing that system-liburing-sys
+//! found: its include dir comes from `DEP_URING_INCLUDE`, and every liburing function that
+//! sys found exported (`DEP_URING_HAS`) becomes `-DHAVE_<NAME>` (e.g.
+//! `HAVE_IO_URING_REGISTER_RING_FD`), so the C code builds against liburing 0.6 as well.
+
+fn main() {
+    println!("cargo:rerun-if-changed=c/bench.c");
+    println!("cargo:rerun-if-env-changed=DEP_URING_INCLUDE");
+    println!("cargo:rerun-if-env-changed=DEP_URING_HAS");
+    println!("cargo:rerun-if-env-changed=DEP_URING_VERSION");
+
+    let has = std::env::var("DEP_URING_HAS").unwrap_or_default();
+    let version = std::env::var("DEP_URING_VERSION").unwrap_or_else(|_| "unknown".into());
+
+    let mut build = cc::Build::new();
+    build.file("c/bench.c").opt_level(2).warnings(true);
+    if let Ok(inc) = std::env::var("DEP_URING_INCLUDE") {
+        if !inc.is_empty() {
+            build.include(inc);
+        }
+    }
+    for name in has.split(',').filter(|s| !s.is_empty()) {
+        build.define(&format!("HAVE_{}", name.to_ascii_uppercase()), None);
+    }
+    build.define(
+        "BENCH_LIBURING_VERSION",
+        Some(format!("\"{version}\"").as_str()),
+    );
+    build.compile("uring_bench_c");
+    // liburing itself is linked by system-liburing-sys (`links = "uring"`), after this lib.
+    println!("cargo:rustc-env=URING_BENCH_LIBURING_VERSION={version}");
+    println!("cargo:rustc-env=URING_BENCH_LIBURING_HAS={has}");
+}
