@@ -20,8 +20,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// A completion, copied out of the ring (no reference into ring memory survives the call
-/// that returned it).
+/// that returned it). Laid out like the kernel's `struct io_uring_cqe`, so it is copied out
+/// as one 16-byte value (two 8-byte halves reloaded as one would stall store forwarding).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct Cqe {
     user_data: u64,
     res: i32,
@@ -74,15 +76,11 @@ impl Cqe {
     }
 }
 
-/// The kernel ABI of a CQE's first 16 bytes (`struct io_uring_cqe`).
-#[repr(C)]
-pub(crate) struct CqeAbi {
-    user_data: u64,
-    res: i32,
-    flags: u32,
-}
+/// The kernel ABI of a CQE's first 16 bytes (`struct io_uring_cqe`) is `Cqe` itself.
+pub(crate) type CqeAbi = Cqe;
 
-const _: () = assert!(std::mem::size_of::<CqeAbi>() == std::mem::size_of::<sys::io_uring_cqe>());
+const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
+const _: () = assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
 
 /// `struct io_uring_getevents_arg` (kernel 5.11); older headers lack it.
 #[repr(C)]
@@ -118,14 +116,7 @@ impl Completer<'_> {
         let index = ((head & s.cq_mask) as usize) << s.cqe_shift;
         // SAFETY: entries between head and the tail we acquired are written by the kernel
         // and stay untouched until we release head past them.
-        let cqe = unsafe {
-            let p = s.cqes.add(index);
-            Cqe {
-                user_data: (*p).user_data,
-                res: (*p).res,
-                flags: (*p).flags,
-            }
-        };
+        let cqe = unsafe { s.cqes.add(index).read() };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
         // One branch for the rare cases, so the common path stays small enough to inline.
         if (cqe.user_data & MANAGED != 0) | s.backpressure.is_some() {
@@ -384,7 +375,20 @@ impl Completer<'_> {
     /// the whole run; returns how many. Flushes the overflow list / task work first when the
     /// ring is empty, like [`peek`](Self::peek).
     #[doc(alias = "io_uring_peek_batch_cqe")]
+    #[inline]
     pub fn drain(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
+        if self.reaped().is_empty() {
+            let n = self.drain_ring(out);
+            if n > 0 || out.is_empty() {
+                return Ok(n);
+            }
+        }
+        self.drain_slow(out)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drain_slow(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
         let mut n = 0;
         while n < out.len() {
             match self.reaped().pop_front() {
@@ -411,28 +415,25 @@ impl Completer<'_> {
         Ok(n)
     }
 
+    #[inline(always)]
     fn drain_ring(&mut self, out: &mut [Cqe]) -> usize {
         let s = self.s;
         let head = s.cq_khead().load(Ordering::Acquire);
         let tail = s.cq_ktail().load(Ordering::Acquire);
         let n = (tail.wrapping_sub(head) as usize).min(out.len());
+        let mut any = 0u64;
         for (i, slot) in out[..n].iter_mut().enumerate() {
             let index = ((head.wrapping_add(i as u32) & s.cq_mask) as usize) << s.cqe_shift;
             // SAFETY: as in `pop_ring`: published by the kernel, not yet released by us.
-            *slot = unsafe {
-                let p = s.cqes.add(index);
-                Cqe {
-                    user_data: (*p).user_data,
-                    res: (*p).res,
-                    flags: (*p).flags,
-                }
-            };
+            *slot = unsafe { s.cqes.add(index).read() };
+            any |= slot.user_data;
         }
         if n > 0 {
-            s.cq_khead()
-                .store(head.wrapping_add(n as u32), Ordering::Release);
-            for c in &out[..n] {
-                self.account(c);
+            s.cq_khead().store(head.wrapping_add(n as u32), Ordering::Release);
+            if (any & MANAGED != 0) | s.backpressure.is_some() {
+                for c in &out[..n] {
+                    self.account(c);
+                }
             }
         }
         n

@@ -39,7 +39,7 @@ pub(crate) struct Shared {
     pub(crate) cq_entries: u32,
     pub(crate) sqe_shift: u32,
     pub(crate) cqe_shift: u32,
-    pub(crate) sqes: *mut Sqe,
+    pub(crate) sqes: std::ptr::NonNull<Sqe>,
     pub(crate) cqes: *const crate::cq::CqeAbi,
     sq_khead: *const AtomicU32,
     sq_ktail: *const AtomicU32,
@@ -331,7 +331,8 @@ impl Ring {
                     cq_entries,
                     sqe_shift: u32::from(setup.contains(SetupFlags::SQE128)),
                     cqe_shift: u32::from(setup.contains(SetupFlags::CQE32)),
-                    sqes: (*r).sq.sqes.cast(),
+                    // Non-null once io_uring_queue_init_params succeeded: the SQE array is mapped.
+                    sqes: std::ptr::NonNull::new_unchecked((*r).sq.sqes.cast()),
                     cqes: (*r).cq.cqes.cast(),
                     sq_khead: (*r).sq.khead.cast(),
                     sq_ktail: (*r).sq.ktail.cast(),
@@ -471,7 +472,7 @@ impl Ring {
     /// The next completion, flushing the kernel's overflow list / task work when the ring
     /// is empty. See [`Completer::peek`].
     #[doc(alias = "io_uring_peek_cqe")]
-    #[inline]
+    #[inline(always)]
     pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
         self.completer().peek()
     }
@@ -502,6 +503,7 @@ impl Ring {
 
     /// Copies a run of completions out, advancing the head once. See [`Completer::drain`].
     #[doc(alias = "io_uring_peek_batch_cqe")]
+    #[inline]
     pub fn drain(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
         self.completer().drain(out)
     }

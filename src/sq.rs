@@ -66,7 +66,7 @@ impl Submitter<'_> {
             }
             (*raw).sq.sqe_tail = tail.wrapping_add(1);
             let index = ((tail & s.sq_mask) as usize) << s.sqe_shift;
-            Some(&mut *s.sqes.add(index))
+            Some(s.sqes.add(index).as_mut())
         }
     }
 
