@@ -216,3 +216,16 @@ mod tests {
         assert!(t.take_done(b).is_some());
     }
 }
+
+#[cfg(test)]
+mod sizes {
+    /// The README states the heap cost of an in-flight owned op; keep it honest.
+    #[test]
+    fn heap_per_op() {
+        let read = std::mem::size_of::<crate::op::Read<Vec<u8>>>();
+        let slot = std::mem::size_of::<super::Slot>();
+        eprintln!("Read<Vec<u8>> box: {read} bytes, table slot: {slot} bytes");
+        assert_eq!(read, 40);
+        assert_eq!(slot, 48);
+    }
+}
