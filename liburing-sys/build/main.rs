@@ -134,6 +134,7 @@ fn main() {
         &symbols,
         &present,
         &inline,
+        &declared,
         &unexported,
         shim_count,
     );
@@ -205,6 +206,7 @@ fn write_detected(
     symbols: &detect::Symbols,
     present: &[&str],
     inline: &[&str],
+    declared: &[&str],
     unexported: &[&str],
     shim_count: usize,
 ) {
@@ -265,6 +267,17 @@ fn write_detected(
     )
     .unwrap();
     writeln!(s, "pub const SHIM_WRAPPERS: usize = {shim_count};").unwrap();
+    let exported: Vec<&str> = declared
+        .iter()
+        .copied()
+        .filter(|n| symbols.exported.contains(*n))
+        .collect();
+    writeln!(
+        s,
+        "/// Out-of-line functions the header declares and the library exports (bound as is)."
+    )
+    .unwrap();
+    writeln!(s, "pub const LIBRARY_FUNCTIONS: &[&str] = &{exported:?};").unwrap();
     writeln!(s, "/// Functions the header declares but the library does not export (left out of the bindings).").unwrap();
     writeln!(
         s,
