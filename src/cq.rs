@@ -80,7 +80,8 @@ impl Cqe {
 pub(crate) type CqeAbi = Cqe;
 
 const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
-const _: () = assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
+const _: () =
+    assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
 
 /// `struct io_uring_getevents_arg` (kernel 5.11); older headers lack it.
 #[repr(C)]
@@ -429,7 +430,8 @@ impl Completer<'_> {
             any |= slot.user_data;
         }
         if n > 0 {
-            s.cq_khead().store(head.wrapping_add(n as u32), Ordering::Release);
+            s.cq_khead()
+                .store(head.wrapping_add(n as u32), Ordering::Release);
             if (any & MANAGED != 0) | s.backpressure.is_some() {
                 for c in &out[..n] {
                     self.account(c);
