@@ -62,6 +62,8 @@ pub mod op;
 pub mod raw;
 pub mod register;
 mod ring;
+#[cfg(feature = "tokio")]
+pub mod rt;
 mod sq;
 mod syscall;
 

@@ -517,6 +517,12 @@ impl Ring {
         finish_in(&self.s, ticket)
     }
 
+    /// Frees a finished managed op whose ticket is gone (the async layer's dropped futures).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn discard_done(&mut self, token: u64) {
+        drop(self.s.inflight().take_done(token));
+    }
+
     /// Submits and blocks until this operation completes, then finishes it. Other
     /// completions reaped meanwhile are kept, in order, for the next peeks.
     pub fn wait_for<O: Op>(&mut self, ticket: Ticket<O>) -> io::Result<O::Output> {

@@ -1,6 +1,7 @@
 //! Registration: what the ring can be told about once, up front.
 
 mod buffers;
+mod eventfd;
 mod files;
 mod probe;
 

@@ -1,0 +1,120 @@
+//! Async integration: a TCP echo server on 127.0.0.1 whose accept / recv / send are this
+//! crate's owned-buffer ops driven by tokio, with bounded clients; and a dropped future
+//! whose op is still in flight.
+
+mod common;
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::time::Duration;
+use system_liburing::op::{Accept, Read, Recv, Send};
+use system_liburing::rt::AsyncRing;
+use system_liburing::Ring;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CLIENTS: usize = 8;
+const MESSAGES: usize = 50;
+
+async fn serve_one(ring: Arc<AsyncRing>, conn: OwnedFd) -> std::io::Result<usize> {
+    let fd = conn.as_raw_fd();
+    let mut echoed = 0;
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let (n, b) = ring.op(Recv::new(fd, buf, 0)).await?;
+        let n = n?;
+        if n == 0 {
+            return Ok(echoed);
+        }
+        let (sent, b) = ring.op(Send::new(fd, b, 0)).await?;
+        assert_eq!(sent?, n, "short send in a test this small");
+        echoed += n;
+        buf = b;
+        buf.clear();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_echo_server_on_loopback() {
+    let Some(ring) = common::ring_or_skip(Ring::builder().entries(64), "async echo") else {
+        return;
+    };
+    let ring = Arc::new(AsyncRing::new(ring).unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    let server = {
+        let ring = ring.clone();
+        tokio::spawn(async move {
+            let mut handlers = Vec::new();
+            for _ in 0..CLIENTS {
+                let conn = ring
+                    .op(Accept::new(listener.as_raw_fd()))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                handlers.push(tokio::spawn(serve_one(ring.clone(), conn)));
+            }
+            let mut total = 0;
+            for h in handlers {
+                total += h.await.unwrap().unwrap();
+            }
+            total
+        })
+    };
+
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        clients.push(tokio::spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let mut sent = 0;
+            for m in 0..MESSAGES {
+                let msg = format!("client {c} message {m}\n");
+                s.write_all(msg.as_bytes()).await.unwrap();
+                let mut back = vec![0u8; msg.len()];
+                s.read_exact(&mut back).await.unwrap();
+                assert_eq!(back, msg.as_bytes());
+                sent += msg.len();
+            }
+            sent
+        }));
+    }
+    let mut expected = 0;
+    for c in clients {
+        expected += tokio::time::timeout(Duration::from_secs(20), c)
+            .await
+            .expect("client stuck")
+            .unwrap();
+    }
+    let echoed = tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("server stuck")
+        .unwrap();
+    assert_eq!(echoed, expected, "every byte echoed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_future_keeps_the_buffer_until_the_cqe() {
+    let Some(ring) = common::ring_or_skip(Ring::builder().entries(8), "async drop") else {
+        return;
+    };
+    let ring = AsyncRing::new(ring).unwrap();
+    let (rx, mut tx) = std::os::unix::net::UnixStream::pair().unwrap();
+    // A read that cannot complete yet, abandoned after 20 ms.
+    let fut = ring.op(Read::new(
+        rx.as_raw_fd(),
+        Vec::with_capacity(4096),
+        u64::MAX,
+    ));
+    assert!(tokio::time::timeout(Duration::from_millis(20), fut)
+        .await
+        .is_err());
+    // The data goes nowhere that was freed: the op was cancelled and its buffer is kept
+    // until its CQE. The ring keeps working.
+    std::io::Write::write_all(&mut tx, b"late").unwrap();
+    let (n, buf) = ring
+        .op(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+        .await
+        .unwrap();
+    assert_eq!(n.unwrap(), 4);
+    assert_eq!(buf, b"late");
+}
