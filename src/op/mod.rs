@@ -1,7 +1,7 @@
 //! Operations: each owns what the kernel needs for as long as it needs it, and hands it
 //! back typed from [`Ring::finish`](crate::Ring::finish) / [`Ring::wait_for`](crate::Ring::wait_for).
 //!
-//! Every op is one entry of the [`define_ops!`] table (in the family files below), gated on
+//! Every op is one entry of the `define_ops!` table (in the family files below), gated on
 //! the liburing helper it corresponds to: an op whose `io_uring_prep_*` the installed
 //! liburing lacks does not exist. Ops write the SQE in the kernel's ABI directly (no call
 //! into the shim on the hot path); the C name is a doc alias on each.
