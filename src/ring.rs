@@ -528,7 +528,12 @@ impl Ring {
     pub fn wait_for<O: Op>(&mut self, ticket: Ticket<O>) -> io::Result<O::Output> {
         let token = ticket.user_data();
         if !self.s.inflight().is_done(token) {
-            self.submit()?;
+            // A signal must not cost the caller the only handle to the op's buffers.
+            while let Err(e) = self.submit() {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
         }
         let mut ticket = ticket;
         loop {
@@ -539,7 +544,12 @@ impl Ring {
                 }
                 Err(NotCompleted(t)) => ticket = t,
             }
-            self.completer().reap_one_into_queue()?;
+            match self.completer().reap_one_into_queue() {
+                // Interrupted by a signal: the op is still in flight and the ticket is ours;
+                // keep waiting instead of dropping it.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => r?,
+            }
         }
     }
 
@@ -553,6 +563,10 @@ impl Ring {
         }
         #[cfg(liburing_has = "io_uring_register_ring_fd")]
         let index = {
+            #[cfg(feature = "fault-injection")]
+            if let Some(e) = crate::syscall::fault::take(crate::syscall::fault::Site::Register) {
+                return Err(io::Error::from_raw_os_error(e));
+            }
             // SAFETY: the ring is initialised; liburing records the index in its struct so
             // its own calls (io_uring_get_events, raw submits) use it too.
             let ret = unsafe { sys::io_uring_register_ring_fd(self.s.raw.get()) };
