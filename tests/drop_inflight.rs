@@ -4,27 +4,14 @@
 mod common;
 
 use std::io::Write as _;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use system_liburing::op::{Read, Timeout};
 use system_liburing::Ring;
 
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    // SAFETY: two valid out slots.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: fresh fds we own.
-    unsafe {
-        (
-            std::fs::File::from_raw_fd(fds[0]),
-            std::fs::File::from_raw_fd(fds[1]),
-        )
-    }
-}
-
 #[test]
 fn drop_with_a_pending_pipe_read() {
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     {
         let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "drop") else {
             return;
@@ -52,7 +39,7 @@ fn drop_with_many_ops_in_flight() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "drop many") else {
         return;
     };
-    let (rx, _tx) = pipe();
+    let (rx, _tx) = common::pipe();
     let mut tickets = Vec::new();
     for _ in 0..8 {
         tickets.push(

@@ -21,7 +21,7 @@
 mod common;
 
 use std::io::{self, Write as _};
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use system_liburing::fault::{self, Site};
@@ -100,19 +100,6 @@ fn temp_file(name: &str, contents: &[u8]) -> (std::fs::File, std::path::PathBuf)
         .unwrap();
     f.write_all(contents).unwrap();
     (f, path)
-}
-
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    // SAFETY: two valid out slots.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: fresh fds we own.
-    unsafe {
-        (
-            std::fs::File::from_raw_fd(fds[0]),
-            std::fs::File::from_raw_fd(fds[1]),
-        )
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,7 +593,7 @@ fn wait_for_survives_an_interrupted_wait() {
     let Some(mut ring) = ring(Ring::builder().entries(8), "wait_for EINTR") else {
         return;
     };
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     let t = ring
         .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
         .unwrap();
@@ -632,7 +619,7 @@ fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
     let Some(mut ring) = ring(Ring::builder().entries(8), "wait_for EINTR (current)") else {
         return;
     };
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     let t = ring
         .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
         .unwrap();
@@ -761,7 +748,7 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
         tag,
     };
     let (file, path) = temp_file("942", b"compio942");
-    let (rx, _tx) = pipe();
+    let (rx, _tx) = common::pipe();
     // 1: completed, reaped, never finished: freed with the table.
     let done = ring
         .push(Read::new(file.as_raw_fd(), tracked("completed"), 0))
@@ -812,7 +799,7 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
     if !is_child(NAME) {
         return run_in_child(NAME, true);
     }
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     for (errno, name) in ERRNOS {
         let Some(mut ring) = ring(Ring::builder().entries(4), "drop under faults") else {
             return;

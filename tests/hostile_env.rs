@@ -22,7 +22,7 @@
 mod common;
 
 use std::io::Write as _;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,19 +84,6 @@ fn nop_round_trip(ring: &mut Ring, from: u64, n: u64) {
         assert_eq!(c.user_data(), i);
     }
     assert!(ring.peek().unwrap().is_none());
-}
-
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    // SAFETY: two valid out slots.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: fresh fds we own.
-    unsafe {
-        (
-            std::fs::File::from_raw_fd(fds[0]),
-            std::fs::File::from_raw_fd(fds[1]),
-        )
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -305,7 +292,7 @@ fn fork_with_a_live_ring() {
         }
     }
     ring.submit().unwrap();
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     let read = ring
         .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
         .unwrap();
@@ -535,7 +522,7 @@ fn ring_fd_closed_behind_the_crates_back_is_ebadf() {
         }
     }
     ring.submit().unwrap();
-    let (rx, _tx) = pipe();
+    let (rx, _tx) = common::pipe();
     let t = ring
         .push(Read::new(rx.as_raw_fd(), vec![0u8; 64], u64::MAX))
         .unwrap();

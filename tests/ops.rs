@@ -3,7 +3,7 @@
 mod common;
 
 use std::io::{Read as _, Write as _};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 use system_liburing::op::{
     AsyncCancel, Close, Fsync, Nop, PollAdd, Read, Readv, Timeout, TimeoutFired, Write, Writev,
@@ -24,19 +24,6 @@ fn temp_file(name: &str) -> (std::fs::File, std::path::PathBuf) {
         .open(&path)
         .unwrap();
     (f, path)
-}
-
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    // SAFETY: two valid out slots.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: fresh fds we own.
-    unsafe {
-        (
-            std::fs::File::from_raw_fd(fds[0]),
-            std::fs::File::from_raw_fd(fds[1]),
-        )
-    }
 }
 
 #[test]
@@ -96,7 +83,7 @@ fn vectored_round_trip() {
 #[test]
 fn finish_before_the_cqe_gives_the_ticket_back() {
     let Some(mut ring) = ring() else { return };
-    let (mut rx, mut tx) = pipe();
+    let (mut rx, mut tx) = common::pipe();
     let t = ring
         .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
         .unwrap();
@@ -172,7 +159,7 @@ fn timeouts_relative_count_and_zero() {
 #[test]
 fn close_owned_fd() {
     let Some(mut ring) = ring() else { return };
-    let (mut rx, tx) = pipe();
+    let (mut rx, tx) = common::pipe();
     let t = ring.push(Close::new(OwnedFd::from(tx))).unwrap();
     ring.wait_for(t).unwrap().unwrap();
     // The only write end is closed by the kernel: the read end sees end-of-file. (Checking the
@@ -184,7 +171,7 @@ fn close_owned_fd() {
 #[test]
 fn poll_and_cancel() {
     let Some(mut ring) = ring() else { return };
-    let (rx, mut tx) = pipe();
+    let (rx, mut tx) = common::pipe();
     let poll = ring
         .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))
         .unwrap();
@@ -194,7 +181,7 @@ fn poll_and_cancel() {
     assert!(revents & libc::POLLIN as u32 != 0);
 
     // A poll that never fires, cancelled by ticket.
-    let (rx2, _tx2) = pipe();
+    let (rx2, _tx2) = common::pipe();
     let poll = ring
         .push(PollAdd::new(rx2.as_raw_fd(), libc::POLLIN))
         .unwrap();

@@ -30,6 +30,15 @@ pub enum TimeoutFired {
     CountReached,
 }
 
+/// `-ETIME` is a timer that fired; a count is a timeout completed by `count`.
+fn fired(cqe: &crate::Cqe) -> io::Result<TimeoutFired> {
+    match cqe.raw_result() {
+        r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
+        r if r >= 0 => Ok(TimeoutFired::CountReached),
+        r => Err(io::Error::from_raw_os_error(-r)),
+    }
+}
+
 define_ops! {
     /// A timeout that fires `after` from now (a zero duration fires at once), or earlier
     /// once [`count`](Timeout::count) other completions were posted.
@@ -42,13 +51,7 @@ define_ops! {
         sqe.off = u64::from(self.count);
         sqe.op_flags = self.timeout_flags;
     }
-    complete(self, cqe) -> io::Result<TimeoutFired> {
-        match cqe.raw_result() {
-            r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
-            r if r >= 0 => Ok(TimeoutFired::CountReached),
-            r => Err(io::Error::from_raw_os_error(-r)),
-        }
-    }
+    complete(self, cqe) -> io::Result<TimeoutFired> { fired(&cqe) }
 
     /// Removes a pending timeout by its user_data.
     ["io_uring_prep_timeout_remove", IORING_OP_TIMEOUT_REMOVE, "5.5", unmanaged]
@@ -69,13 +72,7 @@ define_ops! {
         sqe.len = 1;
         sqe.op_flags = self.timeout_flags;
     }
-    complete(self, cqe) -> io::Result<TimeoutFired> {
-        match cqe.raw_result() {
-            r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
-            r if r >= 0 => Ok(TimeoutFired::CountReached),
-            r => Err(io::Error::from_raw_os_error(-r)),
-        }
-    }
+    complete(self, cqe) -> io::Result<TimeoutFired> { fired(&cqe) }
 }
 
 #[cfg(liburing_has = "io_uring_prep_timeout")]

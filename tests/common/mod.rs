@@ -54,3 +54,18 @@ pub fn skip(what: &str, why: std::fmt::Arguments<'_>) {
         let _ = writeln!(f, "{line}");
     }
 }
+
+/// A pipe: (read end, write end).
+pub fn pipe() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: two valid out slots.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fresh fds we own.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    }
+}
