@@ -20,7 +20,7 @@
 //!     assert_eq!(io_uring_queue_init(8, &mut ring, 0), 0);
 //!     let sqe = io_uring_get_sqe(&mut ring);
 //!     io_uring_prep_nop(sqe);
-//!     io_uring_sqe_set_data64(sqe, 42);
+//!     io_uring_sqe_set_data(sqe, 42 as *mut core::ffi::c_void);
 //!     io_uring_submit(&mut ring);
 //!     let mut cqe = core::ptr::null_mut();
 //!     io_uring_wait_cqe(&mut ring, &mut cqe);

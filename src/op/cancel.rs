@@ -5,10 +5,10 @@ use crate::Ticket;
 use std::io;
 
 define_ops! {
-    /// Cancels a request by user_data. Completes with `ENOENT` when no such request is in
+    /// Cancels a request by user_data (`io_uring_prep_cancel64` in liburing 2.2+). Completes with `ENOENT` when no such request is in
     /// flight, `EALREADY` when it is running and cannot be stopped; otherwise with how many
     /// were cancelled.
-    ["io_uring_prep_cancel64", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged]
+    ["io_uring_prep_cancel", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged]
     AsyncCancel(target: u64) { target: u64 = target, cancel_flags: u32 = 0 }
     prepare(&mut self, sqe) {
         sqe.addr = self.target;
@@ -17,7 +17,7 @@ define_ops! {
     complete(self, cqe) -> io::Result<u32> { cqe.result() }
 }
 
-#[cfg(liburing_has = "io_uring_prep_cancel64")]
+#[cfg(liburing_has = "io_uring_prep_cancel")]
 impl AsyncCancel {
     /// Cancels the request whose user_data is `target`.
     pub fn user_data(target: u64) -> Self {
