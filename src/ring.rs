@@ -255,12 +255,19 @@ impl Builder {
         let ret =
             unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
         error::cvt(ret)?;
-        Ok(Ring::from_initialised(
-            *boxed,
-            &params,
-            self.backpressure,
-            self.force_direct_flush,
-        ))
+        let mut ring =
+            Ring::from_initialised(*boxed, &params, self.backpressure, self.force_direct_flush);
+        // Read the probe once (kernels before 5.6 have none: everything counts as supported).
+        if let Ok(probe) = ring.probe() {
+            ring.s.supported_ops = [0; 4];
+            for &op in probe.supported() {
+                ring.s.supported_ops[usize::from(op >> 6)] |= 1u64 << (op & 63);
+            }
+        }
+        for &op in &self.pretend_unsupported {
+            ring.s.supported_ops[usize::from(op >> 6)] &= !(1u64 << (op & 63));
+        }
+        Ok(ring)
     }
 }
 

@@ -1,0 +1,128 @@
+//! Linked chains: order, a failing head cancels the rest (ECANCELED), hardlinks survive a
+//! failure, link timeouts fire or are cancelled, drain, skip-success.
+
+mod common;
+
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+use system_liburing::op::{LinkTimeout, Nop, PollAdd, Read, TimeoutFired};
+use system_liburing::{Features, Ring, SqeFlags};
+
+fn ring() -> Option<Ring> {
+    common::ring_or_skip(Ring::builder().entries(16), "links")
+}
+
+#[test]
+fn failing_head_cancels_the_rest_of_the_chain() {
+    let Some(mut ring) = ring() else { return };
+    let head = ring
+        .push(Read::new(-1, Vec::with_capacity(8), 0).flags(SqeFlags::IO_LINK))
+        .unwrap();
+    let second = ring.push(Nop::new().flags(SqeFlags::IO_LINK)).unwrap();
+    let third = ring.push(Nop::new()).unwrap();
+    let (res, _buf) = ring.wait_for(head).unwrap();
+    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EBADF));
+    assert_eq!(
+        ring.wait_for(second).unwrap().unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED)
+    );
+    assert_eq!(
+        ring.wait_for(third).unwrap().unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED)
+    );
+}
+
+#[test]
+fn hardlink_survives_a_failing_head() {
+    let Some(mut ring) = ring() else { return };
+    let head = ring
+        .push(Read::new(-1, Vec::with_capacity(8), 0).flags(SqeFlags::IO_HARDLINK))
+        .unwrap();
+    let next = ring.push(Nop::new()).unwrap();
+    assert!(ring.wait_for(head).unwrap().0.is_err());
+    ring.wait_for(next)
+        .unwrap()
+        .expect("a hardlinked successor runs after a failure");
+}
+
+#[test]
+fn link_timeout_fires_and_cancels_the_linked_op() {
+    let Some(mut ring) = ring() else { return };
+    let (rx, _tx) = common::pipe();
+    let poll = ring
+        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN).flags(SqeFlags::IO_LINK))
+        .unwrap();
+    let timer = ring
+        .push(LinkTimeout::new(Duration::from_millis(10)))
+        .unwrap();
+    assert_eq!(
+        ring.wait_for(timer).unwrap().unwrap(),
+        TimeoutFired::Expired
+    );
+    assert_eq!(
+        ring.wait_for(poll).unwrap().unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED)
+    );
+}
+
+#[test]
+fn link_timeout_is_cancelled_when_the_op_wins() {
+    let Some(mut ring) = ring() else { return };
+    let nop = ring.push(Nop::new().flags(SqeFlags::IO_LINK)).unwrap();
+    let timer = ring
+        .push(LinkTimeout::new(Duration::from_secs(30)))
+        .unwrap();
+    ring.wait_for(nop).unwrap().unwrap();
+    assert_eq!(
+        ring.wait_for(timer).unwrap().unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED)
+    );
+}
+
+#[test]
+fn drain_waits_for_everything_before_it() {
+    let Some(mut ring) = ring() else { return };
+    let (rx, mut tx) = common::pipe();
+    let poll = ring
+        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))
+        .unwrap();
+    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_DRAIN), 7)
+        .unwrap();
+    ring.submit().unwrap();
+    // The drained NOP must not complete while the poll before it is pending.
+    assert!(ring
+        .wait_timeout(Duration::from_millis(30))
+        .unwrap()
+        .is_none());
+    std::io::Write::write_all(&mut tx, b"x").unwrap();
+    ring.wait_for(poll).unwrap().unwrap();
+    let mut seen = None;
+    for _ in 0..100 {
+        if let Some(c) = ring.wait_timeout(Duration::from_millis(50)).unwrap() {
+            seen = Some(c.user_data());
+            break;
+        }
+    }
+    assert_eq!(seen, Some(7));
+}
+
+#[test]
+fn skip_success_posts_nothing_for_successes() {
+    let Some(mut ring) = ring() else { return };
+    if !ring.features().contains(Features::CQE_SKIP) {
+        common::skip(
+            "skip-success",
+            format_args!("kernel without IORING_FEAT_CQE_SKIP (5.17)"),
+        );
+        return;
+    }
+    ring.push_with_user_data(Nop::new().flags(SqeFlags::CQE_SKIP_SUCCESS), 1)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 2).unwrap();
+    ring.submit_and_wait(1).unwrap();
+    assert_eq!(ring.wait().unwrap().user_data(), 2);
+    assert!(ring
+        .wait_timeout(Duration::from_millis(20))
+        .unwrap()
+        .is_none());
+}
