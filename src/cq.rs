@@ -200,11 +200,14 @@ impl Completer<'_> {
 
     /// One `IORING_ENTER_GETEVENTS` without submitting or waiting.
     fn flush_cq(&mut self) -> io::Result<()> {
-        let r = if self.s.use_liburing_flush() {
-            self.flush_liburing()
+        // liburing's io_uring_get_events where it exists (unless a test forces the direct
+        // path), a direct io_uring_enter otherwise.
+        let via_liburing = if self.s.force_direct_flush {
+            None
         } else {
-            self.flush_direct()
+            syscall::liburing_get_events(self.s.raw.get())
         };
+        let r = via_liburing.unwrap_or_else(|| self.flush_direct());
         match r {
             Ok(()) => Ok(()),
             Err(e) => match e.raw_os_error() {
@@ -216,26 +219,6 @@ impl Completer<'_> {
                 Some(libc::EINTR | libc::EAGAIN | libc::EBUSY) => Ok(()),
                 _ => Err(e),
             },
-        }
-    }
-
-    /// The liburing path: `io_uring_get_events` (liburing >= 2.3), which honours a ring fd
-    /// registered through liburing.
-    fn flush_liburing(&mut self) -> io::Result<()> {
-        #[cfg(feature = "fault-injection")]
-        if let Some(e) = syscall::fault::take(syscall::fault::Site::GetEvents) {
-            return Err(io::Error::from_raw_os_error(e));
-        }
-        #[cfg(liburing_has = "io_uring_get_events")]
-        {
-            // SAFETY: the ring is initialised and outlives this call; io_uring_get_events only
-            // reads the ring's fd fields, which nobody changes while a Completer exists.
-            let ret = unsafe { sys::io_uring_get_events(self.s.raw.get()) };
-            crate::error::cvt(ret).map(drop)
-        }
-        #[cfg(not(liburing_has = "io_uring_get_events"))]
-        {
-            self.flush_direct()
         }
     }
 

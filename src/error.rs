@@ -79,13 +79,12 @@ impl<O> PushError<O> {
 
 impl<O> fmt::Display for PushError<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let PushError::Unsupported(_, op) = self {
-            let name =
-                crate::sys::constant_name("IORING_OP_", i64::from(*op)).unwrap_or("IORING_OP_?");
-            return write!(f, "the running kernel does not support {name} ({op})");
-        }
         f.write_str(match self {
-            PushError::Unsupported(..) => unreachable!(),
+            PushError::Unsupported(_, op) => {
+                let name = crate::sys::constant_name("IORING_OP_", i64::from(*op))
+                    .unwrap_or("IORING_OP_?");
+                return write!(f, "the running kernel does not support {name} ({op})");
+            }
             PushError::SqFull(_) => "submission queue is full; submit before pushing more",
             PushError::Backpressure(_) => {
                 "backpressure: in-flight operations would exceed the CQ ring; reap completions first"

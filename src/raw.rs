@@ -68,14 +68,7 @@ impl Ring {
     /// `Unsupported` when the linked liburing does not export it.
     #[doc(alias = "io_uring_get_events")]
     pub fn get_events(&mut self) -> std::io::Result<()> {
-        #[cfg(liburing_has = "io_uring_get_events")]
-        {
-            // SAFETY: the ring is initialised and exclusively borrowed.
-            let ret = unsafe { sys::io_uring_get_events(self.as_raw_mut()) };
-            crate::error::cvt(ret).map(drop)
-        }
-        #[cfg(not(liburing_has = "io_uring_get_events"))]
-        {
+        crate::syscall::liburing_get_events(self.as_raw_mut()).unwrap_or_else(|| {
             Err(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
                 format!(
@@ -83,7 +76,7 @@ impl Ring {
                     crate::LIBURING_BUILD_VERSION
                 ),
             ))
-        }
+        })
     }
 }
 

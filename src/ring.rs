@@ -112,11 +112,6 @@ impl Shared {
         // completes its update before anything that could panic), so poisoning is ignored.
         self.inflight.lock().unwrap_or_else(|p| p.into_inner())
     }
-
-    /// Whether peek flushes through liburing's `io_uring_get_events`.
-    pub(crate) fn use_liburing_flush(&self) -> bool {
-        cfg!(liburing_has = "io_uring_get_events") && !self.force_direct_flush
-    }
 }
 
 /// Builds a [`Ring`]: `io_uring_queue_init_params` with the chosen setup flags.
@@ -653,15 +648,16 @@ fn finish_in<O: Op>(s: &Shared, ticket: Ticket<O>) -> Result<O::Output, NotCompl
     }
 }
 
+/// `struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }`
+#[repr(C)]
+struct RsrcUpdate {
+    offset: u32,
+    resv: u32,
+    data: u64,
+}
+
 #[cfg_attr(liburing_has = "io_uring_register_ring_fd", allow(dead_code))]
 fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
-    // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }
-    #[repr(C)]
-    struct RsrcUpdate {
-        offset: u32,
-        resv: u32,
-        data: u64,
-    }
     let mut up = RsrcUpdate {
         offset: u32::MAX,
         resv: 0,
@@ -678,12 +674,6 @@ fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
 }
 
 fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
-    #[repr(C)]
-    struct RsrcUpdate {
-        offset: u32,
-        resv: u32,
-        data: u64,
-    }
     let up = RsrcUpdate {
         offset: index,
         resv: 0,

@@ -54,19 +54,31 @@ impl Submitter<'_> {
     /// tail is published, so a `&mut` to it is exclusive.
     #[inline(always)]
     pub(crate) fn next_slot(&mut self) -> Option<&mut Sqe> {
+        let tail = self.free_slot()?;
+        Some(self.claim(tail))
+    }
+
+    /// The tail index of a free SQE slot, or `None` when the SQ is full (one acquire load of
+    /// the kernel's head). Nothing is taken until [`claim`](Self::claim).
+    #[inline(always)]
+    fn free_slot(&self) -> Option<u32> {
         let s = self.s;
-        // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter);
-        // khead is a live mapping of the ring for the ring's lifetime.
+        let head = s.sq_khead().load(Ordering::Acquire);
+        // SAFETY: a plain read of our own index; only the submitter writes it.
+        let tail = unsafe { (*s.raw.get()).sq.sqe_tail };
+        (tail.wrapping_sub(head) < s.sq_entries).then_some(tail)
+    }
+
+    /// Takes the slot `free_slot` found.
+    #[inline(always)]
+    fn claim(&mut self, tail: u32) -> &mut Sqe {
+        let s = self.s;
+        // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter), and
+        // `tail` came from free_slot with no claim in between, so the slot is free and ours.
         unsafe {
-            let raw = s.raw.get();
-            let head = s.sq_khead().load(Ordering::Acquire);
-            let tail = (*raw).sq.sqe_tail;
-            if tail.wrapping_sub(head) >= s.sq_entries {
-                return None;
-            }
-            (*raw).sq.sqe_tail = tail.wrapping_add(1);
+            (*s.raw.get()).sq.sqe_tail = tail.wrapping_add(1);
             let index = ((tail & s.sq_mask) as usize) << s.sqe_shift;
-            Some(s.sqes.add(index).as_mut())
+            s.sqes.add(index).as_mut()
         }
     }
 
@@ -109,8 +121,8 @@ impl Submitter<'_> {
         self.s.supported_ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
     }
 
-    /// The rare checks, in one place: unsupported op, backpressure. Returns the op back
-    /// when it must not be queued.
+    /// The rare checks, in one place: unsupported op, backpressure (counted here: callers
+    /// hold a free slot already). Returns the op back when it must not be queued.
     #[cold]
     #[inline(never)]
     fn admit<O: Op>(&mut self, op: O) -> Result<O, PushError<O>> {
@@ -132,9 +144,9 @@ impl Submitter<'_> {
     #[doc(alias = "io_uring_get_sqe")]
     #[inline]
     pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
-        if self.sq_space_left() == 0 {
+        let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
-        }
+        };
         let op = if !self.supported(O::opcode()) | self.s.backpressure.is_some() {
             self.admit(op)?
         } else {
@@ -144,9 +156,7 @@ impl Submitter<'_> {
         // into the in-flight table.
         let mut boxed = Box::new(op);
         let s = self.s;
-        let Some(sqe) = self.next_slot() else {
-            return Err(PushError::SqFull(*boxed));
-        };
+        let sqe = self.claim(tail);
         boxed.prepare(sqe);
         let token = s.inflight().insert(boxed);
         sqe.user_data = token;
@@ -160,27 +170,39 @@ impl Submitter<'_> {
     #[inline(always)]
     pub fn push_with_user_data<O: Unmanaged>(
         &mut self,
-        op: O,
+        mut op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
         // One branch for everything rare.
-        let mut op = if (user_data & MANAGED != 0)
-            | !self.supported(O::opcode())
-            | self.s.backpressure.is_some()
+        if (user_data & MANAGED != 0) | !self.supported(O::opcode()) | self.s.backpressure.is_some()
         {
-            if user_data & MANAGED != 0 {
-                return Err(PushError::ReservedUserData(op));
-            }
-            if self.sq_space_left() == 0 {
-                return Err(PushError::SqFull(op));
-            }
-            self.admit(op)?
-        } else {
-            op
-        };
+            return self.push_with_user_data_rare(op, user_data);
+        }
         let Some(sqe) = self.next_slot() else {
             return Err(PushError::SqFull(op));
         };
+        op.prepare(sqe);
+        sqe.user_data = user_data;
+        Ok(())
+    }
+
+    /// `push_with_user_data` when a rare check applies: reserved user_data, an op the probe
+    /// did not list, or backpressure. Same order of errors as the common path.
+    #[cold]
+    #[inline(never)]
+    fn push_with_user_data_rare<O: Unmanaged>(
+        &mut self,
+        op: O,
+        user_data: u64,
+    ) -> Result<(), PushError<O>> {
+        if user_data & MANAGED != 0 {
+            return Err(PushError::ReservedUserData(op));
+        }
+        let Some(tail) = self.free_slot() else {
+            return Err(PushError::SqFull(op));
+        };
+        let mut op = self.admit(op)?;
+        let sqe = self.claim(tail);
         op.prepare(sqe);
         sqe.user_data = user_data;
         Ok(())

@@ -39,6 +39,27 @@ pub(crate) fn enter(
     }
 }
 
+/// liburing's own `io_uring_get_events` (2.3+): one `IORING_ENTER_GETEVENTS`, honouring a
+/// ring fd registered through liburing. `None` when the linked liburing does not export it.
+pub(crate) fn liburing_get_events(ring: *mut crate::sys::io_uring) -> Option<io::Result<()>> {
+    #[cfg(liburing_has = "io_uring_get_events")]
+    {
+        #[cfg(feature = "fault-injection")]
+        if let Some(e) = fault::take(fault::Site::GetEvents) {
+            return Some(Err(io::Error::from_raw_os_error(e)));
+        }
+        // SAFETY: callers pass an initialised ring that outlives the call; the function only
+        // reads the ring's fd fields, which nothing changes while a ring handle is borrowed.
+        let ret = unsafe { crate::sys::io_uring_get_events(ring) };
+        Some(crate::error::cvt(ret).map(drop))
+    }
+    #[cfg(not(liburing_has = "io_uring_get_events"))]
+    {
+        let _ = ring;
+        None
+    }
+}
+
 /// `io_uring_register(2)`.
 pub(crate) fn register(
     fd: i32,
