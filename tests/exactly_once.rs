@@ -52,19 +52,7 @@ fn run(
             }
         }
     }
-    let mut misses = 0;
-    while next < total {
-        match ring.peek().unwrap() {
-            Some(c) => {
-                assert_eq!(c.user_data(), next);
-                next += 1;
-            }
-            None => {
-                misses += 1;
-                assert!(misses < 1000, "stuck at {next}/{total}");
-            }
-        }
-    }
+    common::peek_in_order(&mut ring, next..total);
     assert!(ring.peek().unwrap().is_none());
 }
 

@@ -8,16 +8,6 @@ use system_liburing::fault::{self, Site};
 use system_liburing::op::Nop;
 use system_liburing::{CqesDropped, Ring, SubmitBusy};
 
-fn flood(ring: &mut Ring, from: u64, n: u64) {
-    let mut pushed = from;
-    while pushed < from + n {
-        while pushed < from + n && ring.push_with_user_data(Nop::new(), pushed).is_ok() {
-            pushed += 1;
-        }
-        ring.submit().unwrap();
-    }
-}
-
 fn drain_all(ring: &mut Ring, expect: std::ops::Range<u64>) {
     for i in expect {
         assert_eq!(ring.wait().unwrap().user_data(), i);
@@ -31,7 +21,7 @@ fn ebusy_once_is_reaped_and_retried_without_losing_anything() {
     else {
         return;
     };
-    flood(&mut ring, 0, 100); // overflow list non-empty now
+    common::flood(&mut ring, 0, 100); // overflow list non-empty now
     for i in 100..108 {
         ring.push_with_user_data(Nop::new(), i).unwrap();
     }
@@ -89,7 +79,7 @@ fn dropped_completions_are_an_error_of_their_own() {
     ) else {
         return;
     };
-    flood(&mut ring, 0, 40);
+    common::flood(&mut ring, 0, 40);
     // Empty the ring so the next peek must flush, then make that flush report EBADR.
     for i in 0..8 {
         assert_eq!(ring.peek().unwrap().unwrap().user_data(), i);
@@ -115,7 +105,7 @@ fn the_two_flush_paths_are_distinct() {
         ) else {
             return;
         };
-        flood(&mut ring, 0, 20);
+        common::flood(&mut ring, 0, 20);
         for i in 0..8 {
             assert_eq!(ring.peek().unwrap().unwrap().user_data(), i);
         }
@@ -143,7 +133,7 @@ fn interrupted_flush_is_retried_not_lost() {
     ) else {
         return;
     };
-    flood(&mut ring, 0, 30);
+    common::flood(&mut ring, 0, 30);
     for i in 0..8 {
         assert_eq!(ring.peek().unwrap().unwrap().user_data(), i);
     }

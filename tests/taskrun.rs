@@ -3,31 +3,12 @@
 mod common;
 
 use std::time::Duration;
-use system_liburing::op::{Nop, Timeout};
+use system_liburing::op::Timeout;
 use system_liburing::{Ring, SetupFlags};
 
 fn flood_and_peek(mut ring: Ring, n: u64) {
-    let mut pushed = 0;
-    while pushed < n {
-        while pushed < n && ring.push_with_user_data(Nop::new(), pushed).is_ok() {
-            pushed += 1;
-        }
-        ring.submit().unwrap();
-    }
-    let mut next = 0;
-    let mut misses = 0;
-    while next < n {
-        match ring.peek().unwrap() {
-            Some(c) => {
-                assert_eq!(c.user_data(), next);
-                next += 1;
-            }
-            None => {
-                misses += 1;
-                assert!(misses < 1000, "peek never brought completion {next} out");
-            }
-        }
-    }
+    common::flood(&mut ring, 0, n);
+    common::peek_in_order(&mut ring, 0..n);
 }
 
 #[test]

@@ -69,3 +69,40 @@ pub fn pipe() -> (std::fs::File, std::fs::File) {
         )
     }
 }
+
+/// Pushes NOPs with user_data `from..from + n`, submitting whenever the SQ fills, without
+/// reaping: a small CQ overflows.
+pub fn flood(ring: &mut Ring, from: u64, n: u64) {
+    let mut pushed = from;
+    while pushed < from + n {
+        while pushed < from + n
+            && ring
+                .push_with_user_data(system_liburing::op::Nop::new(), pushed)
+                .is_ok()
+        {
+            pushed += 1;
+        }
+        ring.submit().unwrap();
+    }
+}
+
+/// Takes `expect` back with peek alone, in order; fails after 1000 empty peeks in all.
+pub fn peek_in_order(ring: &mut Ring, expect: std::ops::Range<u64>) {
+    let (mut next, end) = (expect.start, expect.end);
+    let mut misses = 0;
+    while next < end {
+        match ring.peek().unwrap() {
+            Some(c) => {
+                assert_eq!(c.user_data(), next);
+                next += 1;
+            }
+            None => {
+                misses += 1;
+                assert!(
+                    misses < 1000,
+                    "peek never brought completion {next} of {end} out"
+                );
+            }
+        }
+    }
+}
