@@ -461,6 +461,30 @@ impl Completer<'_> {
         }
     }
 
+    /// Blocks until one more CQE leaves the ring; CQEs of `token` are not queued (the op
+    /// recorded them for its stream), all others are, for later peeks.
+    pub(crate) fn reap_one_for(&mut self, token: u64) -> io::Result<()> {
+        let keep = |this: &mut Self, c: Cqe| {
+            if c.user_data != token {
+                this.reaped().push_back(c);
+            }
+        };
+        loop {
+            if let Some(c) = self.pop_ring() {
+                keep(self, c);
+                return Ok(());
+            }
+            if self.needs_enter() {
+                self.flush_cq()?;
+                if let Some(c) = self.pop_ring() {
+                    keep(self, c);
+                    return Ok(());
+                }
+            }
+            self.enter_wait(1, None)?;
+        }
+    }
+
     /// Removes a CQE from the reaped queue (the one `Ring::wait_for` already handed over).
     pub(crate) fn forget_reaped(&mut self, user_data: u64) {
         let q = self.reaped();

@@ -63,6 +63,9 @@ pub enum PushError<O> {
     /// The running kernel does not support this op (its probe says so); nothing was
     /// queued. The `u8` is the `IORING_OP_*` value.
     Unsupported(O, u8),
+    /// The op cannot be queued on this ring as built: the reason says why (a reserved
+    /// user_data to post or retarget, a buffer ring registered with another ring...).
+    Invalid(O, &'static str),
 }
 
 impl<O> PushError<O> {
@@ -72,7 +75,8 @@ impl<O> PushError<O> {
             PushError::SqFull(o)
             | PushError::Backpressure(o)
             | PushError::ReservedUserData(o)
-            | PushError::Unsupported(o, _) => o,
+            | PushError::Unsupported(o, _)
+            | PushError::Invalid(o, _) => o,
         }
     }
 }
@@ -92,6 +96,7 @@ impl<O> fmt::Display for PushError<O> {
             PushError::ReservedUserData(_) => {
                 "user_data values with bit 63 set are reserved for the crate's managed operations"
             }
+            PushError::Invalid(_, why) => why,
         })
     }
 }
@@ -102,7 +107,7 @@ impl<O> From<PushError<O>> for io::Error {
     fn from(e: PushError<O>) -> io::Error {
         let kind = match e {
             PushError::SqFull(_) | PushError::Backpressure(_) => io::ErrorKind::WouldBlock,
-            PushError::ReservedUserData(_) => io::ErrorKind::InvalidInput,
+            PushError::ReservedUserData(_) | PushError::Invalid(..) => io::ErrorKind::InvalidInput,
             PushError::Unsupported(..) => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, e.to_string())

@@ -15,7 +15,28 @@ pub(crate) const INTERNAL_SLOT: u32 = u32::MAX;
 /// The user_data of internal requests; never a live slot's token.
 pub(crate) const INTERNAL: u64 = MANAGED | INTERNAL_SLOT as u64;
 
-pub(crate) type Resources = Box<dyn Any + Send>;
+pub(crate) type Resources = Box<dyn Recorded>;
+
+/// What the table needs of an op while it is in flight: to show it each CQE, and to hand it
+/// back typed.
+pub(crate) trait Recorded: Send {
+    fn record(&mut self, cqe: &Cqe);
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<O: crate::op::Op> Recorded for O {
+    #[inline]
+    fn record(&mut self, cqe: &Cqe) {
+        crate::op::private::Sealed::record(self, cqe)
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
 
 enum State {
     Free,
@@ -74,10 +95,13 @@ impl InFlight {
         let Some(slot) = self.slots.get_mut(index as usize) else {
             return false;
         };
-        if slot.generation & 0x7fff_ffff != generation || !matches!(slot.state, State::InFlight(_))
-        {
+        let State::InFlight(op) = &mut slot.state else {
+            return false;
+        };
+        if slot.generation & 0x7fff_ffff != generation {
             return false;
         }
+        op.record(cqe);
         if cqe.flags().contains(crate::CqeFlags::MORE) {
             return true;
         }
@@ -102,6 +126,27 @@ impl InFlight {
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index);
         Some((r, cqe))
+    }
+
+    /// Runs `f` on a live op (in flight or done, not yet taken back) of type `O`; also says
+    /// whether its last CQE has been reaped. `None` for a stale or foreign token.
+    pub(crate) fn with_op<O: 'static, R>(
+        &mut self,
+        token: u64,
+        f: impl FnOnce(&mut O) -> R,
+    ) -> Option<(R, bool)> {
+        let (generation, index) = split(token)?;
+        let slot = self.slots.get_mut(index as usize)?;
+        if slot.generation & 0x7fff_ffff != generation {
+            return None;
+        }
+        let (op, done) = match &mut slot.state {
+            State::InFlight(op) => (op, false),
+            State::Done(op, _) => (op, true),
+            State::Free => return None,
+        };
+        let op = op.as_any_mut().downcast_mut::<O>()?;
+        Some((f(op), done))
     }
 
     /// Whether a token's CQE has been reaped.
@@ -157,7 +202,7 @@ mod tests {
     #[test]
     fn life_cycle() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(vec![1u8; 8]));
+        let a = t.insert(Box::new(crate::op::Write::new(-1, vec![1u8; 8], 0)));
         assert!(a & MANAGED != 0);
         assert_eq!(t.pending(), 1);
         assert!(t.take_done(a).is_none(), "not reaped yet");
@@ -169,17 +214,21 @@ mod tests {
         assert_eq!(t.pending(), 0);
         let (r, c) = t.take_done(a).unwrap();
         assert_eq!(c.user_data(), a);
-        assert_eq!(*r.downcast::<Vec<u8>>().unwrap(), vec![1u8; 8]);
+        let w = r
+            .into_any()
+            .downcast::<crate::op::Write<Vec<u8>>>()
+            .unwrap();
+        assert_eq!(crate::op::Op::complete(*w, c).1, vec![1u8; 8]);
         assert!(t.take_done(a).is_none(), "exactly once");
     }
 
     #[test]
     fn stale_tokens_never_reach_the_next_owner() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(1u32));
+        let a = t.insert(Box::new(crate::op::Nop::new()));
         assert!(t.complete(&cqe(a, 0)));
         t.take_done(a).unwrap();
-        let b = t.insert(Box::new(2u32));
+        let b = t.insert(Box::new(crate::op::Nop::new()));
         assert_eq!(a as u32, b as u32, "slot reused");
         assert_ne!(a, b, "generation differs");
         assert!(!t.complete(&cqe(a, 0)), "late CQE for the old owner");
@@ -190,7 +239,7 @@ mod tests {
     #[test]
     fn multishot_stays_in_flight_until_last() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(()));
+        let a = t.insert(Box::new(crate::op::Nop::new()));
         assert!(t.complete(&cqe(a, crate::CqeFlags::MORE.bits())));
         assert!(!t.is_done(a));
         assert!(t.complete(&cqe(a, 0)));
@@ -208,8 +257,8 @@ mod tests {
     #[test]
     fn leak_pending_forgets_only_in_flight() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(1u8));
-        let b = t.insert(Box::new(2u8));
+        let a = t.insert(Box::new(crate::op::Nop::new()));
+        let b = t.insert(Box::new(crate::op::Nop::new()));
         t.complete(&cqe(b, 0));
         assert_eq!(t.pending_tokens(), vec![a]);
         assert_eq!(t.leak_pending(), 1);

@@ -4,7 +4,7 @@ use crate::cq::{Completer, Cqe};
 use crate::error::{NotCompleted, PushError, SubmitBusy};
 use crate::flags::{Features, SetupFlags, SqFlags};
 use crate::inflight::{InFlight, INTERNAL};
-use crate::op::{AsyncCancel, Op, Unmanaged};
+use crate::op::{AsyncCancel, Multishot, Op, Shot, Unmanaged};
 use crate::sq::{Sqe, Submitter};
 use crate::{error, sys, Ticket};
 use std::cell::UnsafeCell;
@@ -15,6 +15,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+static NEXT_RING_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// How long `Drop` waits for cancelled operations before leaking their memory.
 const DROP_REAP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -64,6 +66,10 @@ pub(crate) struct Shared {
     pub(crate) supported_ops: [u64; 4],
     /// Registered buffers' memory: dropped with Shared, i.e. after io_uring_queue_exit.
     pub(crate) registered_buffers: Option<std::sync::Arc<crate::register::BufPool>>,
+    /// Provided buffer rings registered here: their memory outlives io_uring_queue_exit.
+    pub(crate) buf_rings: Vec<std::sync::Arc<crate::register::BufRingInner>>,
+    /// Unique per ring in this process: ops check that a buffer ring they name is ours.
+    pub(crate) id: u64,
 }
 
 // SAFETY: the raw pointers point into the ring's own mmap, which lives as long as Shared.
@@ -351,6 +357,8 @@ impl Ring {
                     inflight: Mutex::new(InFlight::default()),
                     reaped: UnsafeCell::new(VecDeque::new()),
                     registered_buffers: None,
+                    buf_rings: Vec::new(),
+                    id: NEXT_RING_ID.fetch_add(1, Ordering::Relaxed),
                     supported_ops: [u64::MAX; 4],
                     raw,
                 }),
@@ -555,6 +563,50 @@ impl Ring {
         }
     }
 
+    /// The next item of a multishot op's stream without blocking: [`Shot::Item`], or
+    /// [`Shot::Pending`] while the op is armed and nothing new has been reaped, or
+    /// [`Shot::Ended`] once its last CQE has been taken. Its CQEs are also returned by peek
+    /// / wait / drain as usual (as wake-ups): the item is the typed value behind one.
+    pub fn try_next_shot<O: Multishot>(&mut self, ticket: &Ticket<O>) -> Shot<O::Item> {
+        match self
+            .s
+            .inflight()
+            .with_op::<O, _>(ticket.user_data(), |op| op.take_item())
+        {
+            Some((Some(item), _)) => Shot::Item(item),
+            Some((None, false)) => Shot::Pending,
+            Some((None, true)) | None => Shot::Ended,
+        }
+    }
+
+    /// The next item of a multishot op's stream, submitting and blocking until one arrives;
+    /// `None` once the stream has ended. CQEs this call reaps for the op are not also
+    /// returned by peek (they are delivered here); other ops' CQEs are kept for peek, in
+    /// order.
+    #[doc(alias = "IORING_CQE_F_MORE")]
+    pub fn next_shot<O: Multishot>(&mut self, ticket: &Ticket<O>) -> io::Result<Option<O::Item>> {
+        let mut submitted = false;
+        loop {
+            match self.try_next_shot(ticket) {
+                Shot::Item(item) => return Ok(Some(item)),
+                Shot::Ended => return Ok(None),
+                Shot::Pending => {}
+            }
+            if !submitted {
+                while let Err(e) = self.submit() {
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        return Err(e);
+                    }
+                }
+                submitted = true;
+            }
+            match self.completer().reap_one_for(ticket.user_data()) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => r?,
+            }
+        }
+    }
+
     /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so every later
     /// `io_uring_enter` skips the fd lookup: through liburing where it has
     /// `io_uring_register_ring_fd`, directly otherwise. Returns the registered index.
@@ -636,7 +688,7 @@ impl Submitter<'_> {
 fn finish_in<O: Op>(s: &Shared, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
     let taken = s.inflight().take_done(ticket.user_data());
     match taken {
-        Some((res, cqe)) => match res.downcast::<O>() {
+        Some((res, cqe)) => match res.into_any().downcast::<O>() {
             Ok(op) => Ok(op.complete(cqe)),
             // A Ticket<O> is only ever made for an O; keep the memory rather than panic.
             Err(other) => {

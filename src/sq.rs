@@ -129,6 +129,11 @@ impl Submitter<'_> {
         if !self.supported(O::opcode()) {
             return Err(PushError::Unsupported(op, O::opcode()));
         }
+        if O::VALIDATES {
+            if let Err(why) = op.validate(self.s.id) {
+                return Err(PushError::Invalid(op, why));
+            }
+        }
         if let Some(cap) = self.s.backpressure {
             if self.backpressure_full(cap) {
                 return Err(PushError::Backpressure(op));
@@ -147,7 +152,7 @@ impl Submitter<'_> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
-        let op = if !self.supported(O::opcode()) | self.s.backpressure.is_some() {
+        let op = if !self.supported(O::opcode()) | self.s.backpressure.is_some() | O::VALIDATES {
             self.admit(op)?
         } else {
             op
@@ -174,7 +179,10 @@ impl Submitter<'_> {
         user_data: u64,
     ) -> Result<(), PushError<O>> {
         // One branch for everything rare.
-        if (user_data & MANAGED != 0) | !self.supported(O::opcode()) | self.s.backpressure.is_some()
+        if (user_data & MANAGED != 0)
+            | !self.supported(O::opcode())
+            | self.s.backpressure.is_some()
+            | O::VALIDATES
         {
             return self.push_with_user_data_rare(op, user_data);
         }

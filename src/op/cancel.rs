@@ -15,6 +15,24 @@ define_ops! {
         sqe.op_flags = self.cancel_flags;
     }
     complete(self, cqe) -> io::Result<u32> { cqe.result() }
+
+    /// Cancels a request by its 64-bit user_data (what [`AsyncCancel`] does too).
+    ["io_uring_prep_cancel64", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged]
+    AsyncCancel64(target: u64) { target: u64 = target }
+    prepare(&mut self, sqe) {
+        sqe.addr = self.target;
+    }
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
+
+    /// Cancels requests on `fd` (`IORING_ASYNC_CANCEL_FD`, 5.19; add
+    /// `IORING_ASYNC_CANCEL_ALL` in `flags` for all of them); completes with how many.
+    ["io_uring_prep_cancel_fd", IORING_OP_ASYNC_CANCEL, "5.19", unmanaged]
+    CancelFd(fd: std::os::fd::RawFd, flags: u32) { fd: std::os::fd::RawFd = fd, cancel_flags: u32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = self.cancel_flags | crate::sys::IORING_ASYNC_CANCEL_FD;
+    }
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
 }
 
 #[cfg(liburing_has = "io_uring_prep_cancel")]

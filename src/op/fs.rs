@@ -1,7 +1,8 @@
 //! File-system operations. Paths are owned `CString`s, so what the kernel reads lives in the
 //! op until its completion.
 
-use super::{count, define_ops, owned_fd, unit};
+use super::{count, define_ops, owned_fd, target_slot, unit};
+use crate::buf::IoBufMut;
 use std::ffi::CString;
 use std::io;
 use std::mem::MaybeUninit;
@@ -192,6 +193,204 @@ define_ops! {
         sqe.op_flags = self.splice_flags;
     }
     complete(self, cqe) -> io::Result<usize> { count(&cqe) }
+
+    /// `unlink(2)` / `rmdir(2)` of `path` relative to the cwd (`libc::AT_REMOVEDIR`).
+    ["io_uring_prep_unlink", IORING_OP_UNLINKAT, "5.11"]
+    Unlink(path: CString, flags: i32) { path: CString = path, unlink_flags: i32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.op_flags = self.unlink_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `rename(2)` relative to the cwd.
+    ["io_uring_prep_rename", IORING_OP_RENAMEAT, "5.11"]
+    Rename(oldpath: CString, newpath: CString) { oldpath: CString = oldpath, newpath: CString = newpath }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.oldpath.as_ptr() as u64;
+        sqe.len = libc::AT_FDCWD as u32;
+        sqe.off = self.newpath.as_ptr() as u64;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `mkdir(2)` relative to the cwd.
+    ["io_uring_prep_mkdir", IORING_OP_MKDIRAT, "5.15"]
+    Mkdir(path: CString, mode: u32) { path: CString = path, mode: u32 = mode }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `symlink(2)`: `linkpath` (relative to the cwd) pointing at `target`.
+    ["io_uring_prep_symlink", IORING_OP_SYMLINKAT, "5.15"]
+    Symlink(target: CString, linkpath: CString) { target: CString = target, linkpath: CString = linkpath }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.target.as_ptr() as u64;
+        sqe.off = self.linkpath.as_ptr() as u64;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `link(2)` relative to the cwd (`flags`: `libc::AT_SYMLINK_FOLLOW`).
+    ["io_uring_prep_link", IORING_OP_LINKAT, "5.15"]
+    Link(oldpath: CString, newpath: CString, flags: i32) { oldpath: CString = oldpath, newpath: CString = newpath, link_flags: i32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.oldpath.as_ptr() as u64;
+        sqe.len = libc::AT_FDCWD as u32;
+        sqe.off = self.newpath.as_ptr() as u64;
+        sqe.op_flags = self.link_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `openat(2)` into slot `file_index` of the registered file table (or any free slot
+    /// with [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC)); completes with the slot.
+    ["io_uring_prep_openat_direct", IORING_OP_OPENAT, "5.15"]
+    OpenAtDirect(dirfd: RawFd, path: CString, flags: i32, mode: u32, file_index: u32) {
+        dirfd: RawFd = dirfd, path: CString = path, open_flags: i32 = flags, mode: u32 = mode, file_index: u32 = file_index
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+        sqe.op_flags = self.open_flags as u32;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
+
+    /// `openat2(2)`: opens `path` relative to `dirfd` as `how` says (resolve rules too).
+    ["io_uring_prep_openat2", IORING_OP_OPENAT2, "5.6"]
+    OpenAt2(dirfd: RawFd, path: CString, how: OpenHow) { dirfd: RawFd = dirfd, path: CString = path, how: OpenHow = how }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = std::mem::size_of::<OpenHow>() as u32;
+        sqe.off = &self.how as *const OpenHow as u64;
+    }
+    complete(self, cqe) -> io::Result<OwnedFd> { owned_fd(&cqe) }
+
+    /// `openat2(2)` into slot `file_index` of the registered file table (or any free slot).
+    ["io_uring_prep_openat2_direct", IORING_OP_OPENAT2, "5.15"]
+    OpenAt2Direct(dirfd: RawFd, path: CString, how: OpenHow, file_index: u32) {
+        dirfd: RawFd = dirfd, path: CString = path, how: OpenHow = how, file_index: u32 = file_index
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.dirfd;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = std::mem::size_of::<OpenHow>() as u32;
+        sqe.off = &self.how as *const OpenHow as u64;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
+
+    /// Closes slot `file_index` of the registered file table.
+    ["io_uring_prep_close_direct", IORING_OP_CLOSE, "5.15", unmanaged]
+    CloseDirect(file_index: u32) { file_index: u32 = file_index }
+    prepare(&mut self, sqe) {
+        sqe.fd = 0;
+        sqe.file_index = self.file_index.wrapping_add(1);
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `madvise(2)` over the whole pages inside an owned buffer (never past its ends, so no
+    /// other memory is touched); `advice` is one of [`MADVICE_ALLOWED`].
+    ["io_uring_prep_madvise", IORING_OP_MADVISE, "5.6"]
+    Madvise<B: IoBufMut>(buf: B, advice: i32) { buf: B = buf, advice: i32 = advice }
+    prepare(&mut self, sqe) {
+        let (addr, len) = whole_pages(self.buf.stable_mut_ptr() as usize, self.buf.bytes_total());
+        sqe.addr = addr as u64;
+        sqe.len = len.min(u32::MAX as usize) as u32;
+        sqe.op_flags = self.advice as u32;
+    }
+    validate(&self, _ring) { advice_ok(self.advice) }
+    complete(self, cqe) -> (io::Result<()>, B) { (unit(&cqe), self.buf) }
+
+    /// `open(2)` relative to the cwd (liburing 2.6+).
+    ["io_uring_prep_open", IORING_OP_OPENAT, "5.6"]
+    Open(path: CString, flags: i32, mode: u32) { path: CString = path, open_flags: i32 = flags | libc::O_CLOEXEC, mode: u32 = mode }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+        sqe.op_flags = self.open_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<OwnedFd> { owned_fd(&cqe) }
+
+    /// `ftruncate(2)` (kernel 6.9).
+    ["io_uring_prep_ftruncate", IORING_OP_FTRUNCATE, "6.9", unmanaged, fixed_file]
+    Ftruncate(fd: RawFd, len: u64) { fd: RawFd = fd, len: u64 = len }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = self.len;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+}
+
+/// `struct open_how` for [`OpenAt2`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+impl OpenHow {
+    /// `O_*` flags (`O_CLOEXEC` is always added) and the mode for `O_CREAT`.
+    pub fn new(flags: i32, mode: u32) -> OpenHow {
+        OpenHow {
+            flags: (flags | libc::O_CLOEXEC) as u64,
+            mode: u64::from(mode),
+            resolve: 0,
+        }
+    }
+    /// `RESOLVE_*` flags (`RESOLVE_BENEATH`, `RESOLVE_NO_SYMLINKS`...).
+    pub fn resolve(mut self, resolve: u64) -> OpenHow {
+        self.resolve = resolve;
+        self
+    }
+}
+
+/// The `madvise` advice [`Madvise`] accepts: those that only change how the kernel treats
+/// the caller's own pages (others, such as `MADV_HWPOISON`, are refused at push time).
+pub const MADVICE_ALLOWED: &[i32] = &[
+    libc::MADV_NORMAL,
+    libc::MADV_RANDOM,
+    libc::MADV_SEQUENTIAL,
+    libc::MADV_WILLNEED,
+    libc::MADV_DONTNEED,
+    libc::MADV_FREE,
+    libc::MADV_COLD,
+    libc::MADV_PAGEOUT,
+    libc::MADV_HUGEPAGE,
+    libc::MADV_NOHUGEPAGE,
+];
+
+#[allow(dead_code)]
+fn advice_ok(advice: i32) -> Result<(), &'static str> {
+    if MADVICE_ALLOWED.contains(&advice) {
+        Ok(())
+    } else {
+        Err("this madvise advice could affect memory beyond the op's buffer; see MADVICE_ALLOWED")
+    }
+}
+
+/// The page-aligned part of `[addr, addr + len)`.
+#[allow(dead_code)]
+fn whole_pages(addr: usize, len: usize) -> (usize, usize) {
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+    let start = addr.next_multiple_of(page);
+    let end = (addr + len) / page * page;
+    if end > start {
+        (start, end - start)
+    } else {
+        (start, 0)
+    }
 }
 
 #[cfg(liburing_has = "io_uring_prep_fsync")]

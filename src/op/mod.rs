@@ -21,19 +21,31 @@ use crate::flags::SqeFlags;
 use crate::sq::Sqe;
 use std::marker::PhantomData;
 
+mod buffers;
 mod cancel;
+mod files;
 mod fs;
+mod msg;
 mod net;
 mod poll;
 mod rw;
+mod sync;
 mod time;
+mod xattr;
 
+pub use buffers::*;
 pub use cancel::*;
+pub use files::*;
 pub use fs::*;
+pub use msg::*;
 pub use net::*;
 pub use poll::*;
 pub use rw::*;
+// Empty where the liburing predates its helpers.
+#[allow(unused_imports)]
+pub use sync::*;
 pub use time::*;
+pub use xattr::*;
 
 pub(crate) mod private {
     /// Seals [`Op`](super::Op): only this crate's ops can be pushed, because only they
@@ -43,6 +55,19 @@ pub(crate) mod private {
         const OPCODE: u8;
         /// Fills the whole SQE (the crate sets user_data afterwards).
         fn prepare(&mut self, sqe: &mut super::Sqe);
+        /// Sees every CQE of this op as it is reaped, under the in-flight table's lock:
+        /// multishot ops keep them for their stream, zero-copy sends keep the first result
+        /// while they wait for the notification.
+        #[inline]
+        fn record(&mut self, _cqe: &crate::Cqe) {}
+        /// Whether [`validate`](Self::validate) must run at push time.
+        const VALIDATES: bool = false;
+        /// Whether this op may be queued on the ring whose id is `ring`: ops that name a
+        /// user_data to post or retarget refuse the crate's reserved half (it could complete
+        /// a managed op early); ops that select from a buffer ring need it to be this ring's.
+        fn validate(&self, _ring: u64) -> Result<(), &'static str> {
+            Ok(())
+        }
     }
 }
 
@@ -57,6 +82,69 @@ pub trait Op: private::Sealed + std::marker::Send + 'static {
     type Output;
     #[doc(hidden)]
     fn complete(self, cqe: Cqe) -> Self::Output;
+}
+
+/// A multishot operation: one SQE, many CQEs (`IORING_CQE_F_MORE` on all but the last).
+/// Each CQE becomes one [`Item`](Multishot::Item) of the op's stream, taken with
+/// [`Ring::next_shot`](crate::Ring::next_shot) (blocking) or
+/// [`Ring::try_next_shot`](crate::Ring::try_next_shot); the stream ends after the CQE
+/// without `F_MORE` (re-arm by pushing the op again). Items the user never took come back
+/// from [`Ring::finish`](crate::Ring::finish).
+pub trait Multishot: Op {
+    /// What one CQE of this op becomes (an fd, a buffer from a provided ring...).
+    type Item;
+    #[doc(hidden)]
+    fn take_item(&mut self) -> Option<Self::Item>;
+}
+
+/// What [`Ring::try_next_shot`](crate::Ring::try_next_shot) found.
+#[derive(Debug)]
+pub enum Shot<T> {
+    /// The next item of the stream.
+    Item(T),
+    /// Nothing yet; the op is still armed.
+    Pending,
+    /// The last CQE has been taken: the stream is over ([`Ring::finish`](crate::Ring::finish)
+    /// the ticket, or push the op again to re-arm).
+    Ended,
+}
+
+/// One entry of the op table: which liburing helper an op stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The liburing helper, e.g. `io_uring_prep_recv`.
+    pub helper: &'static str,
+    /// The op's type name in [`op`](crate::op).
+    pub name: &'static str,
+    /// The `IORING_OP_*` it submits.
+    pub opcode: &'static str,
+    /// The kernel release that added what the op needs.
+    pub since: &'static str,
+    /// The family (module) it is in: `rw`, `fs`, `net`...
+    pub family: &'static str,
+    /// Whether the installed liburing has the helper (otherwise the op does not exist in
+    /// this build).
+    pub available: bool,
+}
+
+/// Every op this crate knows, by family, including those the installed liburing lacks
+/// (`available == false`).
+pub fn catalogue() -> Vec<OpInfo> {
+    [
+        CATALOGUE,
+        rw::CATALOGUE,
+        fs::CATALOGUE,
+        xattr::CATALOGUE,
+        net::CATALOGUE,
+        msg::CATALOGUE,
+        time::CATALOGUE,
+        poll::CATALOGUE,
+        cancel::CATALOGUE,
+        buffers::CATALOGUE,
+        files::CATALOGUE,
+        sync::CATALOGUE,
+    ]
+    .concat()
 }
 
 /// An operation that points at no memory of its own, so it may be pushed unmanaged under a
@@ -127,8 +215,22 @@ macro_rules! define_ops {
         [$helper:literal, $opcode:ident, $since:literal $(, $extra:ident)*]
         $name:ident $(<$g:ident: $b:path>)? ($($a:ident: $at:ty),* $(,)?) { $($f:ident: $ft:ty = $init:expr),* $(,)? }
         prepare(&mut $ps:ident, $sqe:ident) $prep:block
+        $(record(&mut $rs:ident, $rc:ident) $rec:block)?
+        $(validate(&$vs:ident, $vid:ident) $val:block)?
         complete($cs:ident, $cqe:ident) -> $out:ty $complete:block
-    )*) => {$(
+    )*) => {
+        /// This family's rows of [`catalogue`](crate::op::catalogue).
+        pub(crate) const CATALOGUE: &[$crate::op::OpInfo] = &[$(
+            $crate::op::OpInfo {
+                helper: $helper,
+                name: stringify!($name),
+                opcode: stringify!($opcode),
+                since: $since,
+                family: $crate::op::family(module_path!()),
+                available: cfg!(liburing_has = $helper),
+            },
+        )*];
+        $(
         $(#[$meta])*
         ///
         #[doc = concat!("C: `", $helper, "` / `", stringify!($opcode), "`, kernel ", $since, ".")]
@@ -165,6 +267,14 @@ macro_rules! define_ops {
                 *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
                 $prep
             }
+            $(
+                #[inline]
+                fn record(&mut $rs, $rc: &$crate::Cqe) $rec
+            )?
+            $(
+                const VALIDATES: bool = true;
+                fn validate(&$vs, $vid: u64) -> Result<(), &'static str> $val
+            )?
         }
 
         #[cfg(liburing_has = $helper)]
@@ -200,6 +310,23 @@ macro_rules! define_ops {
 }
 pub(crate) use define_ops;
 
+/// `system_liburing::op::net` -> `net`; the ops of this file itself are `misc`.
+pub(crate) const fn family(module: &'static str) -> &'static str {
+    let b = module.as_bytes();
+    let mut i = b.len();
+    while i > 0 && b[i - 1] != b':' {
+        i -= 1;
+    }
+    let (_, tail) = b.split_at(i);
+    if let [b'o', b'p'] = tail {
+        return "misc";
+    }
+    match std::str::from_utf8(tail) {
+        Ok(t) => t,
+        Err(_) => "misc",
+    }
+}
+
 /// `Ok(())` or the errno.
 #[inline]
 pub(crate) fn unit(cqe: &Cqe) -> std::io::Result<()> {
@@ -226,4 +353,52 @@ define_ops! {
     Nop() {}
     prepare(&mut self, sqe) {}
     complete(self, cqe) -> std::io::Result<()> { unit(&cqe) }
+}
+
+/// The CQEs a multishot op has been shown and not yet turned into items.
+#[derive(Debug, Default)]
+pub(crate) struct Shots(std::collections::VecDeque<Cqe>);
+
+impl Shots {
+    #[inline]
+    pub(crate) fn push(&mut self, cqe: &Cqe) {
+        self.0.push_back(*cqe);
+    }
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<Cqe> {
+        self.0.pop_front()
+    }
+}
+
+/// `sqe->addr_len` (the low `u16` of the word `file_index` shares, whichever the byte order).
+#[inline]
+pub(crate) fn addr_len_word(len: u16) -> u32 {
+    let b = len.to_ne_bytes();
+    u32::from_ne_bytes([b[0], b[1], 0, 0])
+}
+
+/// liburing's `__io_uring_set_target_fixed_file`: the slot plus one, with
+/// `IORING_FILE_INDEX_ALLOC` meaning "any free slot".
+#[inline]
+pub(crate) fn target_slot(index: u32) -> u32 {
+    if index == FILE_INDEX_ALLOC {
+        index
+    } else {
+        index + 1
+    }
+}
+
+/// `IORING_FILE_INDEX_ALLOC` (5.19): let the kernel pick a free slot of the file table.
+pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
+
+/// The slot a direct (registered-file) op filled: the kernel's answer when it allocated
+/// one, the requested slot otherwise.
+#[allow(dead_code)]
+pub(crate) fn direct_slot(cqe: &Cqe, requested: u32) -> std::io::Result<u32> {
+    let n = cqe.result()?;
+    Ok(if requested == FILE_INDEX_ALLOC {
+        n
+    } else {
+        requested
+    })
 }

@@ -1,9 +1,11 @@
 //! Sockets.
 
-use super::{count, define_ops, owned_fd, unit};
+use super::{addr_len_word, count, define_ops, owned_fd, target_slot, unit, Multishot, Shots};
 use crate::buf::{IoBuf, IoBufMut};
+use crate::register::{BufGuard, BufRing, FixedBuf};
+use crate::{sys, Cqe, CqeFlags};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{OwnedFd, RawFd};
 
 /// A socket address in the kernel's layout, owned by the op that passes it.
@@ -54,6 +56,115 @@ impl From<SocketAddr> for SockAddr {
             len: len as libc::socklen_t,
         }
     }
+}
+
+impl SockAddr {
+    /// Room for any address (what a receive fills in).
+    fn empty() -> SockAddr {
+        SockAddr {
+            // SAFETY: sockaddr_storage is plain old data; all zeroes is a valid value.
+            storage: unsafe { std::mem::zeroed() },
+            len: std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+        }
+    }
+
+    /// The address as std's type (IPv4 and IPv6; `None` for other families or a length
+    /// too short for the family).
+    pub fn as_socket_addr(&self) -> Option<SocketAddr> {
+        parse_sockaddr(
+            (&self.storage as *const libc::sockaddr_storage).cast(),
+            self.len as usize,
+        )
+    }
+}
+
+/// Reads an IPv4/IPv6 address out of `len` bytes at `p`, which must be readable for
+/// `min(len, size_of::<sockaddr_storage>())` bytes.
+fn parse_sockaddr(p: *const u8, len: usize) -> Option<SocketAddr> {
+    let len = len.min(std::mem::size_of::<libc::sockaddr_storage>());
+    // SAFETY (all reads below): the caller guarantees `len` readable bytes; each read is
+    // unaligned-safe and only done when `len` covers the whole structure.
+    let family = if len >= 2 {
+        unsafe { p.cast::<libc::sa_family_t>().read_unaligned() }
+    } else {
+        return None;
+    };
+    match i32::from(family) {
+        libc::AF_INET if len >= std::mem::size_of::<libc::sockaddr_in>() => {
+            // SAFETY: see above.
+            let a = unsafe { p.cast::<libc::sockaddr_in>().read_unaligned() };
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                Ipv4Addr::from(a.sin_addr.s_addr.to_ne_bytes()),
+                u16::from_be(a.sin_port),
+            )))
+        }
+        libc::AF_INET6 if len >= std::mem::size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: see above.
+            let a = unsafe { p.cast::<libc::sockaddr_in6>().read_unaligned() };
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(a.sin6_addr.s6_addr),
+                u16::from_be(a.sin6_port),
+                a.sin6_flowinfo,
+                a.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// The `msghdr` + `iovec` of a message op, pointing into the op's own buffer and address.
+pub struct MsgHdr {
+    hdr: libc::msghdr,
+    iov: libc::iovec,
+}
+
+impl Default for MsgHdr {
+    fn default() -> Self {
+        // SAFETY: msghdr and iovec are plain old data; all zeroes (null pointers, zero
+        // lengths) is a valid value.
+        unsafe { std::mem::zeroed() }
+    }
+}
+
+impl std::fmt::Debug for MsgHdr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MsgHdr")
+    }
+}
+
+// SAFETY: the pointers refer to the op's own heap-held buffer and address; moving the op to
+// another thread moves their owner with them.
+unsafe impl std::marker::Send for MsgHdr {}
+
+impl MsgHdr {
+    /// Points the header at `len` bytes at `base` and at `name` (if any); returns its address.
+    fn point(&mut self, base: *mut u8, len: usize, name: Option<&mut SockAddr>) -> u64 {
+        self.iov = libc::iovec {
+            iov_base: base.cast(),
+            iov_len: len,
+        };
+        self.hdr.msg_iov = &mut self.iov;
+        self.hdr.msg_iovlen = 1;
+        if let Some(n) = name {
+            self.hdr.msg_name = (&mut n.storage as *mut libc::sockaddr_storage).cast();
+            self.hdr.msg_namelen = n.len;
+        }
+        &mut self.hdr as *mut libc::msghdr as u64
+    }
+}
+
+/// A zero-copy send's first CQE carries the count; the buffer is the kernel's until the
+/// second (`IORING_CQE_F_NOTIF`). Returns whether this CQE was the result.
+#[allow(dead_code)]
+fn zc_record(first: &mut Option<i32>, cqe: &Cqe) {
+    if !cqe.flags().contains(CqeFlags::NOTIF) {
+        *first = Some(cqe.raw_result());
+    }
+}
+
+#[allow(dead_code)]
+fn zc_result(first: Option<i32>, cqe: &Cqe) -> io::Result<usize> {
+    crate::error::cvt(first.unwrap_or(cqe.raw_result())).map(|n| n as usize)
 }
 
 impl std::fmt::Debug for SockAddr {
@@ -133,6 +244,379 @@ define_ops! {
         sqe.len = self.how as u32;
     }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `accept4(2)` into the registered file table: slot `file_index`, or any free slot
+    /// with [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC). Completes with the slot.
+    ["io_uring_prep_accept_direct", IORING_OP_ACCEPT, "5.15", fixed_file]
+    AcceptDirect(fd: RawFd, file_index: u32) { fd: RawFd = fd, file_index: u32 = file_index }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
+
+    /// Multishot `accept4(2)`: one SQE accepts connection after connection; each becomes an
+    /// item ([`Ring::next_shot`](crate::Ring::next_shot)) of the stream, as an owned fd.
+    ["io_uring_prep_multishot_accept", IORING_OP_ACCEPT, "5.19", fixed_file]
+    AcceptMulti(fd: RawFd) { fd: RawFd = fd, shots: Shots = Shots::default() }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = libc::SOCK_CLOEXEC as u32;
+        sqe.ioprio = sys::IORING_ACCEPT_MULTISHOT as u16;
+    }
+    record(&mut self, cqe) { self.shots.push(cqe) }
+    complete(self, _cqe) -> Vec<io::Result<OwnedFd>> { std::iter::from_fn(|| self.take_item()).collect() }
+
+    /// Multishot accept into free slots of the registered file table; each item is a slot.
+    ["io_uring_prep_multishot_accept_direct", IORING_OP_ACCEPT, "5.19", fixed_file]
+    AcceptMultiDirect(fd: RawFd) { fd: RawFd = fd, shots: Shots = Shots::default() }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.ioprio = sys::IORING_ACCEPT_MULTISHOT as u16;
+        sqe.file_index = super::FILE_INDEX_ALLOC;
+    }
+    record(&mut self, cqe) { self.shots.push(cqe) }
+    complete(self, _cqe) -> Vec<io::Result<u32>> { std::iter::from_fn(|| self.take_item()).collect() }
+
+    /// `socket(2)` into slot `file_index` of the registered file table.
+    ["io_uring_prep_socket_direct", IORING_OP_SOCKET, "5.19"]
+    SocketDirect(domain: i32, ty: i32, protocol: i32, file_index: u32) {
+        domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol, file_index: u32 = file_index
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.domain;
+        sqe.off = self.ty as u64;
+        sqe.len = self.protocol as u32;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
+
+    /// `socket(2)` into a free slot of the registered file table; completes with the slot.
+    ["io_uring_prep_socket_direct_alloc", IORING_OP_SOCKET, "5.19"]
+    SocketDirectAlloc(domain: i32, ty: i32, protocol: i32) { domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.domain;
+        sqe.off = self.ty as u64;
+        sqe.len = self.protocol as u32;
+        sqe.file_index = super::FILE_INDEX_ALLOC;
+    }
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
+
+    /// Multishot `recv(2)` into buffers of a provided buffer ring: each item is a
+    /// [`BufGuard`] with the bytes that arrived (an empty one at end of stream); running out
+    /// of buffers ends the stream with `ENOBUFS` (give buffers back, then push it again).
+    ["io_uring_prep_recv_multishot", IORING_OP_RECV, "6.0", fixed_file]
+    RecvMulti(fd: RawFd, bufs: &BufRing, flags: i32) {
+        fd: RawFd = fd, bufs: BufRing = bufs.clone(), msg_flags: i32 = flags, shots: Shots = Shots::default()
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bufs.bgid();
+    }
+    record(&mut self, cqe) { self.shots.push(cqe) }
+    validate(&self, ring) { same_ring(&self.bufs, ring) }
+    complete(self, _cqe) -> Vec<io::Result<BufGuard>> { std::iter::from_fn(|| self.take_item()).collect() }
+
+    /// `recvmsg(2)` into an owned buffer; hands back the buffer (length set) and the
+    /// sender's address.
+    ["io_uring_prep_recvmsg", IORING_OP_RECVMSG, "5.3", fixed_file]
+    RecvMsg<B: IoBufMut>(fd: RawFd, buf: B, flags: i32) {
+        fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags, name: SockAddr = SockAddr::empty(), msg: MsgHdr = MsgHdr::default()
+    }
+    prepare(&mut self, sqe) {
+        let (base, len) = (self.buf.stable_mut_ptr(), self.buf.bytes_total());
+        sqe.fd = self.fd;
+        sqe.addr = self.msg.point(base, len, Some(&mut self.name));
+        sqe.len = 1;
+        sqe.op_flags = self.msg_flags as u32;
+    }
+    complete(self, cqe) -> (io::Result<usize>, B, Option<SocketAddr>) {
+        let res = count(&cqe);
+        if let Ok(n) = res {
+            // SAFETY: the kernel wrote n bytes, at most the length we gave it.
+            unsafe { self.buf.set_init(n) };
+        }
+        self.name.len = self.msg.hdr.msg_namelen;
+        let from = res.as_ref().ok().and(self.name.as_socket_addr());
+        (res, self.buf, from)
+    }
+
+    /// Multishot `recvmsg(2)` into buffers of a provided buffer ring: each item is a
+    /// [`RecvMsgOut`] (sender address and payload, parsed from liburing's
+    /// `io_uring_recvmsg_out` layout).
+    ["io_uring_prep_recvmsg_multishot", IORING_OP_RECVMSG, "6.0", fixed_file]
+    RecvMsgMulti(fd: RawFd, bufs: &BufRing, flags: i32) {
+        fd: RawFd = fd, bufs: BufRing = bufs.clone(), msg_flags: i32 = flags, msg: MsgHdr = MsgHdr::default(),
+        shots: Shots = Shots::default()
+    }
+    prepare(&mut self, sqe) {
+        // Only the name length matters here: the kernel lays out each buffer as header,
+        // name, control, payload.
+        self.msg.hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        sqe.fd = self.fd;
+        sqe.addr = &mut self.msg.hdr as *mut libc::msghdr as u64;
+        sqe.len = 1;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bufs.bgid();
+    }
+    record(&mut self, cqe) { self.shots.push(cqe) }
+    validate(&self, ring) { same_ring(&self.bufs, ring) }
+    complete(self, _cqe) -> Vec<io::Result<RecvMsgOut>> { std::iter::from_fn(|| self.take_item()).collect() }
+
+    /// `sendmsg(2)` of an owned buffer, to `to` when given (unconnected sockets).
+    ["io_uring_prep_sendmsg", IORING_OP_SENDMSG, "5.3", fixed_file]
+    SendMsg<B: IoBuf>(fd: RawFd, buf: B, to: Option<SocketAddr>, flags: i32) {
+        fd: RawFd = fd, buf: B = buf, to: Option<SockAddr> = to.map(SockAddr::from), msg_flags: i32 = flags,
+        msg: MsgHdr = MsgHdr::default()
+    }
+    prepare(&mut self, sqe) {
+        let (base, len) = (self.buf.stable_ptr() as *mut u8, self.buf.bytes_init());
+        sqe.fd = self.fd;
+        sqe.addr = self.msg.point(base, len, self.to.as_mut());
+        sqe.len = 1;
+        sqe.op_flags = self.msg_flags as u32;
+    }
+    complete(self, cqe) -> (io::Result<usize>, B) { (count(&cqe), self.buf) }
+
+    /// Zero-copy `sendmsg(2)`: the buffer comes back only after the kernel's notification
+    /// CQE says it no longer reads it; the result is the first CQE's count.
+    ["io_uring_prep_sendmsg_zc", IORING_OP_SENDMSG_ZC, "6.1", fixed_file]
+    SendMsgZc<B: IoBuf>(fd: RawFd, buf: B, to: Option<SocketAddr>, flags: i32) {
+        fd: RawFd = fd, buf: B = buf, to: Option<SockAddr> = to.map(SockAddr::from), msg_flags: i32 = flags,
+        msg: MsgHdr = MsgHdr::default(), first: Option<i32> = None
+    }
+    prepare(&mut self, sqe) {
+        let (base, len) = (self.buf.stable_ptr() as *mut u8, self.buf.bytes_init());
+        sqe.fd = self.fd;
+        sqe.addr = self.msg.point(base, len, self.to.as_mut());
+        sqe.len = 1;
+        sqe.op_flags = self.msg_flags as u32;
+    }
+    record(&mut self, cqe) { zc_record(&mut self.first, cqe) }
+    complete(self, cqe) -> (io::Result<usize>, B) { (zc_result(self.first, &cqe), self.buf) }
+
+    /// Zero-copy `send(2)` (`IORING_OP_SEND_ZC`): the kernel sends from the buffer's pages
+    /// without copying, so the buffer comes back only after its notification CQE
+    /// (`IORING_CQE_F_NOTIF`); the result is the first CQE's count.
+    /// [`to`](SendZc::to) is liburing's `io_uring_prep_send_set_addr`.
+    ["io_uring_prep_send_zc", IORING_OP_SEND_ZC, "6.0", fixed_file]
+    SendZc<B: IoBuf>(fd: RawFd, buf: B, flags: i32, zc_flags: u32) {
+        fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags, zc_flags: u16 = zc_flags as u16,
+        to: Option<SockAddr> = None, first: Option<i32> = None
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.addr = self.buf.stable_ptr() as u64;
+        sqe.len = self.buf.bytes_init().min(u32::MAX as usize) as u32;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = self.zc_flags;
+        if let Some(to) = &self.to {
+            sqe.off = &to.storage as *const libc::sockaddr_storage as u64;
+            sqe.file_index = addr_len_word(to.len as u16);
+        }
+    }
+    record(&mut self, cqe) { zc_record(&mut self.first, cqe) }
+    complete(self, cqe) -> (io::Result<usize>, B) { (zc_result(self.first, &cqe), self.buf) }
+
+    /// Zero-copy send of a registered buffer's `len()` bytes (`IORING_RECVSEND_FIXED_BUF`).
+    ["io_uring_prep_send_zc_fixed", IORING_OP_SEND_ZC, "6.0", fixed_file]
+    SendZcFixed(fd: RawFd, buf: FixedBuf, flags: i32, zc_flags: u32) {
+        fd: RawFd = fd, buf: FixedBuf = buf, msg_flags: i32 = flags, zc_flags: u16 = zc_flags as u16,
+        first: Option<i32> = None
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.addr = self.buf.as_mut_ptr() as u64;
+        sqe.len = self.buf.len().min(u32::MAX as usize) as u32;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = self.zc_flags | sys::IORING_RECVSEND_FIXED_BUF as u16;
+        sqe.buf_index = self.buf.index();
+    }
+    record(&mut self, cqe) { zc_record(&mut self.first, cqe) }
+    complete(self, cqe) -> (io::Result<usize>, FixedBuf) { (zc_result(self.first, &cqe), self.buf) }
+
+    /// `bind(2)` (kernel 6.11).
+    ["io_uring_prep_bind", IORING_OP_BIND, "6.11", fixed_file]
+    Bind(fd: RawFd, addr: SocketAddr) { fd: RawFd = fd, addr: SockAddr = addr.into() }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.addr = &self.addr.storage as *const libc::sockaddr_storage as u64;
+        sqe.off = u64::from(self.addr.len);
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `listen(2)` (kernel 6.11).
+    ["io_uring_prep_listen", IORING_OP_LISTEN, "6.11", unmanaged, fixed_file]
+    Listen(fd: RawFd, backlog: i32) { fd: RawFd = fd, backlog: i32 = backlog }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.len = self.backlog as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+}
+
+/// A message from [`RecvMsgMulti`]: the buffer, the sender, and where the payload is.
+pub struct RecvMsgOut {
+    buf: BufGuard,
+    from: Option<SocketAddr>,
+    payload: std::ops::Range<usize>,
+    truncated: bool,
+}
+
+impl RecvMsgOut {
+    /// The payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.buf[self.payload.clone()]
+    }
+    /// The sender's address (IPv4/IPv6), when it fit.
+    pub fn from(&self) -> Option<SocketAddr> {
+        self.from
+    }
+    /// Whether the payload was cut to fit the buffer (`MSG_TRUNC` in the header's flags).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+    /// The buffer (header, name and payload); dropping it gives the buffer back.
+    pub fn into_buf(self) -> BufGuard {
+        self.buf
+    }
+}
+
+impl std::fmt::Debug for RecvMsgOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvMsgOut")
+            .field("from", &self.from)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// `struct io_uring_recvmsg_out`.
+#[allow(dead_code)]
+const RECVMSG_OUT: usize = 16;
+#[allow(dead_code)]
+const NAME_ROOM: usize = std::mem::size_of::<libc::sockaddr_storage>();
+
+#[allow(dead_code)]
+fn recvmsg_out(buf: BufGuard) -> io::Result<RecvMsgOut> {
+    if buf.is_empty() {
+        return Ok(RecvMsgOut {
+            buf,
+            from: None,
+            payload: 0..0,
+            truncated: false,
+        });
+    }
+    let word = |i: usize| -> io::Result<u32> {
+        buf.get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+    };
+    let (namelen, controllen, payloadlen, flags) = (word(0)?, word(1)?, word(2)?, word(3)?);
+    let start = RECVMSG_OUT + NAME_ROOM + controllen as usize;
+    let end = (start + payloadlen as usize).min(buf.len());
+    let name = &buf[RECVMSG_OUT..(RECVMSG_OUT + NAME_ROOM).min(buf.len())];
+    let from = parse_sockaddr(name.as_ptr(), (namelen as usize).min(name.len()));
+    Ok(RecvMsgOut {
+        from,
+        payload: start.min(end)..end,
+        truncated: flags & libc::MSG_TRUNC as u32 != 0,
+        buf,
+    })
+}
+
+/// Ops that select from a buffer ring must be queued on the ring it is registered with:
+/// otherwise the buffer ids of their CQEs would name another ring's buffers.
+#[allow(dead_code)]
+fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
+    if bufs.inner.ring_id == ring {
+        Ok(())
+    } else {
+        Err("the buffer ring is registered with another ring")
+    }
+}
+
+/// A buffer-selecting CQE's buffer, or the end of stream / errno it reports.
+#[allow(dead_code)]
+fn selected(bufs: &BufRing, cqe: &Cqe) -> io::Result<BufGuard> {
+    let n = cqe.result()?;
+    match cqe.buffer_id() {
+        Some(bid) => bufs.take(bid, n),
+        None if n == 0 => Ok(BufGuard::eof()),
+        None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_multishot_accept")]
+impl Multishot for AcceptMulti {
+    type Item = io::Result<OwnedFd>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        self.shots.pop().map(|c| owned_fd(&c))
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_multishot_accept")]
+impl Drop for AcceptMulti {
+    /// Connections accepted but never taken are closed, not leaked.
+    fn drop(&mut self) {
+        while self.take_item().is_some() {}
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_multishot_accept_direct")]
+impl Multishot for AcceptMultiDirect {
+    type Item = io::Result<u32>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        self.shots.pop().map(|c| c.result())
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv_multishot")]
+impl Multishot for RecvMulti {
+    type Item = io::Result<BufGuard>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        let c = self.shots.pop()?;
+        Some(selected(&self.bufs, &c))
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv_multishot")]
+impl Drop for RecvMulti {
+    /// Buffers received but never taken go back to the ring.
+    fn drop(&mut self) {
+        while self.take_item().is_some() {}
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recvmsg_multishot")]
+impl Multishot for RecvMsgMulti {
+    type Item = io::Result<RecvMsgOut>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        let c = self.shots.pop()?;
+        Some(selected(&self.bufs, &c).and_then(recvmsg_out))
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recvmsg_multishot")]
+impl Drop for RecvMsgMulti {
+    fn drop(&mut self) {
+        while self.take_item().is_some() {}
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_send_zc")]
+impl<B: IoBuf> SendZc<B> {
+    /// Sends to `addr` (unconnected sockets): liburing's `io_uring_prep_send_set_addr`.
+    #[doc(alias = "io_uring_prep_send_set_addr")]
+    pub fn to(mut self, addr: SocketAddr) -> Self {
+        self.to = Some(addr.into());
+        self
+    }
 }
 
 // SAFETY: sockaddr_storage is plain bytes; moving it between threads is harmless.

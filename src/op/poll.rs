@@ -1,6 +1,7 @@
 //! Readiness polling.
 
-use super::{define_ops, unit};
+use super::{define_ops, unit, Multishot, Shots};
+use crate::inflight::MANAGED;
 use std::io;
 use std::os::fd::RawFd;
 
@@ -33,4 +34,72 @@ define_ops! {
         sqe.addr = self.target;
     }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// Multishot poll (`IORING_POLL_ADD_MULTI`, 5.13): stays armed; each readiness is an
+    /// item of the stream (the ready events).
+    ["io_uring_prep_poll_multishot", IORING_OP_POLL_ADD, "5.13", fixed_file]
+    PollMulti(fd: RawFd, events: i16) { fd: RawFd = fd, events: i16 = events, shots: Shots = Shots::default() }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.op_flags = poll_mask(self.events);
+        sqe.len = crate::sys::IORING_POLL_ADD_MULTI;
+    }
+    record(&mut self, cqe) { self.shots.push(cqe) }
+    complete(self, _cqe) -> Vec<io::Result<u32>> { std::iter::from_fn(|| self.take_item()).collect() }
+
+    /// Changes a pending poll found by `old_user_data`: its events (with
+    /// `IORING_POLL_UPDATE_EVENTS` in `flags`) and/or its user_data (with
+    /// `IORING_POLL_UPDATE_USER_DATA`; the crate's reserved user_data is refused on either
+    /// side, so a managed op can neither be hijacked nor forged).
+    ["io_uring_prep_poll_update", IORING_OP_POLL_REMOVE, "5.13", unmanaged]
+    PollUpdate(old_user_data: u64, new_user_data: u64, events: i16, flags: u32) {
+        old: u64 = old_user_data, new: u64 = new_user_data, events: i16 = events, update_flags: u32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.addr = self.old;
+        sqe.off = self.new;
+        sqe.len = self.update_flags;
+        sqe.op_flags = poll_mask(self.events);
+    }
+    validate(&self, _ring) {
+        if self.update_flags & crate::sys::IORING_POLL_UPDATE_USER_DATA != 0
+            && (self.old | self.new) & MANAGED != 0
+        {
+            Err("a poll update may not move user_data into or out of the crate's reserved half")
+        } else {
+            Ok(())
+        }
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `epoll_ctl(2)` on `epfd` for `fd` (`op`: `libc::EPOLL_CTL_ADD`...), with an owned event.
+    ["io_uring_prep_epoll_ctl", IORING_OP_EPOLL_CTL, "5.6"]
+    EpollCtl(epfd: RawFd, fd: RawFd, op: i32, event: libc::epoll_event) {
+        epfd: RawFd = epfd, fd: RawFd = fd, op: i32 = op, event: EpollEvent = EpollEvent(event)
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.epfd;
+        sqe.addr = &self.event.0 as *const libc::epoll_event as u64;
+        sqe.len = self.op as u32;
+        sqe.off = self.fd as u64;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+}
+
+/// The event an [`EpollCtl`] passes.
+pub struct EpollEvent(libc::epoll_event);
+
+impl std::fmt::Debug for EpollEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (events, data) = (self.0.events, self.0.u64);
+        write!(f, "EpollEvent({events:#x}, {data})")
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_poll_multishot")]
+impl Multishot for PollMulti {
+    type Item = io::Result<u32>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        self.shots.pop().map(|c| c.result())
+    }
 }

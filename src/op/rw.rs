@@ -54,28 +54,13 @@ define_ops! {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
     }
     prepare(&mut self, sqe) {
-        self.iovecs.0 = self
-            .bufs
-            .iter_mut()
-            .map(|b| libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.capacity() })
-            .collect();
+        self.iovecs = IoVecs::spare(&mut self.bufs);
         sqe.fd = self.fd;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
     }
-    complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) {
-        let res = count(&cqe);
-        if let Ok(mut left) = res {
-            for b in &mut self.bufs {
-                let n = left.min(b.capacity());
-                // SAFETY: the kernel filled the buffers in order; this one got n bytes.
-                unsafe { b.set_len(n) };
-                left -= n;
-            }
-        }
-        (res, self.bufs)
-    }
+    complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) { filled(count(&cqe), self.bufs) }
 
     /// Writes several owned buffers' bytes in turn.
     ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1", fixed_file]
@@ -83,11 +68,7 @@ define_ops! {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
     }
     prepare(&mut self, sqe) {
-        self.iovecs.0 = self
-            .bufs
-            .iter()
-            .map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() })
-            .collect();
+        self.iovecs = IoVecs::data(&self.bufs);
         sqe.fd = self.fd;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
@@ -125,4 +106,72 @@ define_ops! {
         sqe.buf_index = self.buf.index();
     }
     complete(self, cqe) -> (io::Result<usize>, FixedBuf) { (count(&cqe), self.buf) }
+
+    /// `preadv2(2)`: [`Readv`] with `RWF_*` flags (`libc::RWF_NOWAIT`, `RWF_HIPRI`...).
+    ["io_uring_prep_readv2", IORING_OP_READV, "5.6", fixed_file]
+    Readv2(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
+        fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+    }
+    prepare(&mut self, sqe) {
+        self.iovecs = IoVecs::spare(&mut self.bufs);
+        sqe.fd = self.fd;
+        sqe.addr = self.iovecs.0.as_ptr() as u64;
+        sqe.len = self.iovecs.0.len() as u32;
+        sqe.off = self.offset;
+        sqe.op_flags = self.rw_flags as u32;
+    }
+    complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) { filled(count(&cqe), self.bufs) }
+
+    /// `pwritev2(2)`: [`Writev`] with `RWF_*` flags (`libc::RWF_DSYNC`, `RWF_APPEND`...).
+    ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6", fixed_file]
+    Writev2(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
+        fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+    }
+    prepare(&mut self, sqe) {
+        self.iovecs = IoVecs::data(&self.bufs);
+        sqe.fd = self.fd;
+        sqe.addr = self.iovecs.0.as_ptr() as u64;
+        sqe.len = self.iovecs.0.len() as u32;
+        sqe.off = self.offset;
+        sqe.op_flags = self.rw_flags as u32;
+    }
+    complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) { (count(&cqe), self.bufs) }
+}
+
+impl IoVecs {
+    /// Each buffer's whole capacity, to be filled.
+    fn spare(bufs: &mut [Vec<u8>]) -> IoVecs {
+        IoVecs(
+            bufs.iter_mut()
+                .map(|b| libc::iovec {
+                    iov_base: b.as_mut_ptr().cast(),
+                    iov_len: b.capacity(),
+                })
+                .collect(),
+        )
+    }
+    /// Each buffer's bytes, to be sent.
+    fn data(bufs: &[Vec<u8>]) -> IoVecs {
+        IoVecs(
+            bufs.iter()
+                .map(|b| libc::iovec {
+                    iov_base: b.as_ptr() as *mut libc::c_void,
+                    iov_len: b.len(),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Sets each buffer's length to what a vectored read put in it (they fill in order).
+fn filled(res: io::Result<usize>, mut bufs: Vec<Vec<u8>>) -> (io::Result<usize>, Vec<Vec<u8>>) {
+    if let Ok(mut left) = res {
+        for b in &mut bufs {
+            let n = left.min(b.capacity());
+            // SAFETY: the kernel filled the buffers in order; this one got n bytes.
+            unsafe { b.set_len(n) };
+            left -= n;
+        }
+    }
+    (res, bufs)
 }

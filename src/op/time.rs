@@ -73,6 +73,17 @@ define_ops! {
         sqe.op_flags = self.timeout_flags;
     }
     complete(self, cqe) -> io::Result<TimeoutFired> { fired(&cqe) }
+
+    /// Re-arms a pending timeout (found by its user_data) to fire `after` from now
+    /// (`flags`: `IORING_TIMEOUT_ABS`... ; `IORING_TIMEOUT_UPDATE` is added).
+    ["io_uring_prep_timeout_update", IORING_OP_TIMEOUT_REMOVE, "5.11"]
+    TimeoutUpdate(target: u64, after: Duration, flags: u32) { target: u64 = target, ts: KernelTimespec = after.into(), timeout_flags: u32 = flags }
+    prepare(&mut self, sqe) {
+        sqe.addr = self.target;
+        sqe.off = &self.ts as *const KernelTimespec as u64;
+        sqe.op_flags = self.timeout_flags | crate::sys::IORING_TIMEOUT_UPDATE;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 }
 
 #[cfg(liburing_has = "io_uring_prep_timeout")]

@@ -1,0 +1,54 @@
+//! Waiting on futexes and child processes (kernel 6.7, liburing 2.5+).
+// Some imports serve only ops that newer liburing releases enable.
+#![allow(unused_imports)]
+
+use super::define_ops;
+use std::io;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+
+/// `FUTEX2_SIZE_U32`: the futex word is 32 bits.
+#[allow(dead_code)]
+const FUTEX2_SIZE_U32: i32 = 2;
+
+define_ops! {
+    /// Waits while the futex word equals `val` (under `mask`), until a wake. The word is
+    /// shared and kept alive by the op.
+    ["io_uring_prep_futex_wait", IORING_OP_FUTEX_WAIT, "6.7"]
+    FutexWait(futex: Arc<AtomicU32>, val: u32, mask: u32) { futex: Arc<AtomicU32> = futex, val: u32 = val, mask: u32 = mask }
+    prepare(&mut self, sqe) {
+        sqe.fd = FUTEX2_SIZE_U32;
+        sqe.addr = self.futex.as_ptr() as u64;
+        sqe.off = u64::from(self.val);
+        sqe.addr3 = u64::from(self.mask);
+    }
+    complete(self, cqe) -> io::Result<()> { super::unit(&cqe) }
+
+    /// Wakes up to `nr` waiters of the futex word (under `mask`); completes with how many
+    /// were woken.
+    ["io_uring_prep_futex_wake", IORING_OP_FUTEX_WAKE, "6.7"]
+    FutexWake(futex: Arc<AtomicU32>, nr: u32, mask: u32) { futex: Arc<AtomicU32> = futex, nr: u32 = nr, mask: u32 = mask }
+    prepare(&mut self, sqe) {
+        sqe.fd = FUTEX2_SIZE_U32;
+        sqe.addr = self.futex.as_ptr() as u64;
+        sqe.off = u64::from(self.nr);
+        sqe.addr3 = u64::from(self.mask);
+    }
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
+
+    /// `waitid(2)`: waits for a child state change (`idtype`: `libc::P_PID`, `P_ALL`...;
+    /// `options`: `libc::WEXITED`...); hands back the `siginfo_t`.
+    ["io_uring_prep_waitid", IORING_OP_WAITID, "6.7"]
+    Waitid(idtype: libc::idtype_t, id: libc::id_t, options: i32) {
+        idtype: libc::idtype_t = idtype, id: libc::id_t = id, options: i32 = options,
+        // SAFETY: siginfo_t is plain old data; all zeroes is a valid value.
+        info: Box<libc::siginfo_t> = Box::new(unsafe { std::mem::zeroed() })
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.id as i32;
+        sqe.len = self.idtype;
+        sqe.file_index = self.options as u32;
+        sqe.off = &mut *self.info as *mut libc::siginfo_t as u64;
+    }
+    complete(self, cqe) -> io::Result<Box<libc::siginfo_t>> { super::unit(&cqe).map(|()| self.info) }
+}

@@ -1,0 +1,348 @@
+//! Provided buffer rings (`IORING_REGISTER_PBUF_RING`, kernel 5.19): a ring of buffers the
+//! kernel picks from when a receive completes (`IOSQE_BUFFER_SELECT`), so no buffer sits
+//! idle in a request that waits for data.
+//!
+//! Ownership: a buffer is the kernel's while it is published in the ring; the CQE that names
+//! it (`IORING_CQE_F_BUFFER`, id in the high 16 bits of the flags) hands it to the op's
+//! stream, which gives it to the user as a [`BufGuard`]; dropping the guard publishes it
+//! again. The memory lives until the last of the ring, the [`BufRing`] handle, the ops and
+//! the guards is gone, so the kernel never sees freed memory.
+
+use crate::ring::Ring;
+use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::io;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// `struct io_uring_buf`: 16 bytes; the ring's tail is the `resv` field of entry 0.
+#[repr(C)]
+struct RingEntry {
+    addr: u64,
+    len: u32,
+    bid: u16,
+    resv: u16,
+}
+
+/// `IORING_REGISTER_PBUF_RING` / `IORING_UNREGISTER_PBUF_RING` (5.19).
+#[cfg_attr(liburing_has = "io_uring_register_buf_ring", allow(dead_code))]
+const REGISTER_PBUF_RING: u32 = 22;
+const UNREGISTER_PBUF_RING: u32 = 23;
+
+/// `struct io_uring_buf_reg`.
+#[repr(C)]
+#[derive(Default)]
+struct BufReg {
+    ring_addr: u64,
+    ring_entries: u32,
+    bgid: u16,
+    flags: u16,
+    resv: [u64; 3],
+}
+
+/// The shared state behind a [`BufRing`], its ops and its guards.
+pub(crate) struct BufRingInner {
+    ring: *mut RingEntry,
+    ring_layout: Layout,
+    bufs: *mut u8,
+    bufs_layout: Layout,
+    entries: u16,
+    buf_len: u32,
+    bgid: u16,
+    /// Which ring it is registered with (`Shared::id`).
+    pub(crate) ring_id: u64,
+    /// The producer's tail: returns from several threads take turns.
+    tail: Mutex<u16>,
+    /// Buffers handed to guards and not yet given back.
+    in_use: AtomicUsize,
+}
+
+// SAFETY: the entry ring and the buffers are plain heap memory. Entries are written only
+// under the tail mutex, in slots the kernel does not read until the tail is released past
+// them; a buffer's bytes are read only through the unique guard that owns its id.
+unsafe impl Send for BufRingInner {}
+// SAFETY: as above: `&BufRingInner` methods take the mutex before writing.
+unsafe impl Sync for BufRingInner {}
+
+impl Drop for BufRingInner {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with these layouts; the last Arc is gone, and the ring
+        // holding one Arc has exited (or unregistered the group) before dropping it.
+        unsafe {
+            dealloc(self.ring.cast(), self.ring_layout);
+            dealloc(self.bufs, self.bufs_layout);
+        }
+    }
+}
+
+impl BufRingInner {
+    fn new(entries: u16, buf_len: u32, bgid: u16, ring_id: u64) -> io::Result<BufRingInner> {
+        let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());
+        if !entries.is_power_of_two() || entries > 32768 {
+            return Err(invalid(
+                "a buffer ring has a power-of-two number of entries, at most 32768",
+            ));
+        }
+        if buf_len == 0 {
+            return Err(invalid("a provided buffer needs at least one byte"));
+        }
+        let ring_layout = Layout::from_size_align(usize::from(entries) * 16, 4096)
+            .map_err(|_| invalid("buffer ring too large"))?;
+        let total = usize::from(entries)
+            .checked_mul(buf_len as usize)
+            .ok_or_else(|| invalid("buffer ring too large"))?;
+        let bufs_layout =
+            Layout::from_size_align(total, 64).map_err(|_| invalid("buffer ring too large"))?;
+        // SAFETY: both layouts have a non-zero size (entries >= 1, buf_len >= 1).
+        let (ring, bufs) = unsafe { (alloc_zeroed(ring_layout), alloc_zeroed(bufs_layout)) };
+        if ring.is_null() || bufs.is_null() {
+            // SAFETY: whichever succeeded was allocated just above with its layout.
+            unsafe {
+                if !ring.is_null() {
+                    dealloc(ring, ring_layout);
+                }
+                if !bufs.is_null() {
+                    dealloc(bufs, bufs_layout);
+                }
+            }
+            return Err(io::Error::from_raw_os_error(libc::ENOMEM));
+        }
+        Ok(BufRingInner {
+            ring: ring.cast(),
+            ring_layout,
+            bufs,
+            bufs_layout,
+            entries,
+            buf_len,
+            bgid,
+            ring_id,
+            tail: Mutex::new(0),
+            in_use: AtomicUsize::new(0),
+        })
+    }
+
+    fn tail_word(&self) -> &AtomicU16 {
+        // SAFETY: entry 0's `resv` (offset 14) is the kernel's view of the tail: 2-byte
+        // aligned, inside the live allocation, and only ever accessed atomically.
+        unsafe { AtomicU16::from_ptr(std::ptr::addr_of_mut!((*self.ring).resv)) }
+    }
+
+    /// Publishes buffers `bids` (liburing's `io_uring_buf_ring_add` + `_advance`).
+    fn give_back(&self, bids: impl IntoIterator<Item = u16>) {
+        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let mask = self.entries - 1;
+        let mut n = 0u16;
+        for bid in bids {
+            let slot = tail.wrapping_add(n) & mask;
+            // SAFETY: `slot` is past the published tail, so the kernel does not read it; we
+            // hold the tail lock, so no other producer writes it. The fields are written one
+            // by one so that entry 0's `resv` (the tail) is never touched by a plain store.
+            unsafe {
+                let e = self.ring.add(usize::from(slot));
+                std::ptr::addr_of_mut!((*e).addr).write(self.buf_ptr(bid) as u64);
+                std::ptr::addr_of_mut!((*e).len).write(self.buf_len);
+                std::ptr::addr_of_mut!((*e).bid).write(bid);
+            }
+            n = n.wrapping_add(1);
+        }
+        *tail = tail.wrapping_add(n);
+        // Release: the entries above are visible before the kernel sees the new tail.
+        self.tail_word().store(*tail, Ordering::Release);
+    }
+
+    fn buf_ptr(&self, bid: u16) -> *mut u8 {
+        // SAFETY: callers pass bid < entries, so the offset stays inside the allocation.
+        unsafe { self.bufs.add(usize::from(bid) * self.buf_len as usize) }
+    }
+}
+
+/// A provided buffer ring registered with a [`Ring`]: `entries` buffers of `buf_len` bytes
+/// in buffer group `bgid`. Cheap to clone (a reference count); ops that select from it hold
+/// one. Made by [`Ring::register_buf_ring`].
+#[derive(Clone)]
+pub struct BufRing {
+    pub(crate) inner: Arc<BufRingInner>,
+}
+
+impl std::fmt::Debug for BufRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufRing")
+            .field("bgid", &self.inner.bgid)
+            .field("entries", &self.inner.entries)
+            .field("buf_len", &self.inner.buf_len)
+            .finish()
+    }
+}
+
+impl BufRing {
+    /// The buffer group id (`sqe->buf_group`).
+    pub fn bgid(&self) -> u16 {
+        self.inner.bgid
+    }
+
+    /// How many buffers the ring has.
+    pub fn entries(&self) -> u16 {
+        self.inner.entries
+    }
+
+    /// The size of each buffer.
+    pub fn buf_len(&self) -> u32 {
+        self.inner.buf_len
+    }
+
+    /// Buffers out in [`BufGuard`]s: zero once every buffer taken from a stream is back in
+    /// the ring.
+    pub fn in_use(&self) -> usize {
+        self.inner.in_use.load(Ordering::Relaxed)
+    }
+
+    /// The guard for a buffer the kernel filled with `len` bytes, as a CQE named it.
+    /// Checked: an id or a length the ring cannot have is `EINVAL`, never an out-of-bounds
+    /// view.
+    pub(crate) fn take(&self, bid: u16, len: u32) -> io::Result<BufGuard> {
+        if bid >= self.inner.entries || len > self.inner.buf_len {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        self.inner.in_use.fetch_add(1, Ordering::Relaxed);
+        Ok(BufGuard {
+            ring: Some(self.inner.clone()),
+            bid,
+            len: len as usize,
+        })
+    }
+}
+
+/// A buffer the kernel filled, taken from a [`BufRing`]: derefs to the bytes received.
+/// Dropping it gives the buffer back to the ring (liburing's `io_uring_buf_ring_add` +
+/// `io_uring_buf_ring_advance`). An empty guard without a buffer stands for end of stream.
+pub struct BufGuard {
+    ring: Option<Arc<BufRingInner>>,
+    bid: u16,
+    len: usize,
+}
+
+impl BufGuard {
+    /// A zero-length guard that holds no buffer (end of stream).
+    pub(crate) fn eof() -> BufGuard {
+        BufGuard {
+            ring: None,
+            bid: 0,
+            len: 0,
+        }
+    }
+
+    /// The buffer id (`IORING_CQE_F_BUFFER` >> 16), `None` for end of stream.
+    pub fn buffer_id(&self) -> Option<u16> {
+        self.ring.as_ref().map(|_| self.bid)
+    }
+}
+
+impl std::ops::Deref for BufGuard {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.ring {
+            // SAFETY: the CQE handed buffer `bid` to this guard alone: the kernel does not
+            // write it again until `drop` publishes it; it has `len <= buf_len` bytes written
+            // (the rest is zeroed memory, so the slice is initialised either way).
+            Some(r) => unsafe { std::slice::from_raw_parts(r.buf_ptr(self.bid), self.len) },
+            None => &[],
+        }
+    }
+}
+
+impl std::fmt::Debug for BufGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "BufGuard(bid {:?}, {} bytes)",
+            self.buffer_id(),
+            self.len
+        )
+    }
+}
+
+impl Drop for BufGuard {
+    fn drop(&mut self) {
+        if let Some(r) = self.ring.take() {
+            r.give_back([self.bid]);
+            r.in_use.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Ring {
+    /// Registers a provided buffer ring of `entries` buffers (a power of two, at most 32768)
+    /// of `buf_len` bytes each, as buffer group `bgid`, all published to the kernel. Through
+    /// liburing's `io_uring_register_buf_ring` where it has it, directly otherwise. The
+    /// memory stays alive as long as the ring or any handle, op or guard needs it; the
+    /// kernel drops the registration at [`unregister_buf_ring`](Self::unregister_buf_ring)
+    /// or when the ring is dropped.
+    #[doc(alias = "io_uring_register_buf_ring")]
+    #[doc(alias = "io_uring_setup_buf_ring")]
+    #[doc(alias = "io_uring_buf_ring_init")]
+    #[doc(alias = "IORING_REGISTER_PBUF_RING")]
+    pub fn register_buf_ring(
+        &mut self,
+        entries: u16,
+        buf_len: u32,
+        bgid: u16,
+    ) -> io::Result<BufRing> {
+        let inner = Arc::new(BufRingInner::new(entries, buf_len, bgid, self.s.id)?);
+        let mut reg = BufReg {
+            ring_addr: inner.ring as u64,
+            ring_entries: u32::from(entries),
+            bgid,
+            ..BufReg::default()
+        };
+        #[cfg(liburing_has = "io_uring_register_buf_ring")]
+        {
+            // SAFETY: the ring is initialised; `reg` has the layout of io_uring_buf_reg and
+            // names memory that lives as long as the registration (kept in `buf_rings`).
+            let ret = unsafe {
+                crate::sys::io_uring_register_buf_ring(
+                    self.as_raw_mut(),
+                    (&mut reg as *mut BufReg).cast(),
+                    0,
+                )
+            };
+            crate::error::cvt(ret)?;
+        }
+        #[cfg(not(liburing_has = "io_uring_register_buf_ring"))]
+        crate::syscall::register(
+            self.s.ring_fd,
+            REGISTER_PBUF_RING,
+            (&mut reg as *mut BufReg).cast(),
+            1,
+        )?;
+        inner.give_back(0..entries);
+        self.s.buf_rings.push(inner.clone());
+        Ok(BufRing { inner })
+    }
+
+    /// Unregisters a buffer ring (`IORING_UNREGISTER_PBUF_RING`): ops can no longer select
+    /// from its group. Its memory is kept until the ring is dropped (guards still out may
+    /// be dropped at any time).
+    #[doc(alias = "io_uring_unregister_buf_ring")]
+    #[doc(alias = "io_uring_free_buf_ring")]
+    pub fn unregister_buf_ring(&mut self, ring: &BufRing) -> io::Result<()> {
+        if ring.inner.ring_id != self.s.id {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "this buffer ring is registered with another ring",
+            ));
+        }
+        let mut reg = BufReg {
+            bgid: ring.bgid(),
+            ..BufReg::default()
+        };
+        crate::syscall::register(
+            self.s.ring_fd,
+            UNREGISTER_PBUF_RING,
+            (&mut reg as *mut BufReg).cast(),
+            1,
+        )
+        .map(drop)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<RingEntry>() == 16);
+const _: () = assert!(std::mem::size_of::<BufReg>() == 40);
