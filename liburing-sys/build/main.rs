@@ -1,9 +1,11 @@
 //! Build script of `system-liburing-sys`:
 //! find (pkg-config / env) -> scan the header -> detect (one table, from the library's real
 //! symbols) -> bindgen -> cc shim for the static inline helpers -> links metadata.
+//! Docs-only builds (docs.rs) skip all of it and copy `pregenerated/` (see `pregenerated.rs`).
 
 mod detect;
 mod find;
+mod pregenerated;
 mod scan;
 
 use std::env;
@@ -14,12 +16,27 @@ fn main() {
     for v in find::ENV_VARS {
         println!("cargo:rerun-if-env-changed={v}");
     }
+    for v in pregenerated::ENV_VARS {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-changed=build");
+    println!("cargo::rustc-check-cfg=cfg(liburing_sys_docs_only)");
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let getenv = |k: &str| env::var(k).ok();
+
+    if pregenerated::docs_only(&getenv) {
+        docs_only(&manifest_dir.join("pregenerated"), &out_dir, &target);
+        return;
+    }
+    // A relative path means the package dir, where cargo runs build scripts.
+    let write_pregenerated = getenv(pregenerated::WRITE_VAR)
+        .filter(|s| !s.is_empty())
+        .map(|d| manifest_dir.join(d));
     // The symlink is resolved so the shim's `#include` works from OUT_DIR too.
     let wrapper = std::fs::canonicalize(manifest_dir.join("wrapper.h"))
         .expect("wrapper.h is part of the crate");
@@ -117,13 +134,19 @@ fn main() {
         .collect();
     let version = found.version.clone().unwrap_or_else(|| "unknown".into());
 
-    // links metadata for the safe crate's build.rs (DEP_URING_*).
-    println!("cargo:version={version}");
-    println!("cargo:has={}", present.join(","));
-    println!("cargo:inline={}", inline_cfgs.join(","));
-    println!("cargo:known={}", known.join(","));
+    // links metadata for the safe crate's build.rs (DEP_URING_*); `include` is left out of
+    // the pregenerated copy, being this machine's path and no use without the headers.
+    let links: Vec<(&str, String)> = vec![
+        ("version", version.clone()),
+        ("has", present.join(",")),
+        ("inline", inline_cfgs.join(",")),
+        ("known", known.join(",")),
+        ("static", u8::from(found.statik).to_string()),
+    ];
+    for (k, v) in &links {
+        println!("cargo:{k}={v}");
+    }
     println!("cargo:include={}", header_dir.display());
-    println!("cargo:static={}", u8::from(found.statik));
     // The same cfgs for this crate's own tests.
     emit_cfgs(&present, &inline_cfgs);
 
@@ -138,6 +161,75 @@ fn main() {
         &unexported,
         shim_count,
     );
+
+    if let Some(dir) = write_pregenerated {
+        // What a docs build reports: nothing linked, not this machine's library file.
+        let docs_found = find::Found {
+            source: "pregenerated for documentation (nothing linked)",
+            ..found.clone()
+        };
+        let docs_symbols = detect::Symbols {
+            library: None,
+            exported: symbols.exported.clone(),
+            method: symbols.method,
+        };
+        let written = pregenerated::write(&dir, &out_dir, &target, &links).map(|()| {
+            write_detected(
+                &dir,
+                &docs_found,
+                &version,
+                &docs_symbols,
+                &present,
+                &inline,
+                &declared,
+                &unexported,
+                shim_count,
+            )
+        });
+        if let Err(e) = written {
+            eprintln!(
+                "\nsystem-liburing-sys: {} could not be written: {e}",
+                pregenerated::WRITE_VAR
+            );
+            std::process::exit(1);
+        }
+        println!(
+            "cargo:warning=wrote the pregenerated docs.rs files (liburing {version}) to {}",
+            dir.display()
+        );
+    }
+}
+
+/// docs.rs has neither liburing nor libclang: no pkg-config, bindgen, cc, link test or
+/// `rustc-link-lib` here, only the outputs of a real build, copied from `pregenerated/`.
+fn docs_only(dir: &Path, out_dir: &Path, target: &str) {
+    println!("cargo:rerun-if-changed=pregenerated");
+    let links = match pregenerated::install(dir, out_dir, target) {
+        Ok(links) => links,
+        Err(e) => {
+            eprintln!("\nsystem-liburing-sys (docs-only build, DOCS_RS or LIBURING_SYS_DOCS_ONLY is set): {e}");
+            std::process::exit(1);
+        }
+    };
+    let list = |key: &str| -> Vec<&str> {
+        links
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.split(',').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    };
+    for (k, v) in &links {
+        println!("cargo:{k}={v}");
+    }
+    println!("cargo:docs_only=1");
+    emit_cfgs(&list("has"), &list("inline"));
+    println!("cargo::rustc-cfg=liburing_sys_docs_only");
+    let version = links
+        .iter()
+        .find(|(k, _)| k == "version")
+        .map_or("unknown", |(_, v)| v.as_str());
+    println!("cargo:rustc-env=LIBURING_SYS_PREGENERATED_VERSION={version}");
+    println!("cargo:rustc-env=LIBURING_SYS_PREGENERATED_TARGET={target}");
 }
 
 /// `liburing_has = "<function>"` for the table's present functions and the header's inline

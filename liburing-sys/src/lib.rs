@@ -1,5 +1,18 @@
 //! Raw bindings to the **system** liburing, generated at build time from its installed
 //! headers (never from a copy we carry).
+#![cfg_attr(
+    liburing_sys_docs_only,
+    doc = concat!(
+        "\n\n**Documentation build.** These pages were built without liburing (as on docs.rs), \
+         from bindings pregenerated from liburing ",
+        env!("LIBURING_SYS_PREGENERATED_VERSION"),
+        "'s headers for ",
+        env!("LIBURING_SYS_PREGENERATED_TARGET"),
+        ", kept for documentation only. A real build generates \
+         them from the liburing it finds, so items, helpers and `cfg(liburing_has)` gates \
+         follow that version instead.\n"
+    )
+)]
 //!
 //! * Every constant, enumerator and flag is at the crate root under its C name
 //!   (`IORING_OP_NOP`, `IOSQE_IO_LINK`, `IORING_SETUP_SQPOLL`, `IORING_SQ_CQ_OVERFLOW`...).
