@@ -279,6 +279,8 @@ define_ops! {
         dirfd: RawFd = dirfd, path: CString = path, how: OpenHow = how, file_index: u32 = file_index
     }
     prepare(&mut self, sqe) {
+        // The kernel refuses O_CLOEXEC for a registered-table slot (it is no fd).
+        self.how.flags &= !(libc::O_CLOEXEC as u64);
         sqe.fd = self.dirfd;
         sqe.addr = self.path.as_ptr() as u64;
         sqe.len = std::mem::size_of::<OpenHow>() as u32;

@@ -1,0 +1,477 @@
+//! The ops added for the whole-vocabulary table, each run once against the kernel: the
+//! cwd-relative fs variants, openat2, direct (registered-file) opens / sockets / accepts,
+//! vectored v2 I/O, xattrs, msg_ring, multishot poll and poll/timeout updates, cancel by
+//! fd, files update, legacy provided buffers, madvise and epoll_ctl.
+
+mod common;
+
+#[cfg(not(all(
+    liburing_has = "io_uring_prep_msg_ring",
+    liburing_has = "io_uring_prep_socket_direct_alloc",
+    liburing_has = "io_uring_prep_fgetxattr"
+)))]
+#[test]
+#[ignore = "the linked liburing predates these helpers (2.3), so their ops do not exist"]
+fn vocabulary_ops() {}
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_msg_ring",
+    liburing_has = "io_uring_prep_socket_direct_alloc",
+    liburing_has = "io_uring_prep_fgetxattr"
+))]
+mod ops {
+    use super::common;
+    use std::ffi::CString;
+    use std::io::Write as _;
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::time::Duration;
+    use system_liburing::op::*;
+    use system_liburing::{sys, CqeFlags, PushError, Ring};
+
+    fn ring(what: &str) -> Option<Ring> {
+        common::ring_or_skip(Ring::builder().entries(32), what)
+    }
+
+    fn tmpdir(tag: &str) -> std::path::PathBuf {
+        let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("vocab-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn c(p: &std::path::Path) -> CString {
+        CString::new(p.to_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn cwd_relative_fs_ops_and_openat2() {
+        let Some(mut ring) = ring("fs variants") else {
+            return;
+        };
+        let d = tmpdir("fs");
+        let (a, b, sub, sym, hard) = (
+            d.join("a"),
+            d.join("b"),
+            d.join("sub"),
+            d.join("sym"),
+            d.join("hard"),
+        );
+        std::fs::write(&a, b"hello").unwrap();
+        let t = ring.push(Rename::new(c(&a), c(&b))).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert!(!a.exists() && b.exists());
+        let t = ring.push(Mkdir::new(c(&sub), 0o755)).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert!(sub.is_dir());
+        let t = ring.push(Symlink::new(c(&b), c(&sym))).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert_eq!(std::fs::read_link(&sym).unwrap(), b);
+        let t = ring.push(Link::new(c(&b), c(&hard), 0)).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert_eq!(std::fs::read(&hard).unwrap(), b"hello");
+        let how = OpenHow::new(libc::O_RDONLY, 0).resolve(0x08 /* RESOLVE_BENEATH */);
+        let t = ring.push(OpenAt2::new(libc::AT_FDCWD, c(&b), how)).unwrap();
+        assert_eq!(
+            ring.wait_for(t).unwrap().unwrap_err().raw_os_error(),
+            Some(libc::EXDEV),
+            "RESOLVE_BENEATH refuses an absolute path"
+        );
+        let how = OpenHow::new(libc::O_RDONLY, 0);
+        let t = ring.push(OpenAt2::new(libc::AT_FDCWD, c(&b), how)).unwrap();
+        let fd = ring.wait_for(t).unwrap().unwrap();
+        assert_eq!(
+            std::io::read_to_string(std::fs::File::from(fd)).unwrap(),
+            "hello"
+        );
+        for p in [&hard, &sym, &b] {
+            let t = ring.push(Unlink::new(c(p), 0)).unwrap();
+            ring.wait_for(t).unwrap().unwrap();
+        }
+        let t = ring.push(Unlink::new(c(&sub), libc::AT_REMOVEDIR)).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert!(std::fs::read_dir(&d).unwrap().next().is_none());
+        let t = ring.push(Unlink::new(c(&sub), 0)).unwrap();
+        assert_eq!(
+            ring.wait_for(t).unwrap().unwrap_err().raw_os_error(),
+            Some(libc::ENOENT)
+        );
+    }
+
+    #[test]
+    fn direct_descriptors_open_accept_socket_install_and_close() {
+        let Some(mut ring) = ring("direct fds") else {
+            return;
+        };
+        if let Err(e) = ring.register_files(&[-1; 8]) {
+            common::skip(
+                "direct fds",
+                format_args!("no sparse file table here (5.13): {e}"),
+            );
+            return;
+        }
+        let d = tmpdir("direct");
+        std::fs::write(d.join("f"), b"direct").unwrap();
+        let t = ring
+            .push(OpenAtDirect::new(
+                libc::AT_FDCWD,
+                c(&d.join("f")),
+                libc::O_RDONLY,
+                0,
+                3,
+            ))
+            .unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 3);
+        let t = ring
+            .push(Read::new(3, Vec::with_capacity(16), 0).fixed_file())
+            .unwrap();
+        let (n, buf) = ring.wait_for(t).unwrap();
+        assert_eq!((n.unwrap(), &buf[..]), (6, &b"direct"[..]));
+        let how = OpenHow::new(libc::O_RDONLY, 0);
+        let t = ring
+            .push(OpenAt2Direct::new(
+                libc::AT_FDCWD,
+                c(&d.join("f")),
+                how,
+                FILE_INDEX_ALLOC,
+            ))
+            .unwrap();
+        let slot = ring.wait_for(t).unwrap().unwrap();
+        assert_ne!(slot, 3, "a free slot was allocated");
+        let t = ring
+            .push(SocketDirectAlloc::new(libc::AF_INET, libc::SOCK_STREAM, 0))
+            .unwrap();
+        let sock = ring.wait_for(t).unwrap().unwrap();
+        let t = ring
+            .push(SocketDirect::new(libc::AF_INET, libc::SOCK_DGRAM, 0, 7))
+            .unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 7);
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let t = ring
+            .push(AcceptDirect::new(listener.as_raw_fd(), FILE_INDEX_ALLOC))
+            .unwrap();
+        ring.submit().unwrap();
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        let accepted = ring.wait_for(t).unwrap().unwrap();
+        assert!(accepted < 8);
+
+        for s in [3, slot, sock, 7, accepted] {
+            let t = ring.push(CloseDirect::new(s)).unwrap();
+            ring.wait_for(t).unwrap().unwrap();
+        }
+        let t = ring.push(CloseDirect::new(3)).unwrap();
+        assert_eq!(
+            ring.wait_for(t).unwrap().unwrap_err().raw_os_error(),
+            Some(libc::EBADF)
+        );
+        // files_update puts a pipe into slot 1 from the SQ side.
+        let (r, mut w) = common::pipe();
+        let t = ring.push(FilesUpdate::new(vec![r.as_raw_fd()], 1)).unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 1);
+        w.write_all(b"via slot 1").unwrap();
+        let t = ring
+            .push(Read::new(1, Vec::with_capacity(32), u64::MAX).fixed_file())
+            .unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().1, b"via slot 1");
+    }
+
+    #[test]
+    fn vectored_v2_reads_and_writes_with_flags() {
+        let Some(mut ring) = ring("readv2/writev2") else {
+            return;
+        };
+        let d = tmpdir("v2");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .open(d.join("f"))
+            .unwrap();
+        let t = ring
+            .push(Writev2::new(
+                f.as_raw_fd(),
+                vec![b"ab".to_vec(), b"cde".to_vec()],
+                0,
+                libc::RWF_DSYNC,
+            ))
+            .unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), 5);
+        let t = ring
+            .push(Readv2::new(
+                f.as_raw_fd(),
+                vec![Vec::with_capacity(3), Vec::with_capacity(8)],
+                0,
+                0,
+            ))
+            .unwrap();
+        let (n, bufs) = ring.wait_for(t).unwrap();
+        assert_eq!(n.unwrap(), 5);
+        assert_eq!(bufs, vec![b"abc".to_vec(), b"de".to_vec()]);
+        let t = ring
+            .push(Readv2::new(
+                f.as_raw_fd(),
+                vec![Vec::with_capacity(3)],
+                0,
+                -1,
+            ))
+            .unwrap();
+        assert!(
+            ring.wait_for(t).unwrap().0.is_err(),
+            "unknown RWF flags are refused"
+        );
+    }
+
+    #[test]
+    fn extended_attributes() {
+        let Some(mut ring) = ring("xattr") else {
+            return;
+        };
+        let d = tmpdir("xattr");
+        let p = d.join("f");
+        let f = std::fs::File::create(&p).unwrap();
+        let name = || CString::new("user.liburing-rs").unwrap();
+        let t = ring
+            .push(FSetXattr::new(f.as_raw_fd(), name(), b"v1".to_vec(), 0))
+            .unwrap();
+        match ring.wait_for(t).unwrap() {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL)) => {
+                common::skip(
+                    "xattr",
+                    format_args!("the test directory's file system refuses user xattrs: {e}"),
+                );
+                return;
+            }
+            r => r.unwrap(),
+        }
+        let t = ring
+            .push(FGetXattr::new(f.as_raw_fd(), name(), 16))
+            .unwrap();
+        let (n, v) = ring.wait_for(t).unwrap();
+        assert_eq!((n.unwrap(), &v[..]), (2, &b"v1"[..]));
+        let t = ring
+            .push(SetXattr::new(
+                c(&p),
+                name(),
+                b"value2".to_vec(),
+                libc::XATTR_REPLACE,
+            ))
+            .unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        let t = ring.push(GetXattr::new(c(&p), name(), 16)).unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().1, b"value2");
+        let t = ring.push(GetXattr::new(c(&p), name(), 2)).unwrap();
+        assert_eq!(
+            ring.wait_for(t).unwrap().0.unwrap_err().raw_os_error(),
+            Some(libc::ERANGE)
+        );
+    }
+
+    #[test]
+    fn msg_ring_posts_to_a_ring_and_refuses_reserved_user_data() {
+        let Some(mut ring) = ring("msg_ring") else {
+            return;
+        };
+        let target = Ring::new(4).unwrap();
+        let t = match ring.push(MsgRing::new(target.as_fd(), 42, 0x1234)) {
+            Ok(t) => t,
+            Err(PushError::Unsupported(..)) => {
+                common::skip(
+                    "msg_ring",
+                    format_args!("kernel without IORING_OP_MSG_RING (5.18)"),
+                );
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        ring.wait_for(t).unwrap().unwrap();
+        let mut target = target;
+        let cqe = target.wait().unwrap();
+        assert_eq!((cqe.user_data(), cqe.raw_result()), (0x1234, 42));
+        match ring.push(MsgRing::new(target.as_fd(), 0, 1 << 63)) {
+            Err(PushError::Invalid(_, why)) => assert!(why.contains("managed"), "{why}"),
+            other => panic!("reserved user_data must be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn multishot_poll_update_and_remove() {
+        let Some(mut ring) = ring("poll multishot") else {
+            return;
+        };
+        let (r, mut w) = common::pipe();
+        let t = ring
+            .push(PollMulti::new(r.as_raw_fd(), libc::POLLIN))
+            .unwrap();
+        w.write_all(b"x").unwrap();
+        let ev = ring.next_shot(&t).unwrap().unwrap().unwrap();
+        assert!(ev & libc::POLLIN as u32 != 0);
+        // Still armed: more readiness, more items (level-triggered while data is there).
+        w.write_all(b"y").unwrap();
+        assert!(ring.next_shot(&t).unwrap().unwrap().is_ok());
+        // Updating into the reserved half is refused; updating events is allowed.
+        let bad = PollUpdate::new(t.user_data(), 5, 0, sys::IORING_POLL_UPDATE_USER_DATA);
+        assert!(matches!(ring.push(bad), Err(PushError::Invalid(..))));
+        let upd = ring
+            .push(PollUpdate::new(
+                t.user_data(),
+                0,
+                libc::POLLIN | libc::POLLPRI,
+                sys::IORING_POLL_UPDATE_EVENTS,
+            ))
+            .unwrap();
+        ring.wait_for(upd).unwrap().unwrap();
+        let rm = ring.push(PollRemove::new(t.user_data())).unwrap();
+        ring.wait_for(rm).unwrap().unwrap();
+        let mut tail = Vec::new();
+        while let Some(item) = ring.next_shot(&t).unwrap() {
+            tail.push(item);
+        }
+        assert_eq!(
+            tail.last().unwrap().as_ref().unwrap_err().raw_os_error(),
+            Some(libc::ECANCELED),
+            "removal ends the stream"
+        );
+        assert!(ring.finish(t).unwrap().is_empty());
+    }
+
+    #[test]
+    fn timeout_update_cancel64_and_cancel_fd() {
+        let Some(mut ring) = ring("timeout update / cancel") else {
+            return;
+        };
+        let t = ring.push(Timeout::new(Duration::from_secs(60))).unwrap();
+        let u = ring
+            .push(TimeoutUpdate::new(
+                t.user_data(),
+                Duration::from_millis(1),
+                0,
+            ))
+            .unwrap();
+        ring.wait_for(u).unwrap().unwrap();
+        assert_eq!(
+            ring.wait_for(t).unwrap().unwrap(),
+            TimeoutFired::Expired,
+            "re-armed to 1 ms"
+        );
+
+        let (r, _w) = common::pipe();
+        let p = ring
+            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
+            .unwrap();
+        ring.submit().unwrap();
+        let c = ring.push(AsyncCancel64::new(p.user_data())).unwrap();
+        assert_eq!(ring.wait_for(c).unwrap().unwrap(), 0);
+        assert_eq!(
+            ring.wait_for(p).unwrap().unwrap_err().raw_os_error(),
+            Some(libc::ECANCELED)
+        );
+
+        let p1 = ring
+            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
+            .unwrap();
+        let p2 = ring
+            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
+            .unwrap();
+        ring.submit().unwrap();
+        let c = ring
+            .push(CancelFd::new(r.as_raw_fd(), sys::IORING_ASYNC_CANCEL_ALL))
+            .unwrap();
+        assert_eq!(
+            ring.wait_for(c).unwrap().unwrap(),
+            2,
+            "both polls on the fd"
+        );
+        for p in [p1, p2] {
+            assert_eq!(
+                ring.wait_for(p).unwrap().unwrap_err().raw_os_error(),
+                Some(libc::ECANCELED)
+            );
+        }
+    }
+
+    #[test]
+    fn legacy_provided_buffers_are_checked_and_removed() {
+        let Some(mut ring) = ring("provide buffers") else {
+            return;
+        };
+        match ring.push(ProvideBuffers::new(vec![0; 100], 64, 2, 3, 0)) {
+            Err(PushError::Invalid(_, why)) => assert!(why.contains("nr * len"), "{why}"),
+            other => panic!("short memory must be refused: {other:?}"),
+        }
+        let t = ring
+            .push(ProvideBuffers::new(vec![0; 256], 64, 4, 3, 0))
+            .unwrap();
+        let (res, back) = ring.wait_for(t).unwrap();
+        res.unwrap();
+        assert!(back.is_none(), "handed to the kernel");
+        let t = ring.push(RemoveBuffers::new(8, 3)).unwrap();
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 4);
+        let t = ring.push(RemoveBuffers::new(1, 3)).unwrap();
+        match ring.wait_for(t).unwrap() {
+            Ok(n) => assert_eq!(n, 0, "the group is empty"),
+            Err(e) => assert_eq!(e.raw_os_error(), Some(libc::ENOENT)),
+        }
+    }
+
+    #[test]
+    fn madvise_stays_inside_its_buffer_and_epoll_ctl_registers() {
+        let Some(mut ring) = ring("madvise / epoll_ctl") else {
+            return;
+        };
+        let buf = vec![1u8; 3 * 4096];
+        let t = ring.push(Madvise::new(buf, libc::MADV_WILLNEED)).unwrap();
+        let (res, buf) = ring.wait_for(t).unwrap();
+        res.unwrap();
+        assert_eq!(buf.len(), 3 * 4096);
+        assert!(matches!(
+            ring.push(Madvise::new(buf, libc::MADV_HWPOISON)),
+            Err(PushError::Invalid(..))
+        ));
+
+        // SAFETY: epoll_create1 has no memory preconditions.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        assert!(ep >= 0);
+        let (r, mut w) = common::pipe();
+        let ev = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: 99,
+        };
+        let t = ring
+            .push(EpollCtl::new(ep, r.as_raw_fd(), libc::EPOLL_CTL_ADD, ev))
+            .unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        w.write_all(b"!").unwrap();
+        let mut out = [libc::epoll_event { events: 0, u64: 0 }; 1];
+        // SAFETY: one valid out slot.
+        let n = unsafe { libc::epoll_wait(ep, out.as_mut_ptr(), 1, 1000) };
+        assert_eq!((n, { out[0].u64 }), (1, 99));
+        // SAFETY: ours, closed once.
+        unsafe { libc::close(ep) };
+    }
+
+    #[test]
+    fn multishot_cqes_carry_more_until_the_last() {
+        let Some(mut ring) = ring("F_MORE") else {
+            return;
+        };
+        let (r, mut w) = common::pipe();
+        let t = ring
+            .push(PollMulti::new(r.as_raw_fd(), libc::POLLIN))
+            .unwrap();
+        ring.submit().unwrap();
+        w.write_all(b"z").unwrap();
+        let cqe = ring.wait().unwrap();
+        assert_eq!(cqe.user_data(), t.user_data());
+        assert!(cqe.flags().contains(CqeFlags::MORE));
+        // peek handed out the CQE; the stream still has its item, exactly once.
+        assert!(matches!(ring.try_next_shot(&t), Shot::Item(Ok(_))));
+        assert!(matches!(ring.try_next_shot(&t), Shot::Pending));
+        ring.push_with_user_data(PollRemove::new(t.user_data()), 3)
+            .unwrap();
+        while ring.next_shot(&t).unwrap().is_some() {}
+        assert!(matches!(ring.try_next_shot(&t), Shot::Ended));
+        assert!(ring.finish(t).unwrap().is_empty());
+    }
+}
