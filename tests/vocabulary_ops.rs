@@ -185,6 +185,7 @@ mod ops {
         let d = tmpdir("v2");
         let f = std::fs::OpenOptions::new()
             .create(true)
+            .truncate(true)
             .read(true)
             .write(true)
             .open(d.join("f"))

@@ -41,8 +41,7 @@ define_ops! {
     ["io_uring_prep_waitid", IORING_OP_WAITID, "6.7"]
     Waitid(idtype: libc::idtype_t, id: libc::id_t, options: i32) {
         idtype: libc::idtype_t = idtype, id: libc::id_t = id, options: i32 = options,
-        // SAFETY: siginfo_t is plain old data; all zeroes is a valid value.
-        info: Box<libc::siginfo_t> = Box::new(unsafe { std::mem::zeroed() })
+        info: Box<libc::siginfo_t> = zeroed_siginfo()
     }
     prepare(&mut self, sqe) {
         sqe.fd = self.id as i32;
@@ -51,4 +50,10 @@ define_ops! {
         sqe.off = &mut *self.info as *mut libc::siginfo_t as u64;
     }
     complete(self, cqe) -> io::Result<Box<libc::siginfo_t>> { super::unit(&cqe).map(|()| self.info) }
+}
+
+#[allow(dead_code)]
+fn zeroed_siginfo() -> Box<libc::siginfo_t> {
+    // SAFETY: siginfo_t is plain old data; all zeroes is a valid value.
+    Box::new(unsafe { std::mem::zeroed() })
 }

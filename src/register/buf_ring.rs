@@ -127,7 +127,7 @@ impl BufRingInner {
     }
 
     /// Publishes buffers `bids` (liburing's `io_uring_buf_ring_add` + `_advance`).
-    fn give_back(&self, bids: impl IntoIterator<Item = u16>) {
+    fn give_back<I: IntoIterator<Item = u16>>(&self, bids: I) {
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let mask = self.entries - 1;
         let mut n = 0u16;
