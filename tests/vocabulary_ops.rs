@@ -476,3 +476,74 @@ mod ops {
         assert!(ring.finish(t).unwrap().is_empty());
     }
 }
+
+/// Ops of liburing releases after 2.3 (the 2.15 leg of the matrix runs these).
+#[cfg(all(
+    liburing_has = "io_uring_prep_futex_wait",
+    liburing_has = "io_uring_prep_bind",
+    liburing_has = "io_uring_prep_listen"
+))]
+mod newer {
+    use super::common;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
+    use system_liburing::op::{Bind, FutexWait, FutexWake, Listen};
+    use system_liburing::{PushError, Ring};
+
+    #[test]
+    fn futex_wait_is_woken_by_futex_wake() {
+        let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "futex") else {
+            return;
+        };
+        let word = Arc::new(AtomicU32::new(0));
+        let wait = match ring.push(FutexWait::new(word.clone(), 0, u32::MAX)) {
+            Ok(t) => t,
+            Err(PushError::Unsupported(..)) => {
+                common::skip(
+                    "futex",
+                    format_args!("kernel without IORING_OP_FUTEX_WAIT (6.7)"),
+                );
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        ring.submit().unwrap();
+        let wake = ring.push(FutexWake::new(word, 1, u32::MAX)).unwrap();
+        assert_eq!(ring.wait_for(wake).unwrap().unwrap(), 1, "one waiter woken");
+        ring.wait_for(wait).unwrap().unwrap();
+    }
+
+    #[test]
+    fn bind_and_listen_through_the_ring() {
+        let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "bind/listen") else {
+            return;
+        };
+        // SAFETY: socket(2) has no memory preconditions; the fd is fresh and ours.
+        let fd = unsafe {
+            OwnedFd::from_raw_fd(libc::socket(
+                libc::AF_INET,
+                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+                0,
+            ))
+        };
+        let t = match ring.push(Bind::new(fd.as_raw_fd(), "127.0.0.1:0".parse().unwrap())) {
+            Ok(t) => t,
+            Err(PushError::Unsupported(..)) => {
+                common::skip(
+                    "bind/listen",
+                    format_args!("kernel without IORING_OP_BIND (6.11)"),
+                );
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        ring.wait_for(t).unwrap().unwrap();
+        let t = ring.push(Listen::new(fd.as_raw_fd(), 8)).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        let listener = std::net::TcpListener::from(fd);
+        let addr = listener.local_addr().unwrap();
+        let _c = std::net::TcpStream::connect(addr).unwrap();
+        listener.accept().unwrap();
+    }
+}

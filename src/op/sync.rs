@@ -41,15 +41,15 @@ define_ops! {
     ["io_uring_prep_waitid", IORING_OP_WAITID, "6.7"]
     Waitid(idtype: libc::idtype_t, id: libc::id_t, options: i32) {
         idtype: libc::idtype_t = idtype, id: libc::id_t = id, options: i32 = options,
-        info: Box<libc::siginfo_t> = zeroed_siginfo()
+        info: SigInfo = SigInfo(zeroed_siginfo())
     }
     prepare(&mut self, sqe) {
         sqe.fd = self.id as i32;
         sqe.len = self.idtype;
         sqe.file_index = self.options as u32;
-        sqe.off = &mut *self.info as *mut libc::siginfo_t as u64;
+        sqe.off = &mut *self.info.0 as *mut libc::siginfo_t as u64;
     }
-    complete(self, cqe) -> io::Result<Box<libc::siginfo_t>> { super::unit(&cqe).map(|()| self.info) }
+    complete(self, cqe) -> io::Result<Box<libc::siginfo_t>> { super::unit(&cqe).map(|()| self.info.0) }
 }
 
 #[allow(dead_code)]
@@ -57,3 +57,15 @@ fn zeroed_siginfo() -> Box<libc::siginfo_t> {
     // SAFETY: siginfo_t is plain old data; all zeroes is a valid value.
     Box::new(unsafe { std::mem::zeroed() })
 }
+
+/// The `siginfo_t` a [`Waitid`] fills.
+pub struct SigInfo(Box<libc::siginfo_t>);
+
+impl std::fmt::Debug for SigInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigInfo")
+    }
+}
+
+// SAFETY: plain data the kernel fills; its pointer-typed fields are never dereferenced here.
+unsafe impl Send for SigInfo {}
