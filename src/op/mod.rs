@@ -16,6 +16,13 @@
 //! | poll | [`PollAdd`], [`PollRemove`] |
 //! | cancel | [`AsyncCancel`] |
 
+// Against a liburing older than 2.3 the ops gated on newer helpers do not exist, which
+// leaves some of the helpers and imports they share unused.
+#![cfg_attr(
+    not(liburing_has = "io_uring_prep_recv_multishot"),
+    allow(unused_imports, dead_code)
+)]
+
 use crate::cq::Cqe;
 use crate::flags::SqeFlags;
 use crate::sq::Sqe;
