@@ -59,6 +59,7 @@ fn zeroed_siginfo() -> Box<libc::siginfo_t> {
 }
 
 /// The `siginfo_t` a [`Waitid`] fills.
+#[allow(dead_code)] // read only where liburing has io_uring_prep_waitid
 pub struct SigInfo(Box<libc::siginfo_t>);
 
 impl std::fmt::Debug for SigInfo {
