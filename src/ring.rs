@@ -201,6 +201,15 @@ impl Builder {
         self
     }
 
+    /// `IORING_SETUP_R_DISABLED` (5.10): the ring starts disabled. Submitting fails with
+    /// `EBADFD` (the SQEs stay queued) until [`Ring::enable_rings`]; meanwhile
+    /// [`Ring::register_restrictions`] may limit what the ring will accept. Register
+    /// operations still work while disabled (the probe read at [`build`](Self::build) too).
+    pub fn r_disabled(mut self) -> Self {
+        self.params.flags |= SetupFlags::R_DISABLED;
+        self
+    }
+
     /// Any other setup flags, as is.
     pub fn setup_flags(mut self, flags: SetupFlags) -> Self {
         self.params.flags |= flags;

@@ -4,7 +4,38 @@ mod buffers;
 mod eventfd;
 mod files;
 mod probe;
+mod restrictions;
 
 pub(crate) use buffers::BufPool;
 pub use buffers::FixedBuf;
 pub use probe::Probe;
+pub use restrictions::Restriction;
+
+// `IORING_REGISTER_*` opcodes the direct paths use. Enumerators cannot be `#ifndef`-ed in
+// `wrapper.h`, and the oldest supported header (liburing 0.6) stops at 9, so they are stated
+// here; they are kernel ABI. `tests::opcodes_match_the_header` compares them where the header
+// has them.
+/// `IORING_REGISTER_RESTRICTIONS` (5.10).
+#[cfg_attr(liburing_has = "io_uring_register_restrictions", allow(dead_code))]
+pub(crate) const IORING_REGISTER_RESTRICTIONS: u32 = 11;
+/// `IORING_REGISTER_ENABLE_RINGS` (5.10).
+#[cfg_attr(liburing_has = "io_uring_enable_rings", allow(dead_code))]
+pub(crate) const IORING_REGISTER_ENABLE_RINGS: u32 = 12;
+
+#[cfg(test)]
+mod tests {
+    /// liburing 2.3's header (the era of `io_uring_register_file_alloc_range`) has them all.
+    #[cfg(liburing_has = "io_uring_register_file_alloc_range")]
+    #[test]
+    fn opcodes_match_the_header() {
+        use crate::sys;
+        assert_eq!(
+            super::IORING_REGISTER_RESTRICTIONS,
+            sys::IORING_REGISTER_RESTRICTIONS
+        );
+        assert_eq!(
+            super::IORING_REGISTER_ENABLE_RINGS,
+            sys::IORING_REGISTER_ENABLE_RINGS
+        );
+    }
+}
