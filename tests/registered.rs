@@ -1,9 +1,12 @@
-//! Registered files and buffers: ReadFixed / WriteFixed round trip through fixed slots.
+//! Registration: fixed files and buffers (ReadFixed / WriteFixed round trip through fixed
+//! slots), sparse tables and slot updates, personalities, io-wq limits and affinity, and a
+//! registered ring fd that really carries the submissions.
 
 mod common;
 
+use std::io::Write as _;
 use std::os::fd::AsRawFd;
-use system_liburing::op::{Read, ReadFixed, WriteFixed};
+use system_liburing::op::{Nop, Read, ReadFixed, WriteFixed};
 use system_liburing::Ring;
 
 #[test]
@@ -71,4 +74,53 @@ fn bad_buffer_shapes_are_einval() {
         ring.register_buffers(4, 0).unwrap_err().raw_os_error(),
         Some(libc::EINVAL)
     );
+}
+
+/// `Ok(v)`, or a recorded skip when the kernel answers EINVAL (the register opcode is newer
+/// than it); any other error fails the test.
+fn or_skip_einval<T>(r: std::io::Result<T>, what: &str, needs: &str) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            common::skip(what, format_args!("needs kernel {needs} ({e})"));
+            None
+        }
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+#[test]
+fn personality_runs_ops_and_unknown_ids_are_einval() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "personality") else {
+        return;
+    };
+    let Some(id) = or_skip_einval(ring.register_personality(), "personality", "5.6") else {
+        return;
+    };
+    assert_ne!(id, 0);
+    ring.push_with_user_data(Nop::new().personality(id), 1)
+        .unwrap();
+    ring.submit().unwrap();
+    let cqe = ring.wait().unwrap();
+    assert_eq!((cqe.user_data(), cqe.raw_result()), (1, 0));
+
+    // A managed op with the personality does its work.
+    let (rd, mut wr) = common::pipe();
+    wr.write_all(b"as id").unwrap();
+    let t = ring
+        .push(Read::new(rd.as_raw_fd(), Vec::with_capacity(8), 0).personality(id))
+        .unwrap();
+    assert_eq!(ring.wait_for(t).unwrap().1, b"as id");
+
+    // Once unregistered, the id is unknown: the SQE fails with -EINVAL in its CQE.
+    ring.unregister_personality(id).unwrap();
+    assert_eq!(
+        ring.unregister_personality(id).unwrap_err().raw_os_error(),
+        Some(libc::EINVAL)
+    );
+    ring.push_with_user_data(Nop::new().personality(id), 2)
+        .unwrap();
+    ring.submit().unwrap();
+    let cqe = ring.wait().unwrap();
+    assert_eq!((cqe.user_data(), cqe.raw_result()), (2, -libc::EINVAL));
 }

@@ -3,6 +3,7 @@
 mod buffers;
 mod eventfd;
 mod files;
+mod personality;
 mod probe;
 mod restrictions;
 
