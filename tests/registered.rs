@@ -124,3 +124,61 @@ fn personality_runs_ops_and_unknown_ids_are_einval() {
     let cqe = ring.wait().unwrap();
     assert_eq!((cqe.user_data(), cqe.raw_result()), (2, -libc::EINVAL));
 }
+
+/// The first CPU this thread may run on.
+fn an_allowed_cpu() -> usize {
+    // SAFETY: an all-zero cpu_set_t is an empty set; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live cpu_set_t of the size passed.
+    let ret = unsafe { libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) };
+    assert_eq!(ret, 0, "{}", std::io::Error::last_os_error());
+    (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: cpu < CPU_SETSIZE, and `set` is initialised.
+        .find(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .expect("this thread may run on some CPU")
+}
+
+#[test]
+fn iowq_limits_and_affinity() {
+    // io-wq belongs to the thread that submits (without SQPOLL): a thread of our own, so the
+    // limits set here cannot reach another test's rings even with --test-threads=1.
+    std::thread::spawn(|| {
+        let what = "io-wq max workers / affinity";
+        let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), what) else {
+            return;
+        };
+        let Some(_before) = or_skip_einval(ring.register_iowq_max_workers([2, 3]), what, "5.15")
+        else {
+            return;
+        };
+        assert_eq!(ring.register_iowq_max_workers([0, 0]).unwrap(), [2, 3]);
+        // One limit at a time: 0 leaves the other as it is.
+        assert_eq!(ring.register_iowq_max_workers([0, 5]).unwrap(), [2, 3]);
+        assert_eq!(ring.register_iowq_max_workers([0, 0]).unwrap(), [2, 5]);
+        assert_eq!(
+            ring.register_iowq_max_workers([u32::MAX, 0])
+                .unwrap_err()
+                .raw_os_error(),
+            Some(libc::EINVAL)
+        );
+
+        let cpu = an_allowed_cpu();
+        ring.register_iowq_aff(&[cpu]).unwrap();
+        // Work still runs (IOSQE_ASYNC forces it onto an io-wq worker).
+        ring.push_with_user_data(Nop::new().flags(system_liburing::SqeFlags::ASYNC), 9)
+            .unwrap();
+        ring.submit().unwrap();
+        assert_eq!(ring.wait().unwrap().raw_result(), 0);
+        ring.unregister_iowq_aff().unwrap();
+
+        for bad in [&[][..], &[1024][..]] {
+            assert_eq!(
+                ring.register_iowq_aff(bad).unwrap_err().raw_os_error(),
+                Some(libc::EINVAL),
+                "{bad:?}"
+            );
+        }
+    })
+    .join()
+    .unwrap();
+}

@@ -3,6 +3,7 @@
 mod buffers;
 mod eventfd;
 mod files;
+mod iowq;
 mod personality;
 mod probe;
 mod restrictions;
@@ -22,6 +23,15 @@ pub(crate) const IORING_REGISTER_RESTRICTIONS: u32 = 11;
 /// `IORING_REGISTER_ENABLE_RINGS` (5.10).
 #[cfg_attr(liburing_has = "io_uring_enable_rings", allow(dead_code))]
 pub(crate) const IORING_REGISTER_ENABLE_RINGS: u32 = 12;
+/// `IORING_REGISTER_IOWQ_AFF` (5.14).
+#[cfg_attr(liburing_has = "io_uring_register_iowq_aff", allow(dead_code))]
+pub(crate) const IORING_REGISTER_IOWQ_AFF: u32 = 17;
+/// `IORING_UNREGISTER_IOWQ_AFF` (5.14).
+#[cfg_attr(liburing_has = "io_uring_unregister_iowq_aff", allow(dead_code))]
+pub(crate) const IORING_UNREGISTER_IOWQ_AFF: u32 = 18;
+/// `IORING_REGISTER_IOWQ_MAX_WORKERS` (5.15).
+#[cfg_attr(liburing_has = "io_uring_register_iowq_max_workers", allow(dead_code))]
+pub(crate) const IORING_REGISTER_IOWQ_MAX_WORKERS: u32 = 19;
 
 #[cfg(test)]
 mod tests {
@@ -37,6 +47,18 @@ mod tests {
         assert_eq!(
             super::IORING_REGISTER_ENABLE_RINGS,
             sys::IORING_REGISTER_ENABLE_RINGS
+        );
+        assert_eq!(
+            super::IORING_REGISTER_IOWQ_AFF,
+            sys::IORING_REGISTER_IOWQ_AFF
+        );
+        assert_eq!(
+            super::IORING_UNREGISTER_IOWQ_AFF,
+            sys::IORING_UNREGISTER_IOWQ_AFF
+        );
+        assert_eq!(
+            super::IORING_REGISTER_IOWQ_MAX_WORKERS,
+            sys::IORING_REGISTER_IOWQ_MAX_WORKERS
         );
     }
 }
