@@ -90,6 +90,71 @@ fn or_skip_einval<T>(r: std::io::Result<T>, what: &str, needs: &str) -> Option<T
 }
 
 #[test]
+fn sparse_table_updated_in_place() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "sparse files") else {
+        return;
+    };
+    if or_skip_einval(ring.register_files_sparse(4), "sparse files", "5.13").is_none() {
+        return;
+    }
+    let (rd, mut wr) = common::pipe();
+    assert_eq!(ring.register_files_update(2, &[rd.as_raw_fd()]).unwrap(), 1);
+    // The table holds its own reference: the fd may go.
+    drop(rd);
+    wr.write_all(b"via slot 2").unwrap();
+    let t = ring
+        .push(Read::new(2, Vec::with_capacity(32), 0).fixed_file())
+        .unwrap();
+    let (res, buf) = ring.wait_for(t).unwrap();
+    assert_eq!(res.unwrap(), 10);
+    assert_eq!(buf, b"via slot 2");
+
+    // An empty slot (never filled, or cleared with -1) is EBADF in the CQE.
+    for slot in [0, 2] {
+        if slot == 2 {
+            assert_eq!(ring.register_files_update(2, &[-1]).unwrap(), 1);
+        }
+        let t = ring
+            .push(Read::new(slot, Vec::with_capacity(8), 0).fixed_file())
+            .unwrap();
+        let (res, _) = ring.wait_for(t).unwrap();
+        assert_eq!(
+            res.unwrap_err().raw_os_error(),
+            Some(libc::EBADF),
+            "slot {slot}"
+        );
+    }
+
+    // Past the end of the table.
+    assert_eq!(
+        ring.register_files_update(4, &[wr.as_raw_fd()])
+            .unwrap_err()
+            .raw_os_error(),
+        Some(libc::EINVAL)
+    );
+    // A second table is refused.
+    assert_eq!(
+        ring.register_files_sparse(2).unwrap_err().raw_os_error(),
+        Some(libc::EBUSY)
+    );
+}
+
+#[test]
+fn files_update_without_a_table_is_enxio() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "files update ENXIO")
+    else {
+        return;
+    };
+    let (rd, _wr) = common::pipe();
+    assert_eq!(
+        ring.register_files_update(0, &[rd.as_raw_fd()])
+            .unwrap_err()
+            .raw_os_error(),
+        Some(libc::ENXIO)
+    );
+}
+
+#[test]
 fn personality_runs_ops_and_unknown_ids_are_einval() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "personality") else {
         return;

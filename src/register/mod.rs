@@ -17,6 +17,8 @@ pub use restrictions::Restriction;
 // `wrapper.h`, and the oldest supported header (liburing 0.6) stops at 9, so they are stated
 // here; they are kernel ABI. `tests::opcodes_match_the_header` compares them where the header
 // has them.
+/// `IORING_REGISTER_FILES` (5.1).
+pub(crate) const IORING_REGISTER_FILES: u32 = 2;
 /// `IORING_REGISTER_RESTRICTIONS` (5.10).
 #[cfg_attr(liburing_has = "io_uring_register_restrictions", allow(dead_code))]
 pub(crate) const IORING_REGISTER_RESTRICTIONS: u32 = 11;
@@ -40,6 +42,7 @@ mod tests {
     #[test]
     fn opcodes_match_the_header() {
         use crate::sys;
+        assert_eq!(super::IORING_REGISTER_FILES, sys::IORING_REGISTER_FILES);
         assert_eq!(
             super::IORING_REGISTER_RESTRICTIONS,
             sys::IORING_REGISTER_RESTRICTIONS
