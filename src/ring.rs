@@ -567,6 +567,10 @@ impl Ring {
     /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so every later
     /// `io_uring_enter` skips the fd lookup: through liburing where it has
     /// `io_uring_register_ring_fd`, directly otherwise. Returns the registered index.
+    ///
+    /// The kernel keeps registered ring fds per thread: submit and wait on the thread that
+    /// registered. The registration ends when the ring is dropped (`io_uring_queue_exit`
+    /// unregisters it; the kernel also drops it when the thread exits).
     #[doc(alias = "io_uring_register_ring_fd")]
     pub fn register_ring_fd(&mut self) -> io::Result<u32> {
         if self.s.enter_flags & sys::IORING_ENTER_REGISTERED_RING != 0 {

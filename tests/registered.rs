@@ -247,3 +247,56 @@ fn iowq_limits_and_affinity() {
     .join()
     .unwrap();
 }
+
+/// After `register_ring_fd`, submissions and waits go through the registered index, not the
+/// fd number: with the fd number pointing at /dev/null instead of the ring, a NOP still
+/// completes.
+#[test]
+fn registered_ring_fd_carries_the_submissions() {
+    // Registered ring fds are per thread: register and submit on a thread of our own.
+    std::thread::spawn(|| {
+        let what = "registered ring fd";
+        let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), what) else {
+            return;
+        };
+        let Some(_index) = or_skip_einval(ring.register_ring_fd(), what, "5.18") else {
+            return;
+        };
+        let ring_fd = ring.as_raw_fd();
+        // Keep the ring file reachable through a second fd, so that the fd number can be put
+        // back before the ring is dropped: Drop (io_uring_queue_exit) then unregisters and
+        // closes a real ring fd, as always, and closes nothing it does not own.
+        // SAFETY: dup of an fd the ring keeps open; we own the result.
+        let saved = unsafe { libc::dup(ring_fd) };
+        assert!(saved >= 0);
+        let devnull = std::fs::File::open("/dev/null").unwrap();
+        // SAFETY: atomically replaces the ring's fd number with /dev/null; the ring file
+        // stays alive through `saved` and the registration.
+        assert_eq!(unsafe { libc::dup2(devnull.as_raw_fd(), ring_fd) }, ring_fd);
+
+        // The fd number is no ring now: anything that uses it fails...
+        assert_eq!(
+            ring.probe().unwrap_err().raw_os_error(),
+            Some(libc::EOPNOTSUPP),
+            "the probe goes through the fd number"
+        );
+        // ...but submit and wait use the registered index, and still reach the ring.
+        ring.push_with_user_data(Nop::new(), 77).unwrap();
+        let submitted = ring.submit_and_wait(1);
+        let cqe = ring.wait_timeout(std::time::Duration::from_secs(5));
+
+        // Put the ring's fd number back before anything can fail and drop the ring.
+        // SAFETY: `saved` is our dup of the ring fd; dup2 closes the /dev/null copy at
+        // `ring_fd` and makes it the ring again; then our extra fd goes.
+        unsafe {
+            assert_eq!(libc::dup2(saved, ring_fd), ring_fd);
+            libc::close(saved);
+        }
+        assert_eq!(submitted.unwrap(), 1);
+        let cqe = cqe.unwrap().expect("the NOP completes");
+        assert_eq!(cqe.user_data(), 77);
+        ring.probe().expect("the fd number is the ring again");
+    })
+    .join()
+    .unwrap();
+}

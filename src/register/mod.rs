@@ -1,4 +1,9 @@
 //! Registration: what the ring can be told about once, up front.
+//!
+//! Everything registered belongs to the ring: `io_uring_queue_exit` (dropping the
+//! [`Ring`](crate::Ring)) releases every registration at once — files, buffers, the eventfd,
+//! personalities, io-wq settings, restrictions and the registered ring fd — so none needs an
+//! explicit unregister.
 
 mod buffers;
 mod eventfd;
