@@ -72,7 +72,7 @@ pub use cq::{Completer, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, SetupFlags, SqFlags, SqeFlags};
 pub use op::{Op, Ticket, Unmanaged};
-pub use register::FixedBuf;
+pub use register::{FixedBuf, Restriction};
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]

@@ -207,6 +207,15 @@ impl Builder {
         self
     }
 
+    /// `IORING_SETUP_R_DISABLED` (5.10): the ring starts disabled. Submitting fails with
+    /// `EBADFD` (the SQEs stay queued) until [`Ring::enable_rings`]; meanwhile
+    /// [`Ring::register_restrictions`] may limit what the ring will accept. Register
+    /// operations still work while disabled (the probe read at [`build`](Self::build) too).
+    pub fn r_disabled(mut self) -> Self {
+        self.params.flags |= SetupFlags::R_DISABLED;
+        self
+    }
+
     /// Any other setup flags, as is.
     pub fn setup_flags(mut self, flags: SetupFlags) -> Self {
         self.params.flags |= flags;
@@ -610,6 +619,10 @@ impl Ring {
     /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so every later
     /// `io_uring_enter` skips the fd lookup: through liburing where it has
     /// `io_uring_register_ring_fd`, directly otherwise. Returns the registered index.
+    ///
+    /// The kernel keeps registered ring fds per thread: submit and wait on the thread that
+    /// registered. The registration ends when the ring is dropped (`io_uring_queue_exit`
+    /// unregisters it; the kernel also drops it when the thread exits).
     #[doc(alias = "io_uring_register_ring_fd")]
     pub fn register_ring_fd(&mut self) -> io::Result<u32> {
         if self.s.enter_flags & sys::IORING_ENTER_REGISTERED_RING != 0 {

@@ -183,6 +183,8 @@ fn scan(rel: &str, src: &str, found: &mut BTreeMap<Key, Vec<Site>>) {
     let mut pending: Option<(String, usize)> = None; // (name, line it was set on)
     let mut last_op: Option<String> = None;
     let mut prev_line = usize::MAX;
+    // Depth of `(` / `[` nesting.
+    let mut nest = 0i32;
     for (k, (ln, tok)) in all.iter().enumerate() {
         let ln = *ln;
         let next = all.get(k + 1).map(|(_, t)| t.as_str()).unwrap_or("");
@@ -233,7 +235,10 @@ fn scan(rel: &str, src: &str, found: &mut BTreeMap<Key, Vec<Site>>) {
             "}" => {
                 stack.pop();
             }
-            ";" => {
+            "(" | "[" => nest += 1,
+            ")" | "]" => nest -= 1,
+            // An item ends at a `;` outside brackets (`[u32; 2]` in a signature does not).
+            ";" if nest <= 0 => {
                 pending = None;
             }
             "unsafe" => {

@@ -61,12 +61,19 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "io-wq worker limits",
     ),
     ("io_uring_register_iowq_aff", "2.1", "io-wq affinity"),
+    ("io_uring_unregister_iowq_aff", "2.1", "io-wq affinity"),
+    (
+        "io_uring_register_files_update",
+        "0.2",
+        "fixed-file table updates",
+    ),
     (
         "io_uring_register_eventfd_async",
         "0.6",
         "eventfd for async completions",
     ),
     ("io_uring_register_personality", "0.6", "personalities"),
+    ("io_uring_unregister_personality", "0.6", "personalities"),
     ("io_uring_register_sync_cancel", "2.3", "synchronous cancel"),
     (
         "io_uring_register_file_alloc_range",

@@ -247,6 +247,7 @@ macro_rules! define_ops {
         pub struct $name $(<$g>)? {
             $($f: $ft,)*
             sqe_flags: $crate::SqeFlags,
+            personality: u16,
         }
 
         #[cfg(liburing_has = $helper)]
@@ -254,7 +255,7 @@ macro_rules! define_ops {
             #[doc = concat!("The operation `", $helper, "` prepares, with these arguments.")]
             #[allow(clippy::too_many_arguments, clippy::new_without_default)]
             pub fn new($($a: $at),*) -> Self {
-                $name { $($f: $init,)* sqe_flags: $crate::SqeFlags::empty() }
+                $name { $($f: $init,)* sqe_flags: $crate::SqeFlags::empty(), personality: 0 }
             }
 
             /// Adds per-SQE flags (`IOSQE_IO_LINK`, `IOSQE_IO_DRAIN`, `IOSQE_ASYNC`,
@@ -262,6 +263,15 @@ macro_rules! define_ops {
             #[doc(alias = "io_uring_sqe_set_flags")]
             pub fn flags(mut self, flags: $crate::SqeFlags) -> Self {
                 self.sqe_flags |= flags;
+                self
+            }
+
+            /// Runs the op with the credentials of a personality registered with
+            /// [`Ring::register_personality`](crate::Ring::register_personality)
+            /// (`sqe->personality`, kernel 5.6); 0, the default, means the submitter's own.
+            /// An id the ring does not know completes with `-EINVAL`.
+            pub fn personality(mut self, id: u16) -> Self {
+                self.personality = id;
                 self
             }
         }
@@ -272,6 +282,7 @@ macro_rules! define_ops {
             #[inline]
             fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe) {
                 *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
+                $sqe.personality = $ps.personality;
                 $prep
             }
             $(

@@ -1,4 +1,5 @@
-//! Registered (fixed) files (`IORING_REGISTER_FILES`, kernel 5.1).
+//! Registered (fixed) files (`IORING_REGISTER_FILES`, kernel 5.1): the table, sparse tables
+//! and in-place updates. The table is released with the ring (`io_uring_queue_exit`).
 
 use crate::ring::Ring;
 use crate::{error, sys};
@@ -8,13 +9,89 @@ use std::os::fd::RawFd;
 impl Ring {
     /// Registers `fds` as the fixed-file table: an op built with `.fixed_file()` then names a
     /// file by its index here. The kernel holds its own reference: closing an fd afterwards
-    /// does not invalidate its slot. `-1` entries are empty slots (5.13+).
+    /// does not invalidate its slot. `-1` entries are empty slots (5.13+). The table lasts
+    /// until [`unregister_files`](Self::unregister_files) or until the ring is dropped
+    /// (`io_uring_queue_exit` releases it).
     #[doc(alias = "io_uring_register_files")]
     pub fn register_files(&mut self, fds: &[RawFd]) -> io::Result<()> {
         let n = u32::try_from(fds.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: the ring is initialised; the kernel copies the array during the call.
         let ret = unsafe { sys::io_uring_register_files(self.as_raw_mut(), fds.as_ptr(), n) };
         error::cvt(ret).map(drop)
+    }
+
+    /// Registers a fixed-file table of `n` empty slots, to be filled with
+    /// [`register_files_update`](Self::register_files_update) (or by ops that install
+    /// files directly into a slot). Through liburing's `io_uring_register_files_sparse`
+    /// (`IORING_RSRC_REGISTER_SPARSE`, kernel 5.19) where the linked liburing has it; with a
+    /// table of `-1` entries (`IORING_REGISTER_FILES`, kernel 5.13) otherwise, or when the
+    /// kernel refuses the sparse flag. `EBUSY` when the ring already has a table; `EMFILE`
+    /// beyond `RLIMIT_NOFILE` slots.
+    #[doc(alias = "io_uring_register_files_sparse")]
+    pub fn register_files_sparse(&mut self, n: u32) -> io::Result<()> {
+        #[cfg(liburing_has = "io_uring_register_files_sparse")]
+        {
+            // SAFETY: the ring is initialised; the call takes no pointer of ours.
+            let ret = unsafe { sys::io_uring_register_files_sparse(self.as_raw_mut(), n) };
+            match error::cvt(ret) {
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+                r => return r.map(drop),
+            }
+        }
+        let empty = vec![-1 as RawFd; n as usize];
+        crate::syscall::register(
+            self.s.ring_fd,
+            super::IORING_REGISTER_FILES,
+            empty.as_ptr().cast(),
+            n,
+        )
+        .map(drop)
+    }
+
+    /// Replaces the slots `offset..offset + fds.len()` of the fixed-file table
+    /// (`IORING_REGISTER_FILES_UPDATE`, kernel 5.5): each slot then names its fd's file (the
+    /// kernel takes its own reference); `-1` empties a slot (5.13), `-2`
+    /// (`IORING_REGISTER_FILES_SKIP`) leaves it as is. Returns how many slots were updated.
+    /// `ENXIO` without a table, `EINVAL` past its end, `EBADF` for an fd that is not open.
+    #[doc(alias = "io_uring_register_files_update")]
+    pub fn register_files_update(&mut self, offset: u32, fds: &[RawFd]) -> io::Result<u32> {
+        let n = u32::try_from(fds.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        #[cfg(liburing_has = "io_uring_register_files_update")]
+        {
+            // SAFETY: the ring is initialised; the kernel only reads the `n` fds (liburing
+            // 0.6 declares the array `int *`, later ones `const int *`), during the call.
+            let ret = unsafe {
+                sys::io_uring_register_files_update(
+                    self.as_raw_mut(),
+                    offset,
+                    fds.as_ptr().cast_mut(),
+                    n,
+                )
+            };
+            error::cvt(ret)
+        }
+        #[cfg(not(liburing_has = "io_uring_register_files_update"))]
+        {
+            /// `struct io_uring_files_update { __u32 offset; __u32 resv; __aligned_u64 fds; }`
+            #[repr(C)]
+            struct FilesUpdate {
+                offset: u32,
+                resv: u32,
+                fds: u64,
+            }
+            const IORING_REGISTER_FILES_UPDATE: u32 = 6;
+            let up = FilesUpdate {
+                offset,
+                resv: 0,
+                fds: fds.as_ptr() as u64,
+            };
+            crate::syscall::register(
+                self.s.ring_fd,
+                IORING_REGISTER_FILES_UPDATE,
+                (&up as *const FilesUpdate).cast(),
+                n,
+            )
+        }
     }
 
     /// Drops the fixed-file table.
