@@ -4,6 +4,11 @@
 
 use super::define_ops;
 use std::io;
+use std::sync::Mutex;
+
+/// Memory given to the kernel's legacy buffer groups: never freed.
+#[allow(dead_code)]
+static HANDED_OVER: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 define_ops! {
     /// Gives `nr` buffers of `len` bytes, cut from `mem`, to buffer group `bgid` with ids
@@ -31,8 +36,12 @@ define_ops! {
     complete(self, cqe) -> (io::Result<()>, Option<Vec<u8>>) {
         match super::unit(&cqe) {
             Ok(()) => {
-                // The kernel owns the buffers now; it may write them after we are gone.
-                self.mem.leak();
+                // The kernel owns the buffers now and may write them at any later time:
+                // kept for the life of the process (reachable, so leak checkers agree).
+                HANDED_OVER
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(self.mem);
                 (Ok(()), None)
             }
             Err(e) => (Err(e), Some(self.mem)),
