@@ -445,44 +445,32 @@ impl Completer<'_> {
 
     /// Blocks until one more CQE leaves the ring, and queues it for later peeks.
     pub(crate) fn reap_one_into_queue(&mut self) -> io::Result<()> {
-        loop {
-            if let Some(c) = self.pop_ring() {
-                self.reaped().push_back(c);
-                return Ok(());
-            }
-            if self.needs_enter() {
-                self.flush_cq()?;
-                if let Some(c) = self.pop_ring() {
-                    self.reaped().push_back(c);
-                    return Ok(());
-                }
-            }
-            self.enter_wait(1, None)?;
-        }
+        self.reap_one_except(None)
     }
 
     /// Blocks until one more CQE leaves the ring; CQEs of `token` are not queued (the op
     /// recorded them for its stream), all others are, for later peeks.
     pub(crate) fn reap_one_for(&mut self, token: u64) -> io::Result<()> {
-        let keep = |this: &mut Self, c: Cqe| {
-            if c.user_data != token {
-                this.reaped().push_back(c);
-            }
-        };
-        loop {
+        self.reap_one_except(Some(token))
+    }
+
+    fn reap_one_except(&mut self, token: Option<u64>) -> io::Result<()> {
+        let c = loop {
             if let Some(c) = self.pop_ring() {
-                keep(self, c);
-                return Ok(());
+                break c;
             }
             if self.needs_enter() {
                 self.flush_cq()?;
                 if let Some(c) = self.pop_ring() {
-                    keep(self, c);
-                    return Ok(());
+                    break c;
                 }
             }
             self.enter_wait(1, None)?;
+        };
+        if Some(c.user_data) != token {
+            self.reaped().push_back(c);
         }
+        Ok(())
     }
 
     /// Removes a CQE from the reaped queue (the one `Ring::wait_for` already handed over).

@@ -547,12 +547,7 @@ impl Ring {
     pub fn wait_for<O: Op>(&mut self, ticket: Ticket<O>) -> io::Result<O::Output> {
         let token = ticket.user_data();
         if !self.s.inflight().is_done(token) {
-            // A signal must not cost the caller the only handle to the op's buffers.
-            while let Err(e) = self.submit() {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
-            }
+            self.submit_through_signals()?;
         }
         let mut ticket = ticket;
         loop {
@@ -602,16 +597,23 @@ impl Ring {
                 Shot::Pending => {}
             }
             if !submitted {
-                while let Err(e) = self.submit() {
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        return Err(e);
-                    }
-                }
+                self.submit_through_signals()?;
                 submitted = true;
             }
             match self.completer().reap_one_for(ticket.user_data()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => r?,
+            }
+        }
+    }
+
+    /// Submits, retrying when a signal interrupts: a signal must not cost a blocking
+    /// caller the only handle to an op's buffers.
+    fn submit_through_signals(&mut self) -> io::Result<()> {
+        loop {
+            match self.submit() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return r.map(drop),
             }
         }
     }

@@ -7,7 +7,6 @@ use std::io;
 use std::sync::Mutex;
 
 /// Memory given to the kernel's legacy buffer groups: never freed.
-#[allow(dead_code)]
 static HANDED_OVER: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 define_ops! {

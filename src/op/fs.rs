@@ -372,7 +372,6 @@ pub const MADVICE_ALLOWED: &[i32] = &[
     libc::MADV_NOHUGEPAGE,
 ];
 
-#[allow(dead_code)]
 fn advice_ok(advice: i32) -> Result<(), &'static str> {
     if MADVICE_ALLOWED.contains(&advice) {
         Ok(())
@@ -382,7 +381,6 @@ fn advice_ok(advice: i32) -> Result<(), &'static str> {
 }
 
 /// The page-aligned part of `[addr, addr + len)`.
-#[allow(dead_code)]
 fn whole_pages(addr: usize, len: usize) -> (usize, usize) {
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;

@@ -411,7 +411,6 @@ pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
 
 /// The slot a direct (registered-file) op filled: the kernel's answer when it allocated
 /// one, the requested slot otherwise.
-#[allow(dead_code)]
 pub(crate) fn direct_slot(cqe: &Cqe, requested: u32) -> std::io::Result<u32> {
     let n = cqe.result()?;
     Ok(if requested == FILE_INDEX_ALLOC {

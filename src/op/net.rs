@@ -155,14 +155,12 @@ impl MsgHdr {
 
 /// A zero-copy send's first CQE carries the count; the buffer is the kernel's until the
 /// second (`IORING_CQE_F_NOTIF`). Returns whether this CQE was the result.
-#[allow(dead_code)]
 fn zc_record(first: &mut Option<i32>, cqe: &Cqe) {
     if !cqe.flags().contains(CqeFlags::NOTIF) {
         *first = Some(cqe.raw_result());
     }
 }
 
-#[allow(dead_code)]
 fn zc_result(first: Option<i32>, cqe: &Cqe) -> io::Result<usize> {
     crate::error::cvt(first.unwrap_or(cqe.raw_result())).map(|n| n as usize)
 }
@@ -497,12 +495,9 @@ impl std::fmt::Debug for RecvMsgOut {
 }
 
 /// `struct io_uring_recvmsg_out`.
-#[allow(dead_code)]
 const RECVMSG_OUT: usize = 16;
-#[allow(dead_code)]
 const NAME_ROOM: usize = std::mem::size_of::<libc::sockaddr_storage>();
 
-#[allow(dead_code)]
 fn recvmsg_out(buf: BufGuard) -> io::Result<RecvMsgOut> {
     if buf.is_empty() {
         return Ok(RecvMsgOut {
@@ -532,7 +527,6 @@ fn recvmsg_out(buf: BufGuard) -> io::Result<RecvMsgOut> {
 
 /// Ops that select from a buffer ring must be queued on the ring it is registered with:
 /// otherwise the buffer ids of their CQEs would name another ring's buffers.
-#[allow(dead_code)]
 fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
     if bufs.inner.ring_id == ring {
         Ok(())
@@ -542,7 +536,6 @@ fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
 }
 
 /// A buffer-selecting CQE's buffer, or the end of stream / errno it reports.
-#[allow(dead_code)]
 fn selected(bufs: &BufRing, cqe: &Cqe) -> io::Result<BufGuard> {
     let n = cqe.result()?;
     match cqe.buffer_id() {

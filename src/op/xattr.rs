@@ -64,7 +64,6 @@ define_ops! {
 }
 
 /// The value buffer, its length set to what the kernel wrote.
-#[allow(dead_code)]
 fn value(res: io::Result<usize>, mut v: Vec<u8>) -> (io::Result<usize>, Vec<u8>) {
     if let Ok(n) = res {
         // SAFETY: the kernel wrote n bytes, at most the capacity we gave it.
