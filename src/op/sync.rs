@@ -58,7 +58,7 @@ fn zeroed_siginfo() -> Box<libc::siginfo_t> {
     Box::new(unsafe { std::mem::zeroed() })
 }
 
-/// The `siginfo_t` a [`Waitid`] fills.
+/// The `siginfo_t` a `Waitid` fills (where liburing has `io_uring_prep_waitid`).
 #[allow(dead_code)] // read only where liburing has io_uring_prep_waitid
 pub struct SigInfo(Box<libc::siginfo_t>);
 
