@@ -223,10 +223,11 @@ impl Completer<'_> {
     }
 
     /// The direct path: `io_uring_enter(fd, 0, 0, IORING_ENTER_GETEVENTS)`, for liburing
-    /// releases without `io_uring_get_events`; uses the registered ring index if any.
+    /// releases without `io_uring_get_events`; uses the registered ring index on its thread.
     fn flush_direct(&mut self) -> io::Result<()> {
-        let flags = self.s.enter_flags | sys::IORING_ENTER_GETEVENTS;
-        syscall::enter(self.s.enter_fd, 0, 0, flags, std::ptr::null(), 0).map(drop)
+        let (fd, flags) = self.s.enter_target();
+        let flags = flags | sys::IORING_ENTER_GETEVENTS;
+        syscall::enter(fd, 0, 0, flags, std::ptr::null(), 0).map(drop)
     }
 
     /// Completions ready to be taken without entering the kernel.
@@ -301,9 +302,10 @@ impl Completer<'_> {
     /// except that an interrupted untimed wait is reported as `Interrupted`.
     fn enter_wait(&mut self, n: u32, timeout: Option<Duration>) -> io::Result<()> {
         let s = self.s;
-        let flags = s.enter_flags | sys::IORING_ENTER_GETEVENTS;
+        let (fd, flags) = s.enter_target();
+        let flags = flags | sys::IORING_ENTER_GETEVENTS;
         let r = match timeout {
-            None => syscall::enter(s.enter_fd, 0, n, flags, std::ptr::null(), 0),
+            None => syscall::enter(fd, 0, n, flags, std::ptr::null(), 0),
             Some(t) if s.features.contains(crate::Features::EXT_ARG) => {
                 let ts = libc::timespec {
                     tv_sec: t.as_secs() as libc::time_t,
@@ -316,7 +318,7 @@ impl Completer<'_> {
                     ts: &ts as *const _ as u64,
                 };
                 syscall::enter(
-                    s.enter_fd,
+                    fd,
                     0,
                     n,
                     flags | sys::IORING_ENTER_EXT_ARG,

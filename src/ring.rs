@@ -30,11 +30,10 @@ pub(crate) struct Shared {
     pub(crate) setup: SetupFlags,
     pub(crate) features: Features,
     pub(crate) ring_fd: RawFd,
-    /// The fd (or registered index) and flag that every `io_uring_enter` uses.
-    pub(crate) enter_fd: i32,
-    pub(crate) enter_flags: u32,
-    /// Whether this crate registered the ring fd directly (then it unregisters it too).
-    registered_direct: bool,
+    /// The registered ring fd (`register_ring_fd`): its index and the thread whose table
+    /// holds it. Only that thread's `io_uring_enter`s use the index; every other thread
+    /// (a moved ring, a split `Completer`) enters through `ring_fd`.
+    registered: Option<RegisteredRingFd>,
     pub(crate) sq_mask: u32,
     pub(crate) sq_entries: u32,
     pub(crate) cq_mask: u32,
@@ -339,9 +338,7 @@ impl Ring {
                     setup,
                     features: Features::from_bits_retain(params.features),
                     ring_fd,
-                    enter_fd: ring_fd,
-                    enter_flags: 0,
-                    registered_direct: false,
+                    registered: None,
                     sq_mask,
                     sq_entries,
                     cq_mask,
@@ -618,39 +615,40 @@ impl Ring {
         }
     }
 
-    /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so every later
-    /// `io_uring_enter` skips the fd lookup: through liburing where it has
-    /// `io_uring_register_ring_fd`, directly otherwise. Returns the registered index.
+    /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so that `io_uring_enter`
+    /// skips the fd lookup. Returns the registered index.
     ///
-    /// The kernel keeps registered ring fds per thread: submit and wait on the thread that
-    /// registered. The registration ends when the ring is dropped (`io_uring_queue_exit`
-    /// unregisters it; the kernel also drops it when the thread exits).
+    /// The kernel keeps registered ring fds per *thread*, so the registration belongs to the
+    /// calling thread: submits and waits made on it use the index; on any other thread (the
+    /// ring moved there, or a split [`Completer`](crate::Completer) runs there) they use
+    /// the ring fd, and work as if nothing was registered. Calling it again on the same
+    /// thread returns the same index; on another thread while registered: `EEXIST`.
+    ///
+    /// The crate registers with the system call itself, never through liburing's
+    /// `io_uring_register_ring_fd`: liburing would then use the index in *all* its calls,
+    /// from any thread, and `io_uring_queue_exit` on a foreign thread would unregister
+    /// that thread's entry, which may be another ring's. So liburing's own calls
+    /// (`io_uring_get_events` in the overflow flush, [`raw`](crate::raw)) use the fd.
+    ///
+    /// Dropping the ring on the registering thread unregisters it. Dropped on another
+    /// thread, the entry stays in the registering thread's table (holding the ring's kernel
+    /// side alive) until that thread exits or registers over it.
     #[doc(alias = "io_uring_register_ring_fd")]
     pub fn register_ring_fd(&mut self) -> io::Result<u32> {
-        if self.s.enter_flags & sys::IORING_ENTER_REGISTERED_RING != 0 {
-            return Ok(self.s.enter_fd as u32);
-        }
-        #[cfg(liburing_has = "io_uring_register_ring_fd")]
-        let index = {
-            #[cfg(feature = "fault-injection")]
-            if let Some(e) = crate::syscall::fault::take(crate::syscall::fault::Site::Register) {
-                return Err(io::Error::from_raw_os_error(e));
+        let me = std::thread::current().id();
+        match &self.s.registered {
+            Some(r) if r.thread == me => return Ok(r.index),
+            Some(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "the ring fd is already registered, on another thread (registered ring \
+                     fds are per thread)",
+                ))
             }
-            // SAFETY: the ring is initialised; liburing records the index in its struct so
-            // its own calls (io_uring_get_events, raw submits) use it too.
-            let ret = unsafe { sys::io_uring_register_ring_fd(self.s.raw.get()) };
-            error::cvt(ret)?;
-            // SAFETY: the field exists in every liburing that has the function.
-            unsafe { (*self.s.raw.get()).enter_ring_fd as u32 }
-        };
-        #[cfg(not(liburing_has = "io_uring_register_ring_fd"))]
-        let index = {
-            let index = register_ring_fd_direct(self.s.ring_fd)?;
-            self.s.registered_direct = true;
-            index
-        };
-        self.s.enter_fd = index as i32;
-        self.s.enter_flags |= sys::IORING_ENTER_REGISTERED_RING;
+            None => {}
+        }
+        let index = register_ring_fd_direct(self.s.ring_fd)?;
+        self.s.registered = Some(RegisteredRingFd { index, thread: me });
         Ok(index)
     }
 
@@ -723,8 +721,32 @@ struct RsrcUpdate {
     data: u64,
 }
 
-#[cfg_attr(liburing_has = "io_uring_register_ring_fd", allow(dead_code))]
+/// A ring fd registered in one thread's table.
+pub(crate) struct RegisteredRingFd {
+    index: u32,
+    thread: std::thread::ThreadId,
+}
+
+impl Shared {
+    /// The fd and flags for an `io_uring_enter` made on the calling thread: the registered
+    /// index where this thread registered it, the ring fd everywhere else.
+    #[inline]
+    pub(crate) fn enter_target(&self) -> (i32, u32) {
+        match &self.registered {
+            None => (self.ring_fd, 0),
+            Some(r) if r.thread == std::thread::current().id() => {
+                (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+            }
+            Some(_) => (self.ring_fd, 0),
+        }
+    }
+}
+
 fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
+    #[cfg(feature = "fault-injection")]
+    if let Some(e) = crate::syscall::fault::take(crate::syscall::fault::Site::Register) {
+        return Err(io::Error::from_raw_os_error(e));
+    }
     let mut up = RsrcUpdate {
         offset: u32::MAX,
         resv: 0,
@@ -763,8 +785,12 @@ impl Drop for Ring {
             // What the kernel has not let go of is leaked, never freed: it may still write it.
             self.s.inflight().leak_pending();
         }
-        if self.s.registered_direct {
-            unregister_ring_fd_direct(self.s.ring_fd, self.s.enter_fd as u32);
+        // Only the registering thread's table holds the entry; elsewhere it stays until
+        // that thread exits (see register_ring_fd).
+        if let Some(r) = &self.s.registered {
+            if r.thread == std::thread::current().id() {
+                unregister_ring_fd_direct(self.s.ring_fd, r.index);
+            }
         }
         // SAFETY: the ring was initialised by io_uring_queue_init_params and is exited once;
         // no half can outlive the &mut borrow that Drop holds.

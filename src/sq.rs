@@ -255,7 +255,7 @@ impl Submitter<'_> {
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
         let s = self.s;
         let pending = self.flush();
-        let mut flags = s.enter_flags;
+        let mut flags = 0;
         let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
         if sqpoll {
             // Full fence: our tail store must be visible before we read the poller's flag,
@@ -272,7 +272,9 @@ impl Submitter<'_> {
         if want > 0 {
             flags |= sys::IORING_ENTER_GETEVENTS;
         }
-        match syscall::enter(s.enter_fd, pending, want, flags, std::ptr::null(), 0) {
+        // Looked up only now: the SQPOLL fast path above makes no system call.
+        let (fd, registered) = s.enter_target();
+        match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
             Ok(n) => Ok(if sqpoll { pending } else { n }),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
                 Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))

@@ -441,12 +441,6 @@ fn persistent_flush_faults_never_lose_completions() {
 // Register
 // ---------------------------------------------------------------------------------------
 
-fn liburing_has(f: &str) -> bool {
-    system_liburing::sys::FEATURES
-        .iter()
-        .any(|(n, _, present)| *n == f && *present)
-}
-
 #[test]
 fn register_fault_through_probe_reaches_the_caller() {
     for (errno, name) in ERRNOS {
@@ -470,7 +464,6 @@ fn register_fault_through_probe_reaches_the_caller() {
 
 #[test]
 fn register_ring_fd_under_faults() {
-    let via_liburing = liburing_has("io_uring_register_ring_fd");
     for (errno, name) in ERRNOS {
         let Some(mut ring) = ring(Ring::builder().entries(4).cq_entries(8), "register_ring_fd")
         else {
@@ -481,8 +474,8 @@ fn register_ring_fd_under_faults() {
         fault::clear();
         match r {
             Err(e) => {
-                // (Once the seam covers liburing's io_uring_register_ring_fd too, the fault
-                // arrives on that path as well.)
+                // The crate always registers with the system call itself, so the fault
+                // arrives whatever liburing has.
                 assert_eq!(e.raw_os_error(), Some(errno), "{name}");
                 if let Err(e) = ring.register_ring_fd() {
                     assert_eq!(
@@ -492,20 +485,7 @@ fn register_ring_fd_under_faults() {
                     );
                 }
             }
-            Ok(_) if via_liburing => {
-                if errno == libc::EINTR {
-                    common::skip(
-                        "fault_matrix::register_ring_fd_under_faults",
-                        format_args!(
-                            "liburing {} registers the ring fd itself \
-                             (io_uring_register_ring_fd), which the Register seam does not \
-                             cover; the other Register cells go through Ring::probe",
-                            system_liburing::LIBURING_BUILD_VERSION
-                        ),
-                    );
-                }
-            }
-            Ok(_) => panic!("{name}: the injected fault did not reach the direct path"),
+            Ok(_) => panic!("{name}: the injected fault did not reach the registration"),
         }
         // Whether registered or not, Enter faults behave the same on the (maybe registered)
         // ring, and nothing is lost.

@@ -300,3 +300,84 @@ fn registered_ring_fd_carries_the_submissions() {
     .join()
     .unwrap();
 }
+
+/// Registered ring fds live in one thread's table. A ring registered on one thread and used
+/// on another works there through its fd; registering again there is refused; dropping it
+/// there leaves that thread's own registrations alone (liburing's `io_uring_queue_exit`
+/// would unregister the same index in the dropping thread's table: another ring's).
+#[test]
+fn registered_ring_fd_is_per_thread() {
+    let what = "registered ring fd across threads";
+    let Some(mut moved) = common::ring_or_skip(Ring::builder().entries(4), what) else {
+        return;
+    };
+    // Registered on a thread of its own, which then ends.
+    let registered = std::thread::spawn(move || {
+        let index = moved.register_ring_fd();
+        (moved, index)
+    })
+    .join()
+    .unwrap();
+    let (mut moved, index) = registered;
+    let Some(index) = or_skip_einval(index, what, "5.18") else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut own = Ring::builder().entries(4).build().unwrap();
+        let own_index = own.register_ring_fd().unwrap();
+        assert_eq!(
+            own_index, index,
+            "both are the first registration of their thread: the same slot number"
+        );
+
+        // The moved ring works here through its fd.
+        moved.push_with_user_data(Nop::new(), 1).unwrap();
+        assert_eq!(moved.submit_and_wait(1).unwrap(), 1);
+        assert_eq!(moved.wait().unwrap().user_data(), 1);
+        let again = moved.register_ring_fd().unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists, "{again}");
+
+        // Dropped here, it must not take this thread's slot (the same number) with it.
+        drop(moved);
+        own.push_with_user_data(Nop::new(), 2).unwrap();
+        assert_eq!(
+            own.submit_and_wait(1)
+                .expect("this thread's registration survives"),
+            1
+        );
+        assert_eq!(own.wait().unwrap().user_data(), 2);
+        assert_eq!(own.register_ring_fd().unwrap(), own_index);
+    })
+    .join()
+    .unwrap();
+}
+
+/// A split ring's completer may wait on another thread than the one that registered the
+/// ring fd: its waits go through the fd there.
+#[test]
+fn split_completer_waits_on_another_thread_of_a_registered_ring() {
+    let what = "registered ring fd, split";
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), what) else {
+        return;
+    };
+    if or_skip_einval(ring.register_ring_fd(), what, "5.18").is_none() {
+        return;
+    }
+    let (mut sub, mut com) = ring.split();
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(move || {
+            (0..4)
+                .map(|_| com.wait().map(|c| c.user_data()))
+                .collect::<std::io::Result<Vec<u64>>>()
+        });
+        // Let the waiter block in the kernel first (with nothing to reap it must enter).
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        for i in 0..4 {
+            sub.push_with_user_data(Nop::new(), 10 + i).unwrap();
+            sub.submit().unwrap();
+        }
+        let mut seen = waiter.join().unwrap().expect("waits on the other thread");
+        seen.sort_unstable();
+        assert_eq!(seen, [10, 11, 12, 13]);
+    });
+}
