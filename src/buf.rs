@@ -98,3 +98,150 @@ unsafe impl IoBuf for &'static str {
         self.len()
     }
 }
+
+/// A zero-filled heap buffer that several ops can hold at once: the Rust form of C handing
+/// the same iovec to a linked read and write (liburing's `examples/link-cp.c`).
+///
+/// Each clone is a handle to the same bytes, and each handle is a buffer for any op
+/// ([`IoBuf`] and [`IoBufMut`]): push a read holding one handle, linked
+/// ([`SqeFlags::IO_LINK`](crate::SqeFlags::IO_LINK)) to a write holding another, and the
+/// kernel writes the file's bytes out of the memory it just read them into, with no copy and
+/// no round trip through user space. The kernel runs a chain in order; ops on the same
+/// buffer that are *not* linked run in any order, which can mix up the bytes but never
+/// touches freed memory.
+///
+/// The bytes are reachable from Rust only through the *last* handle
+/// ([`get_mut`](Self::get_mut), [`try_into_vec`](Self::try_into_vec)): while an op holds a
+/// handle the kernel may be writing them, so nobody may read them. Every byte is always
+/// initialised (zero at first), so a write sends all [`len`](Self::len) bytes and a read
+/// may fill any prefix (its count is in its result).
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::os::fd::AsRawFd;
+/// use system_liburing::op::{Read, Write};
+/// use system_liburing::{Ring, SharedBuf, SqeFlags};
+/// # let dir = std::env::temp_dir();
+/// # let (src, dst) = (dir.join(format!("doc-shared-src-{}", std::process::id())),
+/// #                   dir.join(format!("doc-shared-dst-{}", std::process::id())));
+/// std::fs::write(&src, b"linked copy")?;
+/// let (from, to) = (std::fs::File::open(&src)?, std::fs::File::create(&dst)?);
+/// let mut ring = Ring::new(8)?;
+/// let buf = SharedBuf::new(11);
+/// let read = ring.push(Read::new(from.as_raw_fd(), buf.clone(), 0).flags(SqeFlags::IO_LINK))?;
+/// let write = ring.push(Write::new(to.as_raw_fd(), buf, 0))?;
+/// assert_eq!(ring.wait_for(read)?.0?, 11);
+/// let (written, mut buf) = ring.wait_for(write)?;
+/// assert_eq!(written?, 11);
+/// assert_eq!(buf.get_mut().expect("the last handle"), b"linked copy");
+/// assert_eq!(std::fs::read(&dst)?, b"linked copy");
+/// # std::fs::remove_file(&src)?; std::fs::remove_file(&dst)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SharedBuf(std::sync::Arc<SharedBytes>);
+
+/// The bytes behind every handle, as a raw pointer: no Rust reference to them exists while
+/// the kernel may write them.
+struct SharedBytes {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the bytes are plain heap memory owned by this value; Rust reaches them only
+// through the unique handle (`SharedBuf::get_mut` / `try_into_vec`), so sharing the pointer
+// between threads creates no data race in Rust code.
+unsafe impl Send for SharedBytes {}
+// SAFETY: as for Send: `&SharedBytes` gives no access to the bytes.
+unsafe impl Sync for SharedBytes {}
+
+impl Drop for SharedBytes {
+    fn drop(&mut self) {
+        // SAFETY: ptr and len come from Box::into_raw of a boxed slice in SharedBuf::new,
+        // and the last handle is dropping it.
+        drop(unsafe {
+            Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                self.ptr.as_ptr(),
+                self.len,
+            ))
+        });
+    }
+}
+
+impl SharedBuf {
+    /// `len` zero bytes.
+    pub fn new(len: usize) -> SharedBuf {
+        let bytes = Box::into_raw(vec![0u8; len].into_boxed_slice());
+        SharedBuf(std::sync::Arc::new(SharedBytes {
+            // SAFETY: Box::into_raw never returns null (a dangling, non-null pointer for 0).
+            ptr: unsafe { std::ptr::NonNull::new_unchecked(bytes.cast::<u8>()) },
+            len,
+        }))
+    }
+
+    /// The size in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    /// Whether the buffer has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// How many handles (this one included) exist, in ops or in hand.
+    pub fn handles(&self) -> usize {
+        std::sync::Arc::strong_count(&self.0)
+    }
+
+    /// The bytes, if this is the only handle left (no op holds one: the kernel is done
+    /// with them); `None` otherwise.
+    pub fn get_mut(&mut self) -> Option<&mut [u8]> {
+        let bytes = std::sync::Arc::get_mut(&mut self.0)?;
+        // SAFETY: the only handle, borrowed mutably: no op holds the bytes any more, and
+        // Arc::get_mut synchronised with the other handles' drops (the ops' completions).
+        Some(unsafe { std::slice::from_raw_parts_mut(bytes.ptr.as_ptr(), bytes.len) })
+    }
+
+    /// The bytes as a `Vec`, if this is the only handle left; the handle back otherwise.
+    pub fn try_into_vec(mut self) -> Result<Vec<u8>, SharedBuf> {
+        match self.get_mut() {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => Err(self),
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedBuf")
+            .field("len", &self.0.len)
+            .field("handles", &self.handles())
+            .finish()
+    }
+}
+
+// SAFETY: the bytes are heap memory that does not move and lives while any handle does;
+// all `len` are initialised (zeroed at birth).
+unsafe impl IoBuf for SharedBuf {
+    fn stable_ptr(&self) -> *const u8 {
+        self.0.ptr.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.0.len
+    }
+}
+
+/// A read writes into the whole buffer; the count is in the result.
+// SAFETY: as for IoBuf; Rust reads the bytes only through the last handle, so the kernel
+// writing them while ops hold handles races with no Rust code.
+unsafe impl IoBufMut for SharedBuf {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.0.ptr.as_ptr()
+    }
+    fn bytes_total(&self) -> usize {
+        self.0.len
+    }
+    unsafe fn set_init(&mut self, _n: usize) {}
+}

@@ -67,7 +67,7 @@ pub mod rt;
 mod sq;
 mod syscall;
 
-pub use buf::{IoBuf, IoBufMut};
+pub use buf::{IoBuf, IoBufMut, SharedBuf};
 pub use cq::{Completer, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, SetupFlags, SqFlags, SqeFlags};

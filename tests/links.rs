@@ -126,3 +126,44 @@ fn skip_success_posts_nothing_for_successes() {
         .unwrap()
         .is_none());
 }
+
+/// liburing's link-cp relies on this: a linked read that comes back short breaks its chain,
+/// so the write of the same (shared) buffer is cancelled rather than writing stale bytes.
+/// While an op holds a handle, Rust cannot reach the bytes.
+#[test]
+fn short_linked_read_cancels_the_write_of_its_shared_buffer() {
+    use system_liburing::op::Write;
+    use system_liburing::SharedBuf;
+    let Some(mut ring) = ring() else { return };
+    let dir = std::env::temp_dir();
+    let src = dir.join(format!("system-liburing-short-src-{}", std::process::id()));
+    let dst = dir.join(format!("system-liburing-short-dst-{}", std::process::id()));
+    std::fs::write(&src, b"short").unwrap();
+    let from = std::fs::File::open(&src).unwrap();
+    let to = std::fs::File::create(&dst).unwrap();
+
+    let mut buf = SharedBuf::new(16);
+    let mut mine = buf.clone();
+    assert!(buf.get_mut().is_none(), "two handles: nobody reaches the bytes");
+    let read = ring
+        .push(Read::new(from.as_raw_fd(), buf.clone(), 0).flags(SqeFlags::IO_LINK))
+        .unwrap();
+    let write = ring.push(Write::new(to.as_raw_fd(), buf, 0)).unwrap();
+    assert_eq!(mine.handles(), 3);
+    assert!(mine.get_mut().is_none(), "the ops hold the other handles");
+
+    assert_eq!(ring.wait_for(read).unwrap().0.unwrap(), 5, "a short read");
+    let (written, back) = ring.wait_for(write).unwrap();
+    assert_eq!(
+        written.unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED),
+        "the short read broke the chain"
+    );
+    assert_eq!(std::fs::metadata(&dst).unwrap().len(), 0, "nothing written");
+    drop(back);
+    let bytes = mine.get_mut().expect("the last handle reaches the bytes");
+    assert_eq!(&bytes[..5], b"short");
+    assert!(bytes[5..].iter().all(|&b| b == 0), "the rest stays zero");
+    std::fs::remove_file(src).unwrap();
+    std::fs::remove_file(dst).unwrap();
+}
