@@ -44,6 +44,14 @@
 //! Dropping a ring with operations in flight cancels them, waits up to two seconds for their
 //! completions, and leaks (never frees) the memory of any the kernel has not let go of.
 //!
+//! # Which ops exist
+//! Each op exists only where the linked liburing has its `io_uring_prep_*` helper
+//! ([`op::catalogue`] lists them, with the kernel version each opcode needs; a kernel that
+//! lacks one gives [`PushError::Unsupported`] before anything is submitted). These pages,
+//! when built on docs.rs, come from the pregenerated bindings of liburing 2.3 (no liburing
+//! is installed there): ops that need a newer liburing (bind, listen, futex, waitid...) are
+//! not shown, though your build has them when your liburing does.
+//!
 //! # Threads
 //! [`Ring`] is `Send` and `Sync`; [`Ring::split`] gives a [`Submitter`] and a [`Completer`]
 //! that may run on two threads (liburing's one-submitter, one-completer rule, enforced by

@@ -286,6 +286,32 @@ impl Builder {
 ///
 /// On `SINGLE_ISSUER` / `DEFER_TASKRUN` rings the kernel allows only the creating thread to
 /// submit (and, for `DEFER_TASKRUN`, to reap): other threads get `EEXIST` as an `io::Error`.
+///
+/// # Example
+/// Owned ops hand their buffers back with the result; unmanaged ones (a `Nop` here) carry
+/// your own `user_data` and come back through [`peek`](Ring::peek) / [`wait`](Ring::wait),
+/// the way liburing's `io_uring_peek_cqe` / `io_uring_wait_cqe` return them.
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::os::fd::AsRawFd;
+/// use system_liburing::op::{Nop, Write};
+/// use system_liburing::Ring;
+/// let mut ring = Ring::builder().entries(8).build()?; // io_uring_queue_init_params
+///
+/// // An owned op: push, then wait for its ticket; the buffer comes back.
+/// let file = std::fs::File::options().write(true).open("/dev/null")?;
+/// let ticket = ring.push(Write::new(file.as_raw_fd(), b"hello".to_vec(), 0))?;
+/// let (written, buf) = ring.wait_for(ticket)?;
+/// assert_eq!((written?, buf.as_slice()), (5, &b"hello"[..]));
+///
+/// // The C way: your user_data, submit, then reap the CQE yourself.
+/// ring.push_with_user_data(Nop::new(), 42)?;
+/// ring.submit()?;
+/// let cqe = ring.wait()?;
+/// assert_eq!(cqe.user_data(), 42);
+/// assert_eq!(cqe.result()?, 0); // cqe->res, as an io::Result
+/// # Ok(()) }
+/// ```
 pub struct Ring {
     // Boxed: the halves and liburing hold its address.
     pub(crate) s: Box<Shared>,

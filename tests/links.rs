@@ -144,7 +144,10 @@ fn short_linked_read_cancels_the_write_of_its_shared_buffer() {
 
     let mut buf = SharedBuf::new(16);
     let mut mine = buf.clone();
-    assert!(buf.get_mut().is_none(), "two handles: nobody reaches the bytes");
+    assert!(
+        buf.get_mut().is_none(),
+        "two handles: nobody reaches the bytes"
+    );
     let read = ring
         .push(Read::new(from.as_raw_fd(), buf.clone(), 0).flags(SqeFlags::IO_LINK))
         .unwrap();
