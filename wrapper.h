@@ -4,8 +4,14 @@
  *
  * Include order, on purpose:
  *
- * 1. <liburing.h> first. It defines _GNU_SOURCE / _XOPEN_SOURCE itself before pulling in
- *    libc headers; any libc header included before it would lock in glibc's feature macros
+ * 0. _GNU_SOURCE, before anything. liburing up to 2.3 defined it itself; later releases
+ *    leave it to the includer and hide what needs it (io_uring_register_iowq_aff with its
+ *    cpu_set_t, io_uring_prep_ftruncate...) behind #ifdef _GNU_SOURCE. The header scan
+ *    that builds the feature table reads the text, #ifdefs and all, so without the define
+ *    it would announce functions that bindgen and the shim never see.
+ *
+ * 1. <liburing.h> first. It may define _XOPEN_SOURCE and friends before pulling in libc
+ *    headers; any libc header included before it would lock in glibc's feature macros
  *    without them (no cpu_set_t, no sigset_t in some configurations).
  *
  * 2. <linux/io_uring.h> second, and it is then (almost always) a no-op: liburing ships its
@@ -23,6 +29,9 @@
  *    a liburing older than the kernel feature (IORING_SQ_CQ_OVERFLOW arrived in 5.8; liburing
  *    0.6's header does not have it).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <liburing.h>
 #include <linux/io_uring.h>
 

@@ -8,7 +8,10 @@
 //! `.so` does not export them, so these calls go to the kernel directly wherever the linked
 //! liburing lacks them (and through liburing where it has them).
 
-use super::{IORING_REGISTER_ENABLE_RINGS, IORING_REGISTER_RESTRICTIONS};
+#[cfg(not(liburing_has = "io_uring_enable_rings"))]
+use super::IORING_REGISTER_ENABLE_RINGS;
+#[cfg(not(liburing_has = "io_uring_register_restrictions"))]
+use super::IORING_REGISTER_RESTRICTIONS;
 use crate::flags::SqeFlags;
 use crate::ring::Ring;
 use std::io;
