@@ -14,6 +14,25 @@ define_ops! {
     /// from `bid`. The kernel may write them at any later time, so on success the memory is
     /// handed over for good (leaked, never freed); on failure it comes back. `mem` shorter
     /// than `nr * len` is refused at push time.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::op::{ProvideBuffers, RemoveBuffers};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// // four 64-byte buffers, ids 0..4, for group 7
+    /// let ticket = ring.push(ProvideBuffers::new(vec![0; 256], 64, 4, 7, 0))?;
+    /// let (res, mem) = ring.wait_for(ticket)?;
+    /// res?;
+    /// assert!(mem.is_none()); // the kernel has the memory now, for good
+    /// // the group holds all four
+    /// let ticket = ring.push(RemoveBuffers::new(8, 7))?;
+    /// assert_eq!(ring.wait_for(ticket)??, 4);
+    /// // too little memory for nr * len is refused before it reaches the kernel
+    /// assert!(ring.push(ProvideBuffers::new(vec![0; 100], 64, 2, 7, 0)).is_err());
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_provide_buffers", IORING_OP_PROVIDE_BUFFERS, "5.7"]
     ProvideBuffers(mem: Vec<u8>, len: u32, nr: u16, bgid: u16, bid: u16) {
         mem: Vec<u8> = mem, len: u32 = len, nr: u16 = nr, bgid: u16 = bgid, bid: u16 = bid
@@ -49,6 +68,22 @@ define_ops! {
 
     /// Removes up to `nr` buffers from group `bgid`; completes with how many were removed
     /// (their memory stays handed over).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::op::{ProvideBuffers, RemoveBuffers};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let ticket = ring.push(ProvideBuffers::new(vec![0; 128], 64, 2, 7, 0))?;
+    /// ring.wait_for(ticket)?.0?;
+    /// // up to 1 of group 7's two buffers, then up to 8 of the one left
+    /// let ticket = ring.push(RemoveBuffers::new(1, 7))?;
+    /// assert_eq!(ring.wait_for(ticket)??, 1);
+    /// let ticket = ring.push(RemoveBuffers::new(8, 7))?;
+    /// assert_eq!(ring.wait_for(ticket)??, 1);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_remove_buffers", IORING_OP_REMOVE_BUFFERS, "5.7", unmanaged]
     RemoveBuffers(nr: u16, bgid: u16) { nr: u16 = nr, bgid: u16 = bgid }
     prepare(&mut self, sqe) {

@@ -6,15 +6,9 @@
 //! liburing lacks does not exist. Ops write the SQE in the kernel's ABI directly (no call
 //! into the shim on the hot path); the C name is a doc alias on each.
 //!
-//! | family | ops |
-//! |---|---|
-//! | misc | [`Nop`] |
-//! | rw | [`Read`], [`Write`], [`Readv`], [`Writev`], [`ReadFixed`], [`WriteFixed`] |
-//! | fs | [`Fsync`], [`Close`], [`OpenAt`], [`Statx`], [`Fallocate`], [`Fadvise`], [`SyncFileRange`], [`UnlinkAt`], [`RenameAt`], [`MkdirAt`], [`SymlinkAt`], [`LinkAt`], [`Splice`], [`Tee`] |
-//! | net | [`Socket`], [`Accept`], [`Connect`], [`Send`], [`Recv`], [`Shutdown`] |
-//! | time | [`Timeout`], [`TimeoutRemove`], [`LinkTimeout`] |
-//! | poll | [`PollAdd`], [`PollRemove`] |
-//! | cancel | [`AsyncCancel`] |
+//! The families are the files below (`rw`, `fs`, `xattr`, `net`, `msg`, `time`, `poll`,
+//! `cancel`, `buffers`, `files`, `sync`); [`catalogue`] lists every op with its helper,
+//! opcode and kernel release, and `docs/ops.md` is that list rendered by family.
 
 // Against a liburing older than 2.3 the ops gated on newer helpers do not exist, which
 // leaves some of the helpers and imports they share unused.
@@ -367,6 +361,16 @@ pub(crate) fn owned_fd(cqe: &Cqe) -> std::io::Result<std::os::fd::OwnedFd> {
 
 define_ops! {
     /// The NOP: completes with 0 and does nothing.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, Ring};
+    /// let mut ring = Ring::new(4)?;
+    /// let ticket = ring.push(Nop::new())?; // io_uring_prep_nop + io_uring_submit
+    /// ring.wait_for(ticket)??; // cqe->res == 0
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_nop", IORING_OP_NOP, "5.1", unmanaged]
     Nop() {}
     prepare(&mut self, sqe) {}

@@ -19,6 +19,23 @@ fn poll_mask(events: i16) -> u32 {
 define_ops! {
     /// Waits until `fd` is ready for `events` (`libc::POLLIN`, `POLLOUT`...); completes with
     /// the ready events.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write as _;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::PollAdd, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, mut tx) = UnixStream::pair()?;
+    /// tx.write_all(b"x")?;
+    /// // poll(&(struct pollfd){ .fd = rx, .events = POLLIN }, 1, -1)
+    /// let ticket = ring.push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))?;
+    /// let events = ring.wait_for(ticket)??;
+    /// assert_eq!(events & libc::POLLIN as u32, libc::POLLIN as u32);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_poll_add", IORING_OP_POLL_ADD, "5.1", unmanaged, fixed_file]
     PollAdd(fd: RawFd, events: i16) { fd: RawFd = fd, events: i16 = events }
     prepare(&mut self, sqe) {
@@ -28,6 +45,26 @@ define_ops! {
     complete(self, cqe) -> io::Result<u32> { cqe.result() }
 
     /// Removes a pending poll by its user_data (`ENOENT` when there is none).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::op::{PollAdd, PollRemove};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, _tx) = UnixStream::pair()?;
+    /// let poll = ring.push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))?; // nothing comes
+    /// let target = poll.user_data();
+    /// let remove = ring.push(PollRemove::new(target))?;
+    /// ring.wait_for(remove)??;
+    /// assert_eq!(ring.wait_for(poll)?.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    /// // it is gone: a second removal finds nothing
+    /// let remove = ring.push(PollRemove::new(target))?;
+    /// assert_eq!(ring.wait_for(remove)?.unwrap_err().raw_os_error(), Some(libc::ENOENT));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_poll_remove", IORING_OP_POLL_REMOVE, "5.1", unmanaged]
     PollRemove(target: u64) { target: u64 = target }
     prepare(&mut self, sqe) {
@@ -37,6 +74,25 @@ define_ops! {
 
     /// Multishot poll (`IORING_POLL_ADD_MULTI`, 5.13): stays armed; each readiness is an
     /// item of the stream (the ready events).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write as _;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::PollMulti, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, mut tx) = UnixStream::pair()?;
+    /// let ticket = ring.push(PollMulti::new(rx.as_raw_fd(), libc::POLLIN))?;
+    /// for byte in [b"x", b"y"] {
+    ///     tx.write_all(byte)?;
+    ///     // one item per wake-up; the poll stays armed (IORING_CQE_F_MORE)
+    ///     let events = ring.next_shot(&ticket)?.expect("still armed")?;
+    ///     assert_eq!(events & libc::POLLIN as u32, libc::POLLIN as u32);
+    /// }
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_poll_multishot", IORING_OP_POLL_ADD, "5.13", fixed_file]
     PollMulti(fd: RawFd, events: i16) { fd: RawFd = fd, events: i16 = events, shots: Shots = Shots::default() }
     prepare(&mut self, sqe) {
@@ -51,6 +107,25 @@ define_ops! {
     /// `IORING_POLL_UPDATE_EVENTS` in `flags`) and/or its user_data (with
     /// `IORING_POLL_UPDATE_USER_DATA`; the crate's reserved user_data is refused on either
     /// side, so a managed op can neither be hijacked nor forged).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::op::{PollAdd, PollUpdate};
+    /// use system_liburing::{sys, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, _tx) = UnixStream::pair()?;
+    /// // waits for input that never comes...
+    /// let poll = ring.push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))?;
+    /// // ...until its mask becomes POLLOUT, which the socket is at once
+    /// let flags = sys::IORING_POLL_UPDATE_EVENTS;
+    /// let update = ring.push(PollUpdate::new(poll.user_data(), 0, libc::POLLOUT, flags))?;
+    /// ring.wait_for(update)??;
+    /// assert_eq!(ring.wait_for(poll)?? & libc::POLLOUT as u32, libc::POLLOUT as u32);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_poll_update", IORING_OP_POLL_REMOVE, "5.13", unmanaged]
     PollUpdate(old_user_data: u64, new_user_data: u64, events: i16, flags: u32) {
         old: u64 = old_user_data, new: u64 = new_user_data, events: i16 = events, update_flags: u32 = flags
@@ -73,6 +148,31 @@ define_ops! {
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `epoll_ctl(2)` on `epfd` for `fd` (`op`: `libc::EPOLL_CTL_ADD`...), with an owned event.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write as _;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::EpollCtl, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, mut tx) = UnixStream::pair()?;
+    /// // SAFETY: epoll_create1 takes no pointers.
+    /// let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    /// assert!(ep >= 0);
+    /// let event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 7 };
+    /// let ticket = ring.push(EpollCtl::new(ep, rx.as_raw_fd(), libc::EPOLL_CTL_ADD, event))?;
+    /// ring.wait_for(ticket)??;
+    /// // rx is in the set now: epoll_wait reports it, with its data
+    /// tx.write_all(b"x")?;
+    /// let mut ready = [libc::epoll_event { events: 0, u64: 0 }];
+    /// // SAFETY: room for one event.
+    /// let n = unsafe { libc::epoll_wait(ep, ready.as_mut_ptr(), 1, 1000) };
+    /// assert_eq!((n, ready[0].u64), (1, 7));
+    /// # unsafe { libc::close(ep) };
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_epoll_ctl", IORING_OP_EPOLL_CTL, "5.6"]
     EpollCtl(epfd: RawFd, fd: RawFd, op: i32, event: libc::epoll_event) {
         epfd: RawFd = epfd, fd: RawFd = fd, op: i32 = op, event: EpollEvent = EpollEvent(event)

@@ -20,6 +20,23 @@ define_ops! {
     /// Reads into an owned buffer at `offset` (`u64::MAX`: the file position). Hands back
     /// the buffer with its length set to what was read (a `Vec` is filled from the start up
     /// to its capacity).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Read, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-read-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello")?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // pread(fd, buf, 16, 0): the op owns the Vec until it completes
+    /// let ticket = ring.push(Read::new(file.as_raw_fd(), Vec::with_capacity(16), 0))?;
+    /// let (n, buf) = ring.wait_for(ticket)?;
+    /// assert_eq!((n?, &buf[..]), (5, &b"hello"[..]));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_read", IORING_OP_READ, "5.6", fixed_file]
     Read<B: IoBufMut>(fd: RawFd, buf: B, offset: u64) { fd: RawFd = fd, buf: B = buf, offset: u64 = offset }
     prepare(&mut self, sqe) {
@@ -38,6 +55,23 @@ define_ops! {
     }
 
     /// Writes an owned buffer's initialised bytes at `offset` (`u64::MAX`: the file position).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Write, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-write-{}", std::process::id()));
+    /// let file = std::fs::File::create(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // pwrite(fd, "hello", 5, 0); the Vec comes back with the result
+    /// let ticket = ring.push(Write::new(file.as_raw_fd(), b"hello".to_vec(), 0))?;
+    /// let (n, buf) = ring.wait_for(ticket)?;
+    /// assert_eq!((n?, &buf[..]), (5, &b"hello"[..]));
+    /// assert_eq!(std::fs::read(&path)?, b"hello");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_write", IORING_OP_WRITE, "5.6", fixed_file]
     Write<B: IoBuf>(fd: RawFd, buf: B, offset: u64) { fd: RawFd = fd, buf: B = buf, offset: u64 = offset }
     prepare(&mut self, sqe) {
@@ -49,6 +83,24 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, B) { (count(&cqe), self.buf) }
 
     /// Reads into several owned buffers, filling each one's capacity in turn.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Readv, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-readv-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello world")?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // preadv(fd, iov, 2, 0): the first buffer's 6 bytes fill first
+    /// let bufs = vec![Vec::with_capacity(6), Vec::with_capacity(16)];
+    /// let ticket = ring.push(Readv::new(file.as_raw_fd(), bufs, 0))?;
+    /// let (n, bufs) = ring.wait_for(ticket)?;
+    /// assert_eq!((n?, bufs), (11, vec![b"hello ".to_vec(), b"world".to_vec()]));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_readv", IORING_OP_READV, "5.1", fixed_file]
     Readv(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64) {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
@@ -63,6 +115,24 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) { filled(count(&cqe), self.bufs) }
 
     /// Writes several owned buffers' bytes in turn.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Writev, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-writev-{}", std::process::id()));
+    /// let file = std::fs::File::create(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // pwritev(fd, iov, 2, 0)
+    /// let bufs = vec![b"hello ".to_vec(), b"world".to_vec()];
+    /// let ticket = ring.push(Writev::new(file.as_raw_fd(), bufs, 0))?;
+    /// let (n, _bufs) = ring.wait_for(ticket)?;
+    /// assert_eq!(n?, 11);
+    /// assert_eq!(std::fs::read(&path)?, b"hello world");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1", fixed_file]
     Writev(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64) {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
@@ -78,6 +148,24 @@ define_ops! {
 
     /// Reads into a registered buffer (no page pinning per request); hands it back with its
     /// length set to what was read.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::ReadFixed, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-read-fixed-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello")?;
+    /// let file = std::fs::File::open(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // io_uring_register_buffers: one 4 KiB buffer, index 0
+    /// let buf = ring.register_buffers(1, 4096)?.remove(0);
+    /// let ticket = ring.push(ReadFixed::new(file.as_raw_fd(), buf, 0))?;
+    /// let (n, buf) = ring.wait_for(ticket)?;
+    /// assert_eq!((n?, buf.index(), &buf[..]), (5, 0, &b"hello"[..]));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_read_fixed", IORING_OP_READ_FIXED, "5.1", fixed_file]
     ReadFixed(fd: RawFd, buf: FixedBuf, offset: u64) { fd: RawFd = fd, buf: FixedBuf = buf, offset: u64 = offset }
     prepare(&mut self, sqe) {
@@ -96,6 +184,25 @@ define_ops! {
     }
 
     /// Writes a registered buffer's `len()` bytes.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::WriteFixed, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-write-fixed-{}", std::process::id()));
+    /// let file = std::fs::File::create(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// let mut buf = ring.register_buffers(1, 4096)?.remove(0);
+    /// buf.set_len(5); // what the write sends
+    /// buf.copy_from_slice(b"hello");
+    /// let ticket = ring.push(WriteFixed::new(file.as_raw_fd(), buf, 0))?;
+    /// let (n, _buf) = ring.wait_for(ticket)?;
+    /// assert_eq!(n?, 5);
+    /// assert_eq!(std::fs::read(&path)?, b"hello");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_write_fixed", IORING_OP_WRITE_FIXED, "5.1", fixed_file]
     WriteFixed(fd: RawFd, buf: FixedBuf, offset: u64) { fd: RawFd = fd, buf: FixedBuf = buf, offset: u64 = offset }
     prepare(&mut self, sqe) {
@@ -108,6 +215,29 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, FixedBuf) { (count(&cqe), self.buf) }
 
     /// `preadv2(2)`: [`Readv`] with `RWF_*` flags (`libc::RWF_NOWAIT`, `RWF_HIPRI`...).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write as _;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::Readv2, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, mut tx) = UnixStream::pair()?;
+    /// // preadv2(fd, iov, 1, -1, RWF_NOWAIT): only what is there already
+    /// let fd = rx.as_raw_fd();
+    /// let nowait = || Readv2::new(fd, vec![Vec::with_capacity(8)], u64::MAX, libc::RWF_NOWAIT);
+    /// tx.write_all(b"hi")?;
+    /// let ticket = ring.push(nowait())?;
+    /// let (n, bufs) = ring.wait_for(ticket)?;
+    /// assert_eq!((n?, &bufs[0][..]), (2, &b"hi"[..]));
+    /// // nothing left: EAGAIN at once instead of waiting for more
+    /// let ticket = ring.push(nowait())?;
+    /// let (n, _) = ring.wait_for(ticket)?;
+    /// assert_eq!(n.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_readv2", IORING_OP_READV, "5.6", fixed_file]
     Readv2(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
@@ -123,6 +253,25 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, Vec<Vec<u8>>) { filled(count(&cqe), self.bufs) }
 
     /// `pwritev2(2)`: [`Writev`] with `RWF_*` flags (`libc::RWF_DSYNC`, `RWF_APPEND`...).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Writev2, Ring};
+    /// let path = std::env::temp_dir().join(format!("sl-doc-writev2-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello")?;
+    /// let file = std::fs::File::options().write(true).open(&path)?;
+    /// let mut ring = Ring::new(8)?;
+    /// // pwritev2(fd, iov, 1, 0, RWF_APPEND): appends, whatever the offset
+    /// let op = Writev2::new(file.as_raw_fd(), vec![b" world".to_vec()], 0, libc::RWF_APPEND);
+    /// let ticket = ring.push(op)?;
+    /// let (n, _bufs) = ring.wait_for(ticket)?;
+    /// assert_eq!(n?, 6);
+    /// assert_eq!(std::fs::read(&path)?, b"hello world");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6", fixed_file]
     Writev2(fd: RawFd, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
         fd: RawFd = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()

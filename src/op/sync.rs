@@ -14,6 +14,26 @@ const FUTEX2_SIZE_U32: i32 = 2;
 define_ops! {
     /// Waits while the futex word equals `val` (under `mask`), until a wake. The word is
     /// shared and kept alive by the op.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::sync::{atomic::AtomicU32, Arc};
+    /// use system_liburing::op::{FutexWait, FutexWake};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let word = Arc::new(AtomicU32::new(0));
+    /// // sleeps while the word is 0 (mask: any bit, FUTEX_BITSET_MATCH_ANY)
+    /// let wait = ring.push(FutexWait::new(word.clone(), 0, u32::MAX))?;
+    /// ring.submit()?;
+    /// let wake = ring.push(FutexWake::new(word.clone(), 1, u32::MAX))?;
+    /// assert_eq!(ring.wait_for(wake)??, 1);
+    /// ring.wait_for(wait)??; // woken
+    /// // a word that does not hold `val` does not wait: EAGAIN
+    /// let wait = ring.push(FutexWait::new(word, 1, u32::MAX))?;
+    /// assert_eq!(ring.wait_for(wait)?.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_futex_wait", IORING_OP_FUTEX_WAIT, "6.7"]
     FutexWait(futex: Arc<AtomicU32>, val: u32, mask: u32) { futex: Arc<AtomicU32> = futex, val: u32 = val, mask: u32 = mask }
     prepare(&mut self, sqe) {
@@ -26,6 +46,26 @@ define_ops! {
 
     /// Wakes up to `nr` waiters of the futex word (under `mask`); completes with how many
     /// were woken.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::sync::{atomic::AtomicU32, Arc};
+    /// use system_liburing::op::{FutexWait, FutexWake};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let word = Arc::new(AtomicU32::new(0));
+    /// // nobody waits yet: nobody is woken
+    /// let wake = ring.push(FutexWake::new(word.clone(), 8, u32::MAX))?;
+    /// assert_eq!(ring.wait_for(wake)??, 0);
+    /// let wait = ring.push(FutexWait::new(word.clone(), 0, u32::MAX))?;
+    /// ring.submit()?;
+    /// // up to 8 waiters: the one there is
+    /// let wake = ring.push(FutexWake::new(word, 8, u32::MAX))?;
+    /// assert_eq!(ring.wait_for(wake)??, 1);
+    /// ring.wait_for(wait)??;
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_futex_wake", IORING_OP_FUTEX_WAKE, "6.7"]
     FutexWake(futex: Arc<AtomicU32>, nr: u32, mask: u32) { futex: Arc<AtomicU32> = futex, nr: u32 = nr, mask: u32 = mask }
     prepare(&mut self, sqe) {
@@ -38,6 +78,23 @@ define_ops! {
 
     /// `waitid(2)`: waits for a child state change (`idtype`: `libc::P_PID`, `P_ALL`...;
     /// `options`: `libc::WEXITED`...); hands back the `siginfo_t`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::process::Command;
+    /// use system_liburing::{op::Waitid, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let child = Command::new("sh").args(["-c", "exit 3"]).spawn()?;
+    /// // waitid(P_PID, pid, &info, WEXITED)
+    /// let ticket = ring.push(Waitid::new(libc::P_PID, child.id(), libc::WEXITED))?;
+    /// let info = ring.wait_for(ticket)??;
+    /// assert_eq!(info.si_code, libc::CLD_EXITED);
+    /// // SAFETY: a CLD_EXITED siginfo_t carries the pid and the exit status.
+    /// let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+    /// assert_eq!((pid as u32, status), (child.id(), 3));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_waitid", IORING_OP_WAITID, "6.7"]
     Waitid(idtype: libc::idtype_t, id: libc::id_t, options: i32) {
         idtype: libc::idtype_t = idtype, id: libc::id_t = id, options: i32 = options,
