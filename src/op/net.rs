@@ -177,6 +177,26 @@ impl std::fmt::Debug for SockAddr {
 
 define_ops! {
     /// `socket(2)` (the fd is close-on-exec).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Socket, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// // socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)
+    /// let t = ring.push(Socket::new(libc::AF_INET, libc::SOCK_DGRAM, 0))?;
+    /// let sock = UdpSocket::from(ring.wait_for(t)??);
+    /// // SAFETY: F_GETFD reads the fd's flags and touches no memory.
+    /// assert_ne!(unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFD) } & libc::FD_CLOEXEC, 0);
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// sock.send_to(b"hi", rx.local_addr()?)?;
+    /// let mut buf = [0; 8];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from.port()), (&b"hi"[..], sock.local_addr()?.port()));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_socket", IORING_OP_SOCKET, "5.19"]
     Socket(domain: i32, ty: i32, protocol: i32) { domain: i32 = domain, ty: i32 = ty | libc::SOCK_CLOEXEC, protocol: i32 = protocol }
     prepare(&mut self, sqe) {
@@ -187,6 +207,22 @@ define_ops! {
     complete(self, cqe) -> io::Result<OwnedFd> { owned_fd(&cqe) }
 
     /// `accept4(2)` on a listening socket (the new fd is close-on-exec).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Accept, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let client = TcpStream::connect(listener.local_addr()?)?;
+    /// // accept4(fd, NULL, NULL, SOCK_CLOEXEC)
+    /// let t = ring.push(Accept::new(listener.as_raw_fd()))?;
+    /// let conn = TcpStream::from(ring.wait_for(t)??);
+    /// assert_eq!(conn.peer_addr()?, client.local_addr()?);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_accept", IORING_OP_ACCEPT, "5.5", fixed_file]
     Accept(fd: RawFd) { fd: RawFd = fd }
     prepare(&mut self, sqe) {
@@ -196,6 +232,26 @@ define_ops! {
     complete(self, cqe) -> io::Result<OwnedFd> { owned_fd(&cqe) }
 
     /// `connect(2)` to `addr`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    /// use system_liburing::{op::Connect, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// // SAFETY: socket(2) takes no pointers.
+    /// let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    /// assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    /// // SAFETY: a fresh fd that nothing else owns.
+    /// let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    /// let t = ring.push(Connect::new(sock.as_raw_fd(), listener.local_addr()?))?;
+    /// ring.wait_for(t)??;
+    /// let (_conn, from) = listener.accept()?;
+    /// assert_eq!(TcpStream::from(sock).local_addr()?, from);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_connect", IORING_OP_CONNECT, "5.5", fixed_file]
     Connect(fd: RawFd, addr: SocketAddr) { fd: RawFd = fd, addr: SockAddr = addr.into() }
     prepare(&mut self, sqe) {
@@ -206,6 +262,24 @@ define_ops! {
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `send(2)` of an owned buffer's initialised bytes (`flags`: `libc::MSG_*`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::Send, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let t = ring.push(Send::new(a.as_raw_fd(), b"ping".to_vec(), 0))?;
+    /// let (sent, buf) = ring.wait_for(t)?;
+    /// assert_eq!((sent?, buf.as_slice()), (4, &b"ping"[..])); // the buffer comes back
+    /// let mut got = [0; 4];
+    /// b.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"ping");
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_send", IORING_OP_SEND, "5.6", fixed_file]
     Send<B: IoBuf>(fd: RawFd, buf: B, flags: i32) { fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags }
     prepare(&mut self, sqe) {
@@ -217,6 +291,23 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, B) { (count(&cqe), self.buf) }
 
     /// `recv(2)` into an owned buffer; hands it back with its length set to what arrived.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::Recv, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// a.write_all(b"ping")?;
+    /// let t = ring.push(Recv::new(b.as_raw_fd(), Vec::with_capacity(64), 0))?;
+    /// let (n, buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 4);
+    /// assert_eq!(buf, b"ping"); // len() is the count received
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_recv", IORING_OP_RECV, "5.6", fixed_file]
     Recv<B: IoBufMut>(fd: RawFd, buf: B, flags: i32) { fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags }
     prepare(&mut self, sqe) {
@@ -235,6 +326,22 @@ define_ops! {
     }
 
     /// `shutdown(2)` (`how`: `libc::SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::Shutdown, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let t = ring.push(Shutdown::new(a.as_raw_fd(), libc::SHUT_WR))?;
+    /// ring.wait_for(t)??;
+    /// let mut rest = Vec::new();
+    /// assert_eq!(b.read_to_end(&mut rest)?, 0); // the peer sees end of stream
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_shutdown", IORING_OP_SHUTDOWN, "5.11", unmanaged, fixed_file]
     Shutdown(fd: RawFd, how: i32) { fd: RawFd = fd, how: i32 = how }
     prepare(&mut self, sqe) {
@@ -245,6 +352,30 @@ define_ops! {
 
     /// `accept4(2)` into the registered file table: slot `file_index`, or any free slot
     /// with [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC). Completes with the slot.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{AcceptDirect, Send, FILE_INDEX_ALLOC};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(4)?; // io_uring_register_files_sparse
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?)?;
+    /// let t = ring.push(AcceptDirect::new(listener.as_raw_fd(), FILE_INDEX_ALLOC))?;
+    /// let slot = ring.wait_for(t)??;
+    /// assert!(slot < 4);
+    /// // The connection has no fd, only its slot: ops name it with fixed_file().
+    /// let t = ring.push(Send::new(slot as i32, &b"hi"[..], 0).fixed_file())?;
+    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let mut got = [0; 2];
+    /// client.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"hi");
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_accept_direct", IORING_OP_ACCEPT, "5.15", fixed_file]
     AcceptDirect(fd: RawFd, file_index: u32) { fd: RawFd = fd, file_index: u32 = file_index }
     prepare(&mut self, sqe) {
@@ -255,6 +386,30 @@ define_ops! {
 
     /// Multishot `accept4(2)`: one SQE accepts connection after connection; each becomes an
     /// item ([`Ring::next_shot`](crate::Ring::next_shot)) of the stream, as an owned fd.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{AcceptMulti, AsyncCancel};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let accept = ring.push(AcceptMulti::new(listener.as_raw_fd()))?;
+    /// for _ in 0..2 {
+    ///     let client = TcpStream::connect(listener.local_addr()?)?;
+    ///     let conn = TcpStream::from(ring.next_shot(&accept)?.expect("still armed")?);
+    ///     assert_eq!(conn.peer_addr()?, client.local_addr()?);
+    /// }
+    /// // Stop accepting: the stream ends with ECANCELED.
+    /// ring.push_with_user_data(AsyncCancel::ticket(&accept), 1)?;
+    /// while let Some(item) = ring.next_shot(&accept)? {
+    ///     assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    /// }
+    /// assert!(ring.wait_for(accept)?.is_empty()); // every item was taken
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_multishot_accept", IORING_OP_ACCEPT, "5.19", fixed_file]
     AcceptMulti(fd: RawFd) { fd: RawFd = fd, shots: Shots = Shots::default() }
     prepare(&mut self, sqe) {
@@ -266,6 +421,30 @@ define_ops! {
     complete(self, _cqe) -> Vec<io::Result<OwnedFd>> { std::iter::from_fn(|| self.take_item()).collect() }
 
     /// Multishot accept into free slots of the registered file table; each item is a slot.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{AcceptMultiDirect, Send};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(4)?;
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let accept = ring.push(AcceptMultiDirect::new(listener.as_raw_fd()))?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?)?;
+    /// let slot = ring.next_shot(&accept)?.expect("still armed")?;
+    /// assert!(slot < 4);
+    /// let t = ring.push(Send::new(slot as i32, &b"hi"[..], 0).fixed_file())?;
+    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let mut got = [0; 2];
+    /// client.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"hi");
+    /// // Still armed: AsyncCancel::ticket(&accept) stops it (dropping the ring does too).
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_multishot_accept_direct", IORING_OP_ACCEPT, "5.19", fixed_file]
     AcceptMultiDirect(fd: RawFd) { fd: RawFd = fd, shots: Shots = Shots::default() }
     prepare(&mut self, sqe) {
@@ -277,6 +456,25 @@ define_ops! {
     complete(self, _cqe) -> Vec<io::Result<u32>> { std::iter::from_fn(|| self.take_item()).collect() }
 
     /// `socket(2)` into slot `file_index` of the registered file table.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::TcpListener;
+    /// use system_liburing::op::{Connect, SocketDirect};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(4)?;
+    /// let t = ring.push(SocketDirect::new(libc::AF_INET, libc::SOCK_STREAM, 0, 3))?;
+    /// assert_eq!(ring.wait_for(t)??, 3);
+    /// // The socket exists only in slot 3: connect it through the ring.
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let t = ring.push(Connect::new(3, listener.local_addr()?).fixed_file())?;
+    /// ring.wait_for(t)??;
+    /// listener.set_nonblocking(true)?;
+    /// listener.accept()?; // the connection is already there
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_socket_direct", IORING_OP_SOCKET, "5.19"]
     SocketDirect(domain: i32, ty: i32, protocol: i32, file_index: u32) {
         domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol, file_index: u32 = file_index
@@ -290,6 +488,27 @@ define_ops! {
     complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
 
     /// `socket(2)` into a free slot of the registered file table; completes with the slot.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use system_liburing::op::{SendMsg, SocketDirectAlloc};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(4)?;
+    /// let t = ring.push(SocketDirectAlloc::new(libc::AF_INET, libc::SOCK_DGRAM, 0))?;
+    /// let slot = ring.wait_for(t)??;
+    /// assert!(slot < 4);
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let msg = SendMsg::new(slot as i32, b"hi".to_vec(), Some(rx.local_addr()?), 0);
+    /// let t = ring.push(msg.fixed_file())?;
+    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let mut buf = [0; 8];
+    /// let n = rx.recv(&mut buf)?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_socket_direct_alloc", IORING_OP_SOCKET, "5.19"]
     SocketDirectAlloc(domain: i32, ty: i32, protocol: i32) { domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol }
     prepare(&mut self, sqe) {
@@ -303,6 +522,29 @@ define_ops! {
     /// Multishot `recv(2)` into buffers of a provided buffer ring: each item is a
     /// [`BufGuard`] with the bytes that arrived (an empty one at end of stream); running out
     /// of buffers ends the stream with `ENOBUFS` (give buffers back, then push it again).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::RecvMulti, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let bufs = ring.register_buf_ring(4, 64, 0)?; // 4 buffers of 64 bytes, group 0
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// let recv = ring.push(RecvMulti::new(b.as_raw_fd(), &bufs, 0))?;
+    /// for msg in [&b"one"[..], b"two"] {
+    ///     a.write_all(msg)?;
+    ///     let buf = ring.next_shot(&recv)?.expect("still armed")?;
+    ///     assert_eq!(&*buf, msg); // dropping `buf` gives it back to the ring
+    /// }
+    /// drop(a);
+    /// assert!(ring.next_shot(&recv)?.expect("the EOF item")?.is_empty());
+    /// assert!(ring.next_shot(&recv)?.is_none()); // the stream has ended
+    /// assert!(ring.wait_for(recv)?.is_empty());
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_recv_multishot", IORING_OP_RECV, "6.0", fixed_file]
     RecvMulti(fd: RawFd, bufs: &BufRing, flags: i32) {
         fd: RawFd = fd, bufs: BufRing = bufs.clone(), msg_flags: i32 = flags, shots: Shots = Shots::default()
@@ -320,6 +562,23 @@ define_ops! {
 
     /// `recvmsg(2)` into an owned buffer; hands back the buffer (length set) and the
     /// sender's address.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::RecvMsg, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// tx.send_to(b"hello", rx.local_addr()?)?;
+    /// let t = ring.push(RecvMsg::new(rx.as_raw_fd(), Vec::with_capacity(64), 0))?;
+    /// let (n, buf, from) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 5);
+    /// assert_eq!(buf, b"hello");
+    /// assert_eq!(from, Some(tx.local_addr()?));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_recvmsg", IORING_OP_RECVMSG, "5.3", fixed_file]
     RecvMsg<B: IoBufMut>(fd: RawFd, buf: B, flags: i32) {
         fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags, name: SockAddr = SockAddr::empty(), msg: MsgHdr = MsgHdr::default()
@@ -345,6 +604,30 @@ define_ops! {
     /// Multishot `recvmsg(2)` into buffers of a provided buffer ring: each item is a
     /// [`RecvMsgOut`] (sender address and payload, parsed from liburing's
     /// `io_uring_recvmsg_out` layout).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{AsyncCancel, RecvMsgMulti};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let bufs = ring.register_buf_ring(4, 256, 0)?; // room for header, address and payload
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// let recv = ring.push(RecvMsgMulti::new(rx.as_raw_fd(), &bufs, 0))?;
+    /// for i in 0..2u8 {
+    ///     tx.send_to(&[i; 5], rx.local_addr()?)?;
+    ///     let msg = ring.next_shot(&recv)?.expect("still armed")?;
+    ///     assert_eq!((msg.payload(), msg.from()), (&[i; 5][..], Some(tx.local_addr()?)));
+    /// }
+    /// ring.push_with_user_data(AsyncCancel::ticket(&recv), 1)?;
+    /// while let Some(item) = ring.next_shot(&recv)? {
+    ///     assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    /// }
+    /// assert!(ring.wait_for(recv)?.is_empty());
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_recvmsg_multishot", IORING_OP_RECVMSG, "6.0", fixed_file]
     RecvMsgMulti(fd: RawFd, bufs: &BufRing, flags: i32) {
         fd: RawFd = fd, bufs: BufRing = bufs.clone(), msg_flags: i32 = flags, msg: MsgHdr = MsgHdr::default(),
@@ -367,6 +650,24 @@ define_ops! {
     complete(self, _cqe) -> Vec<io::Result<RecvMsgOut>> { std::iter::from_fn(|| self.take_item()).collect() }
 
     /// `sendmsg(2)` of an owned buffer, to `to` when given (unconnected sockets).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendMsg, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// // sendmsg(fd, &msg, 0) with msg_name = rx's address
+    /// let msg = SendMsg::new(tx.as_raw_fd(), b"hello".to_vec(), Some(rx.local_addr()?), 0);
+    /// let t = ring.push(msg)?;
+    /// assert_eq!(ring.wait_for(t)?.0?, 5);
+    /// let mut buf = [0; 16];
+    /// let (n, from) = rx.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], tx.local_addr()?));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_sendmsg", IORING_OP_SENDMSG, "5.3", fixed_file]
     SendMsg<B: IoBuf>(fd: RawFd, buf: B, to: Option<SocketAddr>, flags: i32) {
         fd: RawFd = fd, buf: B = buf, to: Option<SockAddr> = to.map(SockAddr::from), msg_flags: i32 = flags,
@@ -383,6 +684,24 @@ define_ops! {
 
     /// Zero-copy `sendmsg(2)`: the buffer comes back only after the kernel's notification
     /// CQE says it no longer reads it; the result is the first CQE's count.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendMsgZc, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// let t = ring.push(SendMsgZc::new(tx.as_raw_fd(), vec![7; 512], Some(rx.local_addr()?), 0))?;
+    /// let (sent, buf) = ring.wait_for(t)?; // after both CQEs: result, then notification
+    /// assert_eq!((sent?, buf.len()), (512, 512));
+    /// let mut got = [0; 1024];
+    /// let (n, from) = rx.recv_from(&mut got)?;
+    /// assert_eq!((n, from), (512, tx.local_addr()?));
+    /// assert!(got[..n].iter().all(|&b| b == 7));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_sendmsg_zc", IORING_OP_SENDMSG_ZC, "6.1", fixed_file]
     SendMsgZc<B: IoBuf>(fd: RawFd, buf: B, to: Option<SocketAddr>, flags: i32) {
         fd: RawFd = fd, buf: B = buf, to: Option<SockAddr> = to.map(SockAddr::from), msg_flags: i32 = flags,
@@ -402,6 +721,25 @@ define_ops! {
     /// without copying, so the buffer comes back only after its notification CQE
     /// (`IORING_CQE_F_NOTIF`); the result is the first CQE's count.
     /// [`to`](SendZc::to) is liburing's `io_uring_prep_send_set_addr`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendZc, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// // io_uring_prep_send_zc + io_uring_prep_send_set_addr
+    /// let op = SendZc::new(tx.as_raw_fd(), b"zero-copy".to_vec(), 0, 0).to(rx.local_addr()?);
+    /// let t = ring.push(op)?;
+    /// let (sent, buf) = ring.wait_for(t)?; // after the notification CQE
+    /// assert_eq!((sent?, buf.as_slice()), (9, &b"zero-copy"[..]));
+    /// let mut got = [0; 16];
+    /// let (n, from) = rx.recv_from(&mut got)?;
+    /// assert_eq!((&got[..n], from), (&b"zero-copy"[..], tx.local_addr()?));
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_send_zc", IORING_OP_SEND_ZC, "6.0", fixed_file]
     SendZc<B: IoBuf>(fd: RawFd, buf: B, flags: i32, zc_flags: u32) {
         fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags, zc_flags: u16 = zc_flags as u16,
@@ -422,6 +760,29 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, B) { (zc_result(self.first, &cqe), self.buf) }
 
     /// Zero-copy send of a registered buffer's `len()` bytes (`IORING_RECVSEND_FIXED_BUF`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendZcFixed, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let mut buf = ring.register_buffers(1, 4096)?.remove(0); // io_uring_register_buffers
+    /// buf.set_len(5);
+    /// buf.copy_from_slice(b"fixed");
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let client = TcpStream::connect(listener.local_addr()?)?;
+    /// let (mut server, _) = listener.accept()?;
+    /// let t = ring.push(SendZcFixed::new(client.as_raw_fd(), buf, 0, 0))?;
+    /// let (sent, buf) = ring.wait_for(t)?;
+    /// assert_eq!((sent?, buf.index()), (5, 0)); // the registered buffer comes back
+    /// let mut got = [0; 5];
+    /// server.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"fixed");
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_send_zc_fixed", IORING_OP_SEND_ZC, "6.0", fixed_file]
     SendZcFixed(fd: RawFd, buf: FixedBuf, flags: i32, zc_flags: u32) {
         fd: RawFd = fd, buf: FixedBuf = buf, msg_flags: i32 = flags, zc_flags: u16 = zc_flags as u16,
@@ -439,6 +800,25 @@ define_ops! {
     complete(self, cqe) -> (io::Result<usize>, FixedBuf) { (zc_result(self.first, &cqe), self.buf) }
 
     /// `bind(2)` (kernel 6.11).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{Bind, Socket};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let t = ring.push(Socket::new(libc::AF_INET, libc::SOCK_DGRAM, 0))?;
+    /// let sock = ring.wait_for(t)??;
+    /// // bind(fd, 127.0.0.1 port 0): the kernel picks the port
+    /// let t = ring.push(Bind::new(sock.as_raw_fd(), "127.0.0.1:0".parse().unwrap()))?;
+    /// ring.wait_for(t)??;
+    /// let addr = UdpSocket::from(sock).local_addr()?;
+    /// assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    /// assert_ne!(addr.port(), 0);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_bind", IORING_OP_BIND, "6.11", fixed_file]
     Bind(fd: RawFd, addr: SocketAddr) { fd: RawFd = fd, addr: SockAddr = addr.into() }
     prepare(&mut self, sqe) {
@@ -449,6 +829,26 @@ define_ops! {
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `listen(2)` (kernel 6.11).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::op::{Bind, Listen, Socket};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// let t = ring.push(Socket::new(libc::AF_INET, libc::SOCK_STREAM, 0))?;
+    /// let sock = ring.wait_for(t)??;
+    /// let t = ring.push(Bind::new(sock.as_raw_fd(), "127.0.0.1:0".parse().unwrap()))?;
+    /// ring.wait_for(t)??;
+    /// let t = ring.push(Listen::new(sock.as_raw_fd(), 8))?; // listen(fd, 8)
+    /// ring.wait_for(t)??;
+    /// let listener = TcpListener::from(sock);
+    /// let client = TcpStream::connect(listener.local_addr()?)?;
+    /// assert_eq!(listener.accept()?.1, client.local_addr()?);
+    /// # Ok(()) }
+    /// ```
     ["io_uring_prep_listen", IORING_OP_LISTEN, "6.11", unmanaged, fixed_file]
     Listen(fd: RawFd, backlog: i32) { fd: RawFd = fd, backlog: i32 = backlog }
     prepare(&mut self, sqe) {
