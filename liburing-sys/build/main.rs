@@ -260,6 +260,9 @@ fn generate_bindings(
         // `#define IOSQE_IO_LINK (1U << IOSQE_IO_LINK_BIT)` refers to an enumerator, which
         // bindgen's own macro evaluator cannot follow; clang can.
         .clang_macro_fallback()
+        // Its scratch files go to OUT_DIR: in the package directory (the default) two builds
+        // of the same tree race on them, and a lost race silently drops macros.
+        .clang_macro_fallback_build_dir(shim_stem.parent().unwrap_or(shim_stem))
         .wrap_static_fns(true)
         .wrap_static_fns_path(shim_stem)
         .layout_tests(true)
