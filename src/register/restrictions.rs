@@ -146,6 +146,7 @@ impl Ring {
 
 #[cfg(test)]
 mod tests {
+    use super::super::IORING_REGISTER_ENABLE_RINGS;
     use super::*;
 
     #[test]
