@@ -6,8 +6,9 @@ use std::io;
 
 define_ops! {
     /// Cancels a request by user_data (`io_uring_prep_cancel64` in liburing 2.2+). Completes with `ENOENT` when no such request is in
-    /// flight, `EALREADY` when it is running and cannot be stopped; otherwise with how many
-    /// were cancelled.
+    /// flight, `EALREADY` when it is running and cannot be stopped; otherwise with 0 for a
+    /// single request, or with how many were cancelled when [`all`](AsyncCancel::all) asks
+    /// for every match.
     ///
     /// # Example
     /// ```

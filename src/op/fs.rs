@@ -645,6 +645,7 @@ define_ops! {
 
     /// `openat(2)` into slot `file_index` of the registered file table (or any free slot
     /// with [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC)); completes with the slot.
+    /// `O_CLOEXEC` is dropped from `flags`: a slot is no fd, and the kernel refuses it there.
     ///
     /// # Example
     /// ```
@@ -668,7 +669,8 @@ define_ops! {
     /// ```
     ["io_uring_prep_openat_direct", IORING_OP_OPENAT, "5.15"]
     OpenAtDirect(dirfd: RawFd, path: CString, flags: i32, mode: u32, file_index: u32) {
-        dirfd: RawFd = dirfd, path: CString = path, open_flags: i32 = flags, mode: u32 = mode, file_index: u32 = file_index
+        dirfd: RawFd = dirfd, path: CString = path, open_flags: i32 = flags & !libc::O_CLOEXEC, mode: u32 = mode,
+        file_index: u32 = file_index
     }
     prepare(&mut self, sqe) {
         sqe.fd = self.dirfd;
@@ -868,6 +870,184 @@ define_ops! {
         sqe.off = self.len;
     }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `open(2)` relative to the cwd into slot `file_index` of the registered file table
+    /// (or any free slot with [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC)); completes
+    /// with the slot. `O_CLOEXEC` is dropped from `flags`: a slot is no fd, and the kernel
+    /// refuses it there.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::ffi::CString;
+    /// use system_liburing::op::{OpenDirect, FILE_INDEX_ALLOC};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(4)?; // io_uring_register_files_sparse
+    /// let path = CString::new("/dev/null").unwrap();
+    /// let t = ring.push(OpenDirect::new(path.clone(), libc::O_RDONLY, 0, 2))?;
+    /// assert_eq!(ring.wait_for(t)??, 2); // the slot asked for
+    /// let t = ring.push(OpenDirect::new(path, libc::O_RDONLY, 0, FILE_INDEX_ALLOC))?;
+    /// assert!(ring.wait_for(t)?? < 4); // a free slot the kernel picked
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_open_direct", IORING_OP_OPENAT, "5.15"]
+    OpenDirect(path: CString, flags: i32, mode: u32, file_index: u32) {
+        path: CString = path, open_flags: i32 = flags & !libc::O_CLOEXEC, mode: u32 = mode, file_index: u32 = file_index
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = libc::AT_FDCWD;
+        sqe.addr = self.path.as_ptr() as u64;
+        sqe.len = self.mode;
+        sqe.op_flags = self.open_flags as u32;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
+
+    /// `posix_fadvise(2)` with a 64-bit length (`sqe->addr`; kernels before 6.12 only read
+    /// the 32-bit one and refuse this with `EINVAL`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::Fadvise64, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let file = std::fs::File::open("/proc/self/exe")?;
+    /// let five_gib = 5 << 30; // more than a u32 holds
+    /// let t = ring.push(Fadvise64::new(file.as_raw_fd(), 0, five_gib, libc::POSIX_FADV_SEQUENTIAL))?;
+    /// ring.wait_for(t)??;
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_fadvise64", IORING_OP_FADVISE, "6.12", unmanaged, fixed_file]
+    Fadvise64(fd: RawFd, offset: u64, len: u64, advice: i32) { fd: RawFd = fd, offset: u64 = offset, len: u64 = len, advice: i32 = advice }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = self.offset;
+        sqe.addr = self.len;
+        sqe.op_flags = self.advice as u32;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// [`Madvise`] with the length in 64 bits (`sqe->off`; kernels before 6.12 refuse it
+    /// with `EINVAL`): the whole pages inside an owned buffer, `advice` one of
+    /// [`MADVICE_ALLOWED`].
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Madvise64, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let t = ring.push(Madvise64::new(vec![0u8; 1 << 16], libc::MADV_SEQUENTIAL))?;
+    /// let (res, buf) = ring.wait_for(t)?;
+    /// res?;
+    /// assert_eq!(buf.len(), 1 << 16); // the buffer comes back untouched
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_madvise64", IORING_OP_MADVISE, "6.12"]
+    Madvise64<B: IoBufMut>(buf: B, advice: i32) { buf: B = buf, advice: i32 = advice }
+    prepare(&mut self, sqe) {
+        let (addr, len) = whole_pages(self.buf.stable_mut_ptr() as usize, self.buf.bytes_total());
+        sqe.addr = addr as u64;
+        sqe.off = len as u64;
+        sqe.op_flags = self.advice as u32;
+    }
+    validate(&self, _ring) { advice_ok(self.advice) }
+    complete(self, cqe) -> (io::Result<()>, B) { (unit(&cqe), self.buf) }
+
+    /// `pipe2(2)` (`IORING_OP_PIPE`): completes with the read and the write end, owned
+    /// (`O_CLOEXEC` is always added to `flags`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::{Read, Write};
+    /// use system_liburing::{op::Pipe, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let t = ring.push(Pipe::new(0))?;
+    /// let (rx, tx) = ring.wait_for(t)??;
+    /// std::fs::File::from(tx).write_all(b"ping")?;
+    /// let mut got = [0u8; 4];
+    /// std::fs::File::from(rx).read_exact(&mut got)?;
+    /// assert_eq!(&got, b"ping");
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_pipe", IORING_OP_PIPE, "6.16"]
+    Pipe(flags: i32) { pipe_flags: i32 = flags | libc::O_CLOEXEC, fds: Box<[i32; 2]> = Box::new([-1; 2]) }
+    prepare(&mut self, sqe) {
+        sqe.fd = 0;
+        sqe.addr = self.fds.as_mut_ptr() as u64;
+        sqe.op_flags = self.pipe_flags as u32;
+    }
+    complete(self, cqe) -> io::Result<(OwnedFd, OwnedFd)> {
+        use std::os::fd::FromRawFd;
+        unit(&cqe)?;
+        // SAFETY: on success the kernel installed two fresh fds in `fds`, which nobody else
+        // owns.
+        Ok(unsafe { (OwnedFd::from_raw_fd(self.fds[0]), OwnedFd::from_raw_fd(self.fds[1])) })
+    }
+
+    /// `pipe2(2)` into the registered file table: the read end in slot `file_index` and the
+    /// write end in the next one, or both in free slots with
+    /// [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC). Completes with the two slots.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::op::{PipeDirect, FILE_INDEX_ALLOC};
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(8)?;
+    /// ring.register_files_sparse(8)?;
+    /// let t = ring.push(PipeDirect::new(0, 2))?;
+    /// assert_eq!(ring.wait_for(t)??, (2, 3));
+    /// let t = ring.push(PipeDirect::new(0, FILE_INDEX_ALLOC))?;
+    /// let (r, w) = ring.wait_for(t)??;
+    /// assert!(r != w && ![2, 3].contains(&r) && ![2, 3].contains(&w));
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_pipe_direct", IORING_OP_PIPE, "6.16"]
+    PipeDirect(flags: i32, file_index: u32) { pipe_flags: i32 = flags, file_index: u32 = file_index, fds: Box<[i32; 2]> = Box::new([-1; 2]) }
+    prepare(&mut self, sqe) {
+        sqe.fd = 0;
+        sqe.addr = self.fds.as_mut_ptr() as u64;
+        sqe.op_flags = self.pipe_flags as u32;
+        sqe.file_index = target_slot(self.file_index);
+    }
+    complete(self, cqe) -> io::Result<(u32, u32)> {
+        unit(&cqe)?;
+        Ok(if self.file_index == super::FILE_INDEX_ALLOC {
+            (self.fds[0] as u32, self.fds[1] as u32)
+        } else {
+            (self.file_index, self.file_index + 1)
+        })
+    }
+
+    /// Discards `nbytes` at `offset` of a block device (`BLOCK_URING_CMD_DISCARD`, the
+    /// ring's `BLKDISCARD`, kernel 6.12). A file that is not a block device is refused by
+    /// the kernel (`ENOTTY` / `EOPNOTSUPP`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::CmdDiscard, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// // A regular file is no block device: the command fails cleanly, nothing is discarded.
+    /// let file = std::fs::File::open("/proc/self/exe")?;
+    /// let t = ring.push(CmdDiscard::new(file.as_raw_fd(), 0, 4096))?;
+    /// let err = ring.wait_for(t)?.unwrap_err();
+    /// assert!([libc::ENOTTY, libc::EOPNOTSUPP].contains(&err.raw_os_error().unwrap()), "{err}");
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_cmd_discard", IORING_OP_URING_CMD, "6.12", unmanaged, fixed_file]
+    CmdDiscard(fd: RawFd, offset: u64, nbytes: u64) { fd: RawFd = fd, offset: u64 = offset, nbytes: u64 = nbytes }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = BLOCK_URING_CMD_DISCARD;
+        sqe.addr = self.offset;
+        sqe.addr3 = self.nbytes;
+    }
+    complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 }
 
 /// `struct open_how` for [`OpenAt2`].
@@ -939,3 +1119,7 @@ impl Fsync {
         self
     }
 }
+
+/// `BLOCK_URING_CMD_DISCARD`: `_IO(0x12, 0)`, the block layer's discard command.
+#[allow(dead_code)]
+const BLOCK_URING_CMD_DISCARD: u64 = 0x12 << 8;

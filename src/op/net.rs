@@ -455,7 +455,8 @@ define_ops! {
     record(&mut self, cqe) { self.shots.push(cqe) }
     complete(self, _cqe) -> Vec<io::Result<u32>> { std::iter::from_fn(|| self.take_item()).collect() }
 
-    /// `socket(2)` into slot `file_index` of the registered file table.
+    /// `socket(2)` into slot `file_index` of the registered file table (`SOCK_CLOEXEC` is
+    /// dropped from `ty`: a slot is no fd, and the kernel refuses it there).
     ///
     /// # Example
     /// ```
@@ -477,7 +478,7 @@ define_ops! {
     /// ```
     ["io_uring_prep_socket_direct", IORING_OP_SOCKET, "5.19"]
     SocketDirect(domain: i32, ty: i32, protocol: i32, file_index: u32) {
-        domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol, file_index: u32 = file_index
+        domain: i32 = domain, ty: i32 = ty & !libc::SOCK_CLOEXEC, protocol: i32 = protocol, file_index: u32 = file_index
     }
     prepare(&mut self, sqe) {
         sqe.fd = self.domain;
@@ -487,7 +488,8 @@ define_ops! {
     }
     complete(self, cqe) -> io::Result<u32> { super::direct_slot(&cqe, self.file_index) }
 
-    /// `socket(2)` into a free slot of the registered file table; completes with the slot.
+    /// `socket(2)` into a free slot of the registered file table; completes with the slot
+    /// (`SOCK_CLOEXEC` is dropped from `ty`, as for [`SocketDirect`]).
     ///
     /// # Example
     /// ```
@@ -510,7 +512,7 @@ define_ops! {
     /// # Ok(()) }
     /// ```
     ["io_uring_prep_socket_direct_alloc", IORING_OP_SOCKET, "5.19"]
-    SocketDirectAlloc(domain: i32, ty: i32, protocol: i32) { domain: i32 = domain, ty: i32 = ty, protocol: i32 = protocol }
+    SocketDirectAlloc(domain: i32, ty: i32, protocol: i32) { domain: i32 = domain, ty: i32 = ty & !libc::SOCK_CLOEXEC, protocol: i32 = protocol }
     prepare(&mut self, sqe) {
         sqe.fd = self.domain;
         sqe.off = self.ty as u64;
@@ -856,6 +858,196 @@ define_ops! {
         sqe.len = self.backlog as u32;
     }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `sendto(2)`: [`Send`] of an owned buffer's initialised bytes to `to` (unconnected
+    /// sockets), liburing's `io_uring_prep_send` + `io_uring_prep_send_set_addr`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendTo, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// let t = ring.push(SendTo::new(tx.as_raw_fd(), b"hi".to_vec(), 0, rx.local_addr()?))?;
+    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let mut got = [0u8; 8];
+    /// let (n, from) = rx.recv_from(&mut got)?;
+    /// assert_eq!((&got[..n], from), (&b"hi"[..], tx.local_addr()?));
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_sendto", IORING_OP_SEND, "6.0", fixed_file]
+    SendTo<B: IoBuf>(fd: RawFd, buf: B, flags: i32, to: SocketAddr) {
+        fd: RawFd = fd, buf: B = buf, msg_flags: i32 = flags, to: SockAddr = to.into()
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.addr = self.buf.stable_ptr() as u64;
+        sqe.len = self.buf.bytes_init().min(u32::MAX as usize) as u32;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.off = &self.to.storage as *const libc::sockaddr_storage as u64;
+        sqe.file_index = addr_len_word(self.to.len as u16);
+    }
+    complete(self, cqe) -> (io::Result<usize>, B) { (count(&cqe), self.buf) }
+
+    /// A socket command (`IORING_OP_URING_CMD` on a socket, kernel 6.7): `cmd_op` is one of
+    /// `SOCKET_URING_OP_SIOCINQ` / `SIOCOUTQ` (the bytes queued, as the result),
+    /// `GETSOCKOPT` (the option is read into `optval`'s spare capacity, which comes back
+    /// with its length set) or `SETSOCKOPT` (`optval`'s bytes are the value).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::CmdSock, sys, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// let (fd, level, name) = (sock.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF);
+    /// let set = 65536i32.to_ne_bytes().to_vec();
+    /// let t = ring.push(CmdSock::new(sys::SOCKET_URING_OP_SETSOCKOPT, fd, level, name, set))?;
+    /// ring.wait_for(t)?.0?;
+    /// let get = Vec::with_capacity(4);
+    /// let t = ring.push(CmdSock::new(sys::SOCKET_URING_OP_GETSOCKOPT, fd, level, name, get))?;
+    /// let (len, val) = ring.wait_for(t)?;
+    /// assert_eq!((len?, val.len()), (4, 4));
+    /// // Linux doubles SO_RCVBUF for its bookkeeping.
+    /// assert_eq!(i32::from_ne_bytes(val[..4].try_into().unwrap()), 2 * 65536);
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_cmd_sock", IORING_OP_URING_CMD, "6.7", fixed_file]
+    CmdSock(cmd_op: u32, fd: RawFd, level: i32, optname: i32, optval: Vec<u8>) {
+        cmd_op: u32 = cmd_op, fd: RawFd = fd, level: i32 = level, optname: i32 = optname, optval: Vec<u8> = optval
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = u64::from(self.cmd_op);
+        sqe.addr = level_optname(self.level, self.optname);
+        if self.cmd_op == sys::SOCKET_URING_OP_GETSOCKOPT {
+            sqe.addr3 = self.optval.as_mut_ptr() as u64;
+            sqe.file_index = self.optval.capacity().min(i32::MAX as usize) as u32;
+        } else {
+            sqe.addr3 = self.optval.as_ptr() as u64;
+            sqe.file_index = self.optval.len().min(i32::MAX as usize) as u32;
+        }
+    }
+    complete(self, cqe) -> (io::Result<u32>, Vec<u8>) {
+        let res = cqe.result();
+        if let (Ok(n), true) = (&res, self.cmd_op == sys::SOCKET_URING_OP_GETSOCKOPT) {
+            let n = (*n as usize).min(self.optval.capacity());
+            // SAFETY: getsockopt wrote n bytes of the spare capacity it was given.
+            unsafe { self.optval.set_len(n) };
+        }
+        (res, self.optval)
+    }
+
+    /// `getsockname(2)` (or `getpeername(2)` with `peer`) through the ring
+    /// (`SOCKET_URING_OP_GETSOCKNAME`, kernel 6.19; older kernels answer `EINVAL` or
+    /// `EOPNOTSUPP`).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::CmdGetsockname, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let sock = UdpSocket::bind("127.0.0.1:0")?;
+    /// let t = ring.push(CmdGetsockname::new(sock.as_raw_fd(), false))?;
+    /// match ring.wait_for(t)? {
+    ///     Ok(addr) => assert_eq!(addr, sock.local_addr()?),
+    ///     Err(e) if [libc::EINVAL, libc::EOPNOTSUPP].contains(&e.raw_os_error().unwrap_or(0)) => {
+    ///         eprintln!("this kernel predates SOCKET_URING_OP_GETSOCKNAME");
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_cmd_getsockname", IORING_OP_URING_CMD, "6.19", fixed_file]
+    CmdGetsockname(fd: RawFd, peer: bool) { fd: RawFd = fd, peer: bool = peer, name: SockAddr = SockAddr::empty() }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = u64::from(sys::SOCKET_URING_OP_GETSOCKNAME);
+        sqe.addr = &mut self.name.storage as *mut libc::sockaddr_storage as u64;
+        sqe.addr3 = &mut self.name.len as *mut libc::socklen_t as u64;
+        sqe.file_index = u32::from(self.peer);
+    }
+    complete(self, cqe) -> io::Result<SocketAddr> {
+        cqe.result()?;
+        self.name
+            .as_socket_addr()
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))
+    }
+
+    /// A raw `IORING_OP_URING_CMD` (kernel 5.19): command `cmd_op` for the file's driver,
+    /// with the SQE's command area zeroed (commands that need more, such as NVMe
+    /// passthrough, need 128-byte SQEs and the raw layer). Completes with the driver's
+    /// result. On a TCP or UDP socket, `SOCKET_URING_OP_SIOCINQ` gives the bytes waiting to
+    /// be read (for UDP, the size of the next datagram); sockets without an `ioctl` in
+    /// their protocol (AF_UNIX) answer `EOPNOTSUPP`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::UringCmd, sys, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// tx.send_to(b"12345", rx.local_addr()?)?;
+    /// let t = ring.push(UringCmd::new(sys::SOCKET_URING_OP_SIOCINQ, rx.as_raw_fd()))?;
+    /// assert_eq!(ring.wait_for(t)??, 5);
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_uring_cmd", IORING_OP_URING_CMD, "5.19", unmanaged, fixed_file]
+    UringCmd(cmd_op: u32, fd: RawFd) { cmd_op: u32 = cmd_op, fd: RawFd = fd }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.fd;
+        sqe.off = u64::from(self.cmd_op);
+    }
+    complete(self, cqe) -> io::Result<u32> { cqe.result() }
+
+    /// Zero-copy `sendmsg(2)` of a registered buffer's `len()` bytes
+    /// (`IORING_RECVSEND_FIXED_BUF`), to `to` when given: the buffer comes back after the
+    /// notification CQE, with the first CQE's count.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::SendMsgZcFixed, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let mut buf = ring.register_buffers(1, 4096)?.remove(0);
+    /// buf.set_len(3);
+    /// buf.copy_from_slice(b"zc!");
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// let t = ring.push(SendMsgZcFixed::new(tx.as_raw_fd(), buf, Some(rx.local_addr()?), 0))?;
+    /// let (n, _buf) = ring.wait_for(t)?; // after IORING_CQE_F_NOTIF
+    /// assert_eq!(n?, 3);
+    /// let mut got = [0u8; 8];
+    /// let n = rx.recv(&mut got)?;
+    /// assert_eq!(&got[..n], b"zc!");
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_sendmsg_zc_fixed", IORING_OP_SENDMSG_ZC, "6.14", fixed_file]
+    SendMsgZcFixed(fd: RawFd, buf: FixedBuf, to: Option<SocketAddr>, flags: i32) {
+        fd: RawFd = fd, buf: FixedBuf = buf, to: Option<SockAddr> = to.map(SockAddr::from), msg_flags: i32 = flags,
+        msg: MsgHdr = MsgHdr::default(), first: Option<i32> = None
+    }
+    prepare(&mut self, sqe) {
+        let len = self.buf.len();
+        let base = self.buf.as_mut_ptr();
+        sqe.fd = self.fd;
+        sqe.addr = self.msg.point(base, len, self.to.as_mut());
+        sqe.len = 1;
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = sys::IORING_RECVSEND_FIXED_BUF as u16;
+        sqe.buf_index = self.buf.index();
+    }
+    record(&mut self, cqe) { zc_record(&mut self.first, cqe) }
+    complete(self, cqe) -> (io::Result<usize>, FixedBuf) { (zc_result(self.first, &cqe), self.buf) }
 }
 
 /// A message from [`RecvMsgMulti`]: the buffer, the sender, and where the payload is.
@@ -927,7 +1119,7 @@ fn recvmsg_out(buf: BufGuard) -> io::Result<RecvMsgOut> {
 
 /// Ops that select from a buffer ring must be queued on the ring it is registered with:
 /// otherwise the buffer ids of their CQEs would name another ring's buffers.
-fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
+pub(super) fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
     if bufs.inner.ring_id == ring {
         Ok(())
     } else {
@@ -936,7 +1128,7 @@ fn same_ring(bufs: &BufRing, ring: u64) -> Result<(), &'static str> {
 }
 
 /// A buffer-selecting CQE's buffer, or the end of stream / errno it reports.
-fn selected(bufs: &BufRing, cqe: &Cqe) -> io::Result<BufGuard> {
+pub(super) fn selected(bufs: &BufRing, cqe: &Cqe) -> io::Result<BufGuard> {
     let n = cqe.result()?;
     match cqe.buffer_id() {
         Some(bid) => bufs.take(bid, n),
@@ -1014,3 +1206,10 @@ impl<B: IoBuf> SendZc<B> {
 
 // SAFETY: sockaddr_storage is plain bytes; moving it between threads is harmless.
 unsafe impl std::marker::Send for SockAddr {}
+
+/// `sqe->level` and `sqe->optname`, the two 32-bit halves of `sqe->addr` in memory order.
+#[allow(dead_code)]
+fn level_optname(level: i32, optname: i32) -> u64 {
+    let (l, o) = (level.to_ne_bytes(), optname.to_ne_bytes());
+    u64::from_ne_bytes([l[0], l[1], l[2], l[3], o[0], o[1], o[2], o[3]])
+}

@@ -184,6 +184,50 @@ define_ops! {
         sqe.off = self.fd as u64;
     }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
+
+    /// `epoll_wait(2)` on `epfd` through the ring (`IORING_OP_EPOLL_WAIT`): completes once
+    /// at least one event is ready, with up to `maxevents` of them.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use system_liburing::{op::{EpollCtl, EpollWait}, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// // SAFETY: epoll_create1 has no memory-safety preconditions.
+    /// let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    /// assert!(epfd >= 0);
+    /// let (rx, mut tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 77 };
+    /// let t = ring.push(EpollCtl::new(epfd, rx.as_raw_fd(), libc::EPOLL_CTL_ADD, ev))?;
+    /// ring.wait_for(t)??;
+    /// let wait = ring.push(EpollWait::new(epfd, 4, 0))?;
+    /// tx.write_all(b"x")?;
+    /// let events = ring.wait_for(wait)??;
+    /// assert_eq!(events.len(), 1);
+    /// let (data, flags) = (events[0].u64, events[0].events);
+    /// assert_eq!((data, flags & libc::EPOLLIN as u32 != 0), (77, true));
+    /// # unsafe { libc::close(epfd) };
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_epoll_wait", IORING_OP_EPOLL_WAIT, "6.15"]
+    EpollWait(epfd: RawFd, maxevents: usize, flags: u32) {
+        epfd: RawFd = epfd, events: EpollEvents = EpollEvents(Vec::with_capacity(maxevents)), wait_flags: u32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = self.epfd;
+        sqe.addr = self.events.0.as_mut_ptr() as u64;
+        sqe.len = self.events.0.capacity().min(i32::MAX as usize) as u32;
+        sqe.op_flags = self.wait_flags;
+    }
+    complete(self, cqe) -> io::Result<Vec<libc::epoll_event>> {
+        let n = super::count(&cqe)?;
+        let mut events = self.events.0;
+        // SAFETY: the kernel wrote n events, at most the capacity it was given.
+        unsafe { events.set_len(n.min(events.capacity())) };
+        Ok(events)
+    }
 }
 
 /// The event an [`EpollCtl`] passes.
@@ -201,5 +245,15 @@ impl Multishot for PollMulti {
     type Item = io::Result<u32>;
     fn take_item(&mut self) -> Option<Self::Item> {
         self.shots.pop().map(|c| c.result())
+    }
+}
+
+/// The events an [`EpollWait`] fills.
+#[allow(dead_code)] // used only where liburing has io_uring_prep_epoll_wait
+struct EpollEvents(Vec<libc::epoll_event>);
+
+impl std::fmt::Debug for EpollEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EpollEvents(capacity {})", self.0.capacity())
     }
 }

@@ -107,6 +107,37 @@ define_ops! {
         sqe.off = &mut *self.info.0 as *mut libc::siginfo_t as u64;
     }
     complete(self, cqe) -> io::Result<Box<libc::siginfo_t>> { super::unit(&cqe).map(|()| self.info.0) }
+
+    /// Waits on several futex words at once (`futex_waitv(2)`): each `(word, val)` pair
+    /// sleeps while the word equals `val`; completes with the index of the one woken (by a
+    /// [`FutexWake`] or `futex(2)`), or `EAGAIN` at once when a word already differs. The
+    /// words are shared and kept alive by the op; `flags` is 0.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::sync::{atomic::AtomicU32, Arc};
+    /// use system_liburing::{op::{FutexWaitv, FutexWake}, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (a, b) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    /// let wait = ring.push(FutexWaitv::new(vec![(a.clone(), 0), (b.clone(), 0)], 0))?;
+    /// ring.submit()?;
+    /// let wake = ring.push(FutexWake::new(b, 1, u32::MAX))?;
+    /// assert_eq!(ring.wait_for(wake)??, 1); // one waiter woken
+    /// assert_eq!(ring.wait_for(wait)??, 1); // ... on the second word
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_futex_waitv", IORING_OP_FUTEX_WAITV, "6.7"]
+    FutexWaitv(futexes: Vec<(Arc<AtomicU32>, u32)>, flags: u32) {
+        waiters: FutexWaiters = FutexWaiters::new(futexes), waitv_flags: u32 = flags
+    }
+    prepare(&mut self, sqe) {
+        sqe.fd = 0;
+        sqe.addr = self.waiters.vec.as_ptr() as u64;
+        sqe.len = self.waiters.vec.len() as u32;
+        sqe.op_flags = self.waitv_flags;
+    }
+    complete(self, cqe) -> io::Result<usize> { super::count(&cqe) }
 }
 
 #[allow(dead_code)]
@@ -127,3 +158,46 @@ impl std::fmt::Debug for SigInfo {
 
 // SAFETY: plain data the kernel fills; its pointer-typed fields are never dereferenced here.
 unsafe impl Send for SigInfo {}
+
+/// `struct futex_waitv` (linux/futex.h).
+#[repr(C)]
+#[allow(dead_code)]
+struct FutexWaitvAbi {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+
+/// The words a [`FutexWaitv`] waits on, and the kernel's array pointing at them.
+#[allow(dead_code)]
+struct FutexWaiters {
+    vec: Vec<FutexWaitvAbi>,
+    _words: Vec<Arc<AtomicU32>>,
+}
+
+#[allow(dead_code)]
+impl FutexWaiters {
+    fn new(futexes: Vec<(Arc<AtomicU32>, u32)>) -> FutexWaiters {
+        let vec = futexes
+            .iter()
+            .map(|(w, val)| FutexWaitvAbi {
+                val: u64::from(*val),
+                uaddr: w.as_ptr() as u64,
+                // The same futex kind FutexWait / FutexWake use, so they meet.
+                flags: FUTEX2_SIZE_U32 as u32,
+                reserved: 0,
+            })
+            .collect();
+        FutexWaiters {
+            vec,
+            _words: futexes.into_iter().map(|(w, _)| w).collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for FutexWaiters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FutexWaiters({})", self.vec.len())
+    }
+}
