@@ -894,7 +894,9 @@ define_ops! {
     /// A socket command (`IORING_OP_URING_CMD` on a socket, kernel 6.7): `cmd_op` is one of
     /// `SOCKET_URING_OP_SIOCINQ` / `SIOCOUTQ` (the bytes queued, as the result),
     /// `GETSOCKOPT` (the option is read into `optval`'s spare capacity, which comes back
-    /// with its length set) or `SETSOCKOPT` (`optval`'s bytes are the value).
+    /// with its length set) or `SETSOCKOPT` (`optval`'s bytes are the value). Other commands
+    /// are refused at push time: they read these fields as pointers (getsockname has its
+    /// own op, [`CmdGetsockname`]).
     ///
     /// # Example
     /// ```
@@ -932,6 +934,7 @@ define_ops! {
             sqe.file_index = self.optval.len().min(i32::MAX as usize) as u32;
         }
     }
+    validate(&self, _ring) { sock_cmd_ok(self.cmd_op) }
     complete(self, cqe) -> (io::Result<u32>, Vec<u8>) {
         let res = cqe.result();
         if let (Ok(n), true) = (&res, self.cmd_op == sys::SOCKET_URING_OP_GETSOCKOPT) {
@@ -1212,4 +1215,16 @@ unsafe impl std::marker::Send for SockAddr {}
 fn level_optname(level: i32, optname: i32) -> u64 {
     let (l, o) = (level.to_ne_bytes(), optname.to_ne_bytes());
     u64::from_ne_bytes([l[0], l[1], l[2], l[3], o[0], o[1], o[2], o[3]])
+}
+
+/// The socket commands [`CmdSock`] may send: SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT
+/// (0..=3, written out so a header that renumbers cannot widen the set). The others read
+/// `sqe->addr` / `addr3` as pointers of their own.
+#[allow(dead_code)]
+fn sock_cmd_ok(cmd_op: u32) -> Result<(), &'static str> {
+    if cmd_op <= 3 {
+        Ok(())
+    } else {
+        Err("CmdSock sends only SIOCINQ, SIOCOUTQ, GETSOCKOPT and SETSOCKOPT")
+    }
 }
