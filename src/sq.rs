@@ -73,11 +73,18 @@ impl Submitter<'_> {
     #[inline(always)]
     fn claim(&mut self, tail: u32) -> &mut Sqe {
         let s = self.s;
+        // On SQE128 rings the slot's second half is zeroed too: ops fill only the first, and
+        // a driver command (URING_CMD) would otherwise read whatever an earlier raw SQE left
+        // there, stale buffer addresses included.
         // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter), and
-        // `tail` came from free_slot with no claim in between, so the slot is free and ours.
+        // `tail` came from free_slot with no claim in between, so the slot is free and ours
+        // (two `Sqe`s long when sqe_shift is 1).
         unsafe {
             (*s.raw.get()).sq.sqe_tail = tail.wrapping_add(1);
             let index = ((tail & s.sq_mask) as usize) << s.sqe_shift;
+            if s.sqe_shift != 0 {
+                s.sqes.add(index + 1).write(Sqe::default());
+            }
             s.sqes.add(index).as_mut()
         }
     }
