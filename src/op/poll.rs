@@ -186,7 +186,8 @@ define_ops! {
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `epoll_wait(2)` on `epfd` through the ring (`IORING_OP_EPOLL_WAIT`): completes once
-    /// at least one event is ready, with up to `maxevents` of them.
+    /// at least one event is ready, with up to `maxevents` of them. `maxevents` of 0, past
+    /// the kernel's limit, or too large to allocate is refused at push time.
     ///
     /// # Example
     /// ```
@@ -213,7 +214,8 @@ define_ops! {
     /// ```
     ["io_uring_prep_epoll_wait", IORING_OP_EPOLL_WAIT, "6.15"]
     EpollWait(epfd: RawFd, maxevents: usize, flags: u32) {
-        epfd: RawFd = epfd, events: EpollEvents = EpollEvents(Vec::with_capacity(maxevents)), wait_flags: u32 = flags
+        epfd: RawFd = epfd, maxevents: usize = maxevents, events: EpollEvents = EpollEvents::room(maxevents),
+        wait_flags: u32 = flags
     }
     prepare(&mut self, sqe) {
         sqe.fd = self.epfd;
@@ -221,6 +223,7 @@ define_ops! {
         sqe.len = self.events.0.capacity().min(i32::MAX as usize) as u32;
         sqe.op_flags = self.wait_flags;
     }
+    validate(&self, _ring) { self.events.check(self.maxevents) }
     complete(self, cqe) -> io::Result<Vec<libc::epoll_event>> {
         let n = super::count(&cqe)?;
         let mut events = self.events.0;
@@ -255,5 +258,33 @@ struct EpollEvents(Vec<libc::epoll_event>);
 impl std::fmt::Debug for EpollEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "EpollEvents(capacity {})", self.0.capacity())
+    }
+}
+
+/// The kernel's `EP_MAX_EVENTS`: `INT_MAX / sizeof(struct epoll_event)`.
+#[allow(dead_code)]
+const EP_MAX_EVENTS: usize = i32::MAX as usize / std::mem::size_of::<libc::epoll_event>();
+
+#[allow(dead_code)]
+impl EpollEvents {
+    /// Whether there is room for `maxevents` events, and the kernel takes that many.
+    fn check(&self, maxevents: usize) -> Result<(), &'static str> {
+        if maxevents == 0 || maxevents > EP_MAX_EVENTS {
+            Err("maxevents must be 1..=INT_MAX / sizeof(struct epoll_event)")
+        } else if self.0.capacity() < maxevents {
+            Err("no memory for maxevents events")
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Room for `n` events, or none when `n` is out of range or the allocation fails (the
+    /// op's `validate` then refuses it: an allocation failure is an error, never an abort).
+    fn room(n: usize) -> EpollEvents {
+        let mut v = Vec::new();
+        if n <= EP_MAX_EVENTS && v.try_reserve_exact(n).is_err() {
+            v = Vec::new();
+        }
+        EpollEvents(v)
     }
 }
