@@ -990,6 +990,7 @@ define_ops! {
     /// `pipe2(2)` into the registered file table: the read end in slot `file_index` and the
     /// write end in the next one, or both in free slots with
     /// [`FILE_INDEX_ALLOC`](super::FILE_INDEX_ALLOC). Completes with the two slots.
+    /// `O_CLOEXEC` is dropped from `flags` (a slot is no fd; the kernel refuses it there).
     ///
     /// # Example
     /// ```
@@ -1006,7 +1007,7 @@ define_ops! {
     /// # Ok(()) }
     /// ```
     ["io_uring_prep_pipe_direct", IORING_OP_PIPE, "6.16"]
-    PipeDirect(flags: i32, file_index: u32) { pipe_flags: i32 = flags, file_index: u32 = file_index, fds: Box<[i32; 2]> = Box::new([-1; 2]) }
+    PipeDirect(flags: i32, file_index: u32) { pipe_flags: i32 = flags & !libc::O_CLOEXEC, file_index: u32 = file_index, fds: Box<[i32; 2]> = Box::new([-1; 2]) }
     prepare(&mut self, sqe) {
         sqe.fd = 0;
         sqe.addr = self.fds.as_mut_ptr() as u64;
@@ -1015,7 +1016,7 @@ define_ops! {
     }
     complete(self, cqe) -> io::Result<(u32, u32)> {
         unit(&cqe)?;
-        Ok(if self.file_index == super::FILE_INDEX_ALLOC {
+        Ok(if target_slot(self.file_index) == super::FILE_INDEX_ALLOC {
             (self.fds[0] as u32, self.fds[1] as u32)
         } else {
             (self.file_index, self.file_index + 1)

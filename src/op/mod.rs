@@ -417,7 +417,9 @@ pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
 /// one, the requested slot otherwise.
 pub(crate) fn direct_slot(cqe: &Cqe, requested: u32) -> std::io::Result<u32> {
     let n = cqe.result()?;
-    Ok(if requested == FILE_INDEX_ALLOC {
+    // `u32::MAX - 1` encodes as the allocation marker too (liburing does the same), and
+    // then the kernel's answer is the slot it picked.
+    Ok(if target_slot(requested) == FILE_INDEX_ALLOC {
         n
     } else {
         requested
