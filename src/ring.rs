@@ -715,7 +715,7 @@ impl Ring {
 impl Submitter<'_> {
     /// Queues one of the crate's own requests (user_data INTERNAL, never a user's).
     fn push_internal<O: Unmanaged>(&mut self, mut op: O) -> Result<(), O> {
-        let Some(sqe) = self.next_slot() else {
+        let Some(sqe) = self.next_slot::<O>() else {
             return Err(op);
         };
         op.prepare(sqe);

@@ -205,38 +205,3 @@ fn linked_chain_runs_in_order() {
         .collect();
     assert_eq!(got, vec![1, 2, 3]);
 }
-
-/// On 128-byte-SQE rings an op fills only the first half of its slot; the second half must
-/// not carry what an earlier raw SQE left there (a driver command would read it).
-#[test]
-fn sqe128_slots_are_handed_out_with_a_clean_second_half() {
-    let Some(mut ring) = common::ring_with_feature_or_skip(
-        Ring::builder()
-            .entries(1)
-            .setup_flags(system_liburing::SetupFlags::SQE128),
-        "SQE128",
-    ) else {
-        return;
-    };
-    // SAFETY: the raw SQE is a NOP that points at nothing; the 128 bytes written are the
-    // slot's own (the ring has 128-byte SQEs); user_data 1 has bit 63 clear.
-    unsafe {
-        let mut sqe = ring.get_sqe().expect("one free slot");
-        std::ptr::write_bytes(sqe.as_mut_ptr().cast::<u8>(), 0xab, 128);
-        sqe.prep_nop();
-        sqe.set_data64(1);
-    }
-    ring.submit().unwrap();
-    assert_eq!(ring.wait().unwrap().user_data(), 1);
-
-    // The single slot comes round again, to a managed op this time.
-    let t = ring.push(Nop::new()).unwrap();
-    // SAFETY: reading the ring's SQE array (slot 0, 128 bytes), which nobody writes until
-    // submit; the pointer comes from liburing's initialised ring.
-    let second_half = unsafe {
-        let sqes = (*ring.as_raw_mut()).sq.sqes.cast::<u8>();
-        std::slice::from_raw_parts(sqes.add(64), 64).to_vec()
-    };
-    assert!(second_half.iter().all(|&b| b == 0), "{second_half:x?}");
-    ring.wait_for(t).unwrap().unwrap();
-}
