@@ -103,7 +103,10 @@ bitflags! {
         const FIXED_FILE = sys::IOSQE_FIXED_FILE as u8;
         /// `IOSQE_IO_DRAIN` (5.2): start only after all earlier SQEs completed.
         const IO_DRAIN = sys::IOSQE_IO_DRAIN as u8;
-        /// `IOSQE_IO_LINK` (5.3): the next SQE starts only after this one succeeded.
+        /// `IOSQE_IO_LINK` (5.3): the next SQE starts only after this one succeeded. When a
+        /// member of a chain fails, every later member completes with `ECANCELED`: each
+        /// ticket's own result says which one failed (the one whose error is not
+        /// `ECANCELED`) and which were never run (`tests/links.rs`).
         const IO_LINK = sys::IOSQE_IO_LINK as u8;
         /// `IOSQE_IO_HARDLINK` (5.5): like `IO_LINK`, but the chain survives a failure.
         const IO_HARDLINK = sys::IOSQE_IO_HARDLINK as u8;
