@@ -63,8 +63,11 @@ pub(crate) struct Shared {
     pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
     /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
     pub(crate) supported_ops: [u64; 4],
-    /// Registered buffers' memory: dropped with Shared, i.e. after io_uring_queue_exit.
-    pub(crate) registered_buffers: Option<std::sync::Arc<crate::register::BufPool>>,
+    /// Whether the ring has a buffer table (dense or sparse).
+    pub(crate) buffer_table: bool,
+    /// Every registered buffer's memory, replaced slots' included: dropped with Shared, i.e.
+    /// after io_uring_queue_exit.
+    pub(crate) buffer_pools: Vec<std::sync::Arc<crate::register::BufPool>>,
     /// Provided buffer rings registered here: their memory outlives io_uring_queue_exit.
     pub(crate) buf_rings: Vec<std::sync::Arc<crate::register::BufRingInner>>,
     /// Unique per ring in this process: ops check that a buffer ring they name is ours.
@@ -388,7 +391,8 @@ impl Ring {
                     completed: AtomicU32::new(0),
                     inflight: Mutex::new(InFlight::default()),
                     reaped: UnsafeCell::new(VecDeque::new()),
-                    registered_buffers: None,
+                    buffer_table: false,
+                    buffer_pools: Vec::new(),
                     buf_rings: Vec::new(),
                     id: NEXT_RING_ID.fetch_add(1, Ordering::Relaxed),
                     supported_ops: [u64::MAX; 4],

@@ -381,3 +381,64 @@ fn split_completer_waits_on_another_thread_of_a_registered_ring() {
         assert_eq!(seen, [10, 11, 12, 13]);
     });
 }
+
+#[test]
+fn sparse_buffer_table_filled_and_replaced_in_place() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "sparse buffers") else {
+        return;
+    };
+    // Updating without a table is the kernel's ENXIO.
+    let err = ring.register_buffers_update(0, 1, 4096).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENXIO));
+    match ring.register_buffers_sparse(8) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            common::skip(
+                "sparse buffers",
+                format_args!("this kernel refuses IORING_RSRC_REGISTER_SPARSE ({e})"),
+            );
+            return;
+        }
+        Err(e) => panic!("register_buffers_sparse: {e}"),
+    }
+    assert_eq!(
+        ring.register_buffers(1, 4096).unwrap_err().raw_os_error(),
+        Some(libc::EBUSY),
+        "one buffer table per ring"
+    );
+    let (rx, mut tx) = common::pipe();
+
+    // Slots 5 and 6 filled; the handles carry their slots.
+    let mut bufs = ring.register_buffers_update(5, 2, 4096).unwrap();
+    assert_eq!((bufs[0].index(), bufs[1].index()), (5, 6));
+    let mut w = bufs.remove(1);
+    w.set_len(6);
+    w.copy_from_slice(b"slot 6");
+    let (tx_fd, rx_fd) = (tx.as_raw_fd(), rx.as_raw_fd());
+    let t = ring.push(WriteFixed::new(tx_fd, w, u64::MAX)).unwrap();
+    assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), 6);
+    let t = ring
+        .push(ReadFixed::new(rx_fd, bufs.remove(0), u64::MAX))
+        .unwrap();
+    let (n, r) = ring.wait_for(t).unwrap();
+    assert_eq!((n.unwrap(), &r[..]), (6, &b"slot 6"[..]));
+
+    // Slot 5 replaced: the new handle works, the old one's memory is no longer slot 5's.
+    let fresh = ring.register_buffers_update(5, 1, 8192).unwrap().remove(0);
+    assert_eq!((fresh.index(), fresh.capacity()), (5, 8192));
+    tx.write_all(b"again").unwrap();
+    let t = ring.push(ReadFixed::new(rx_fd, r, u64::MAX)).unwrap();
+    let err = ring.wait_for(t).unwrap().0.unwrap_err();
+    assert_eq!(
+        err.raw_os_error(),
+        Some(libc::EFAULT),
+        "stale handle refused"
+    );
+    let t = ring.push(ReadFixed::new(rx_fd, fresh, u64::MAX)).unwrap();
+    let (n, fresh) = ring.wait_for(t).unwrap();
+    assert_eq!((n.unwrap(), &fresh[..]), (5, &b"again"[..]));
+
+    // Past the table's end: EINVAL, no handles.
+    let err = ring.register_buffers_update(7, 2, 4096).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+}
