@@ -59,6 +59,13 @@ impl From<SocketAddr> for SockAddr {
 }
 
 impl SockAddr {
+    /// liburing's `io_uring_prep_send_set_addr`: a send's destination in `sqe->addr2`, its
+    /// length in `sqe->addr_len`.
+    fn set_send_addr(&self, sqe: &mut crate::sq::Sqe) {
+        sqe.off = &self.storage as *const libc::sockaddr_storage as u64;
+        sqe.file_index = addr_len_word(self.len as u16);
+    }
+
     /// Room for any address (what a receive fills in).
     fn empty() -> SockAddr {
         SockAddr {
@@ -754,8 +761,7 @@ define_ops! {
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = self.zc_flags;
         if let Some(to) = &self.to {
-            sqe.off = &to.storage as *const libc::sockaddr_storage as u64;
-            sqe.file_index = addr_len_word(to.len as u16);
+            to.set_send_addr(sqe);
         }
     }
     record(&mut self, cqe) { zc_record(&mut self.first, cqe) }
@@ -886,8 +892,7 @@ define_ops! {
         sqe.addr = self.buf.stable_ptr() as u64;
         sqe.len = self.buf.bytes_init().min(u32::MAX as usize) as u32;
         sqe.op_flags = self.msg_flags as u32;
-        sqe.off = &self.to.storage as *const libc::sockaddr_storage as u64;
-        sqe.file_index = addr_len_word(self.to.len as u16);
+        self.to.set_send_addr(sqe);
     }
     complete(self, cqe) -> (io::Result<usize>, B) { (count(&cqe), self.buf) }
 

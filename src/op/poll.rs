@@ -282,8 +282,9 @@ impl EpollEvents {
     /// op's `validate` then refuses it: an allocation failure is an error, never an abort).
     fn room(n: usize) -> EpollEvents {
         let mut v = Vec::new();
-        if n <= EP_MAX_EVENTS && v.try_reserve_exact(n).is_err() {
-            v = Vec::new();
+        if n <= EP_MAX_EVENTS {
+            // A failed reservation leaves `v` empty, which `check` refuses.
+            let _ = v.try_reserve_exact(n);
         }
         EpollEvents(v)
     }

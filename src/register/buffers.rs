@@ -5,6 +5,7 @@
 //! it (`ReadFixed`, `WriteFixed`) takes the handle and hands it back with the result, so no
 //! safe code can look at a buffer while the kernel may write it.
 
+use super::{IORING_REGISTER_BUFFERS2, IORING_REGISTER_BUFFERS_UPDATE};
 use crate::ring::Ring;
 use crate::{error, sys};
 use std::alloc::{alloc_zeroed, dealloc, Layout};
@@ -117,8 +118,7 @@ struct RsrcUpdate2 {
     resv2: u32,
 }
 
-const IORING_REGISTER_BUFFERS2: u32 = 15;
-const IORING_REGISTER_BUFFERS_UPDATE: u32 = 16;
+/// `IORING_RSRC_REGISTER_SPARSE` (5.19).
 const IORING_RSRC_REGISTER_SPARSE: u32 = 1;
 
 fn einval() -> io::Error {

@@ -33,6 +33,10 @@ pub(crate) const IORING_REGISTER_RESTRICTIONS: u32 = 11;
 /// `IORING_REGISTER_ENABLE_RINGS` (5.10).
 #[cfg_attr(liburing_has = "io_uring_enable_rings", allow(dead_code))]
 pub(crate) const IORING_REGISTER_ENABLE_RINGS: u32 = 12;
+/// `IORING_REGISTER_BUFFERS2` (5.13).
+pub(crate) const IORING_REGISTER_BUFFERS2: u32 = 15;
+/// `IORING_REGISTER_BUFFERS_UPDATE` (5.13).
+pub(crate) const IORING_REGISTER_BUFFERS_UPDATE: u32 = 16;
 /// `IORING_REGISTER_IOWQ_AFF` (5.14).
 #[cfg_attr(liburing_has = "io_uring_register_iowq_aff", allow(dead_code))]
 pub(crate) const IORING_REGISTER_IOWQ_AFF: u32 = 17;
@@ -51,6 +55,14 @@ mod tests {
     fn opcodes_match_the_header() {
         use crate::sys;
         assert_eq!(super::IORING_REGISTER_FILES, sys::IORING_REGISTER_FILES);
+        assert_eq!(
+            super::IORING_REGISTER_BUFFERS2,
+            sys::IORING_REGISTER_BUFFERS2
+        );
+        assert_eq!(
+            super::IORING_REGISTER_BUFFERS_UPDATE,
+            sys::IORING_REGISTER_BUFFERS_UPDATE
+        );
         assert_eq!(
             super::IORING_REGISTER_RESTRICTIONS,
             sys::IORING_REGISTER_RESTRICTIONS
