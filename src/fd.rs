@@ -155,7 +155,11 @@ impl DirFd for Cwd {
 
 /// An fd named only by its number, for ports of C code that hold plain `int`s:
 /// `io_uring_prep_read(sqe, fd, ...)` becomes `Read::new(unsafe { Raw::new(fd) }, ...)`.
-/// Safe code holds the file instead (any `AsFd` value), and needs no promise.
+/// Safe code holds the file instead (any `AsFd` value), and needs no promise:
+/// ```compile_fail,E0277
+/// use system_liburing::op::Read;
+/// let _ = Read::new(0, Vec::with_capacity(8), 0); // a bare number is no file
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Raw(RawFd);
 

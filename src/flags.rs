@@ -131,6 +131,16 @@ bitflags! {
 /// [`BufRing`](crate::register::BufRing), and `IOSQE_CQE_SKIP_SUCCESS` from
 /// [`SkipSuccess`](crate::op::SkipSuccess), which only ops that own nothing can wear (a
 /// managed op whose success posted nothing would never hand its memory back).
+///
+/// ```
+/// use system_liburing::{op::Nop, OpFlags};
+/// let _linked = Nop::new().flags(OpFlags::IO_LINK | OpFlags::ASYNC);
+/// ```
+/// The flags that change how the kernel reads an SQE are not values of this type:
+/// ```compile_fail,E0308
+/// use system_liburing::{op::Nop, SqeFlags};
+/// let _ = Nop::new().flags(SqeFlags::BUFFER_SELECT); // the full IOSQE_* set is not OpFlags
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OpFlags(u8);
 

@@ -1000,7 +1000,9 @@ impl Drop for Ring {
         if self.s.inflight().pending() > 0 {
             self.cancel_in_flight(DROP_REAP_TIMEOUT);
             // What the kernel has not let go of is leaked, never freed: it may still write it.
-            self.s.inflight().leak_pending();
+            let _leaked = self.s.inflight().leak_pending();
+            #[cfg(feature = "fault-injection")]
+            crate::syscall::fault::count_leaked(_leaked);
         }
         // Only the registering thread's table holds the entry; elsewhere it stays until
         // that thread exits (see register_ring_fd).

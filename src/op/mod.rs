@@ -176,6 +176,22 @@ pub trait Unmanaged: private::Sealed + std::marker::Send + 'static {}
 /// wear it: its success would post nothing, so its memory could never be handed back.
 /// Refused on rings built with backpressure (a success would never be counted down).
 /// Failures still post a CQE under your user_data.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use system_liburing::{op::Nop, Ring};
+/// let mut ring = Ring::new(4)?;
+/// ring.push_with_user_data(Nop::new().skip_success(), 1)?; // succeeds silently
+/// ring.push_with_user_data(Nop::new(), 2)?;
+/// ring.submit_and_wait(1)?;
+/// assert_eq!(ring.wait()?.user_data(), 2); // only the second NOP posted a CQE
+/// # Ok(()) }
+/// ```
+/// A managed push would never see its op again, so it does not compile:
+/// ```compile_fail,E0277
+/// # let mut ring = system_liburing::Ring::new(4).unwrap();
+/// let _ticket = ring.push(system_liburing::op::Nop::new().skip_success());
+/// ```
 #[doc(alias = "IOSQE_CQE_SKIP_SUCCESS")]
 #[derive(Debug)]
 pub struct SkipSuccess<O>(O);
