@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn life_cycle() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(crate::op::Write::new(-1, vec![1u8; 8], 0)));
+        let a = t.insert(Box::new(crate::op::Write::new(crate::fd::Fixed::new(0, 1), vec![1u8; 8], 0)));
         assert!(a & MANAGED != 0);
         assert_eq!(t.pending(), 1);
         assert!(t.take_done(a).is_none(), "not reaped yet");
@@ -216,9 +216,9 @@ mod tests {
         assert_eq!(c.user_data(), a);
         let w = r
             .into_any()
-            .downcast::<crate::op::Write<Vec<u8>>>()
+            .downcast::<crate::op::Write<crate::fd::Fixed, Vec<u8>>>()
             .unwrap();
-        assert_eq!(crate::op::Op::complete(*w, c).1, vec![1u8; 8]);
+        assert_eq!(crate::op::Op::complete(*w, c).2, vec![1u8; 8]);
         assert!(t.take_done(a).is_none(), "exactly once");
     }
 
@@ -271,10 +271,10 @@ mod sizes {
     /// The README states the heap cost of an in-flight owned op; keep it honest.
     #[test]
     fn heap_per_op() {
-        let read = std::mem::size_of::<crate::op::Read<Vec<u8>>>();
+        let read = std::mem::size_of::<crate::op::Read<std::fs::File, Vec<u8>>>();
         let slot = std::mem::size_of::<super::Slot>();
-        eprintln!("Read<Vec<u8>> box: {read} bytes, table slot: {slot} bytes");
-        assert_eq!(read, 40);
+        eprintln!("Read<File, Vec<u8>> box: {read} bytes, table slot: {slot} bytes");
+        assert_eq!(read, 48);
         assert_eq!(slot, 48);
     }
 }
