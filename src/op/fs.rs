@@ -1490,3 +1490,116 @@ impl<F: IoFd> Fsync<F> {
 /// `BLOCK_URING_CMD_DISCARD`: `_IO(0x12, 0)`, the block layer's discard command.
 #[allow(dead_code)]
 const BLOCK_URING_CMD_DISCARD: u64 = 0x12 << 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::private::Sealed;
+    use crate::sq::Sqe;
+
+    const RING: u64 = 7;
+
+    fn prepared<O: Sealed>(mut op: O) -> Sqe {
+        let mut sqe = Sqe::default();
+        op.prepare(&mut sqe, RING);
+        sqe
+    }
+
+    #[test]
+    fn splice_fd_in_fixed_comes_from_the_type_only() {
+        let null = || std::fs::File::open("/dev/null").unwrap();
+        let sqe = prepared(Splice::new(Fixed::new(3, RING), -1, null(), -1, 1, 0));
+        assert_eq!(sqe.file_index, 3);
+        assert_ne!(sqe.op_flags & crate::sys::SPLICE_F_FD_IN_FIXED, 0);
+        let sqe = prepared(Tee::new(null(), null(), 1, libc::SPLICE_F_NONBLOCK));
+        assert_eq!(sqe.op_flags, libc::SPLICE_F_NONBLOCK);
+        // A user's SPLICE_F_FD_IN_FIXED would make the kernel read an fd number as a slot.
+        let op = Splice::new(null(), -1, null(), -1, 1, crate::sys::SPLICE_F_FD_IN_FIXED);
+        assert_eq!(op.validate(RING).unwrap_err().what(), "splice_flags");
+        // Another ring's slot names another table.
+        let op = Tee::new(Fixed::new(0, RING + 1), null(), 1, 0);
+        assert_eq!(op.validate(RING).unwrap_err().what(), "fd");
+    }
+
+    #[test]
+    fn close_direct_names_only_an_encodable_slot_of_its_ring() {
+        assert!(CloseDirect::new(Fixed::new(5, RING)).validate(RING).is_ok());
+        assert_eq!(
+            prepared(CloseDirect::new(Fixed::new(5, RING))).file_index,
+            6
+        );
+        // u32::MAX + 1 would wrap to 0, which means "sqe->fd is an fd": close(0).
+        for index in [u32::MAX, u32::MAX - 1] {
+            let op = CloseDirect::new(Fixed::new(index, RING));
+            assert_eq!(op.validate(RING).unwrap_err().what(), "file_index");
+        }
+        assert!(CloseDirect::new(Fixed::new(5, RING + 1))
+            .validate(RING)
+            .is_err());
+    }
+
+    #[test]
+    fn flag_words_outside_their_allowlists_are_refused() {
+        let dir = || std::fs::File::open("/").unwrap();
+        let refused = |r: Result<(), Refused>| r.unwrap_err().what();
+        assert_eq!(
+            refused(UnlinkAt::new(dir(), c"x".into(), libc::AT_SYMLINK_NOFOLLOW).validate(RING)),
+            "unlink_flags"
+        );
+        assert_eq!(
+            refused(Statx::new(dir(), c"x".into(), 1 << 20, 0).validate(RING)),
+            "statx_flags"
+        );
+        assert_eq!(
+            refused(RenameAt::new(dir(), c"a".into(), dir(), c"b".into(), 8).validate(RING)),
+            "rename_flags"
+        );
+        let how = OpenHow::new(libc::O_RDONLY, 0).resolve(1 << 40);
+        assert_eq!(
+            refused(OpenAt2::new(dir(), c"x".into(), how).validate(RING)),
+            "open_how.resolve"
+        );
+        // A negative flag word is refused for its high bits, not sign-extended into others.
+        let how = OpenHow::new(i32::MIN, 0);
+        let err = OpenAt2::new(dir(), c"x".into(), how)
+            .validate(RING)
+            .unwrap_err();
+        assert_eq!((err.what(), err.value()), ("open_how.flags", 1 << 31));
+        assert_eq!(
+            refused(Fallocate::new(dir(), 0x04, 0, 1).validate(RING)),
+            "mode"
+        );
+        assert_eq!(
+            refused(Fadvise::new(dir(), 0, 0, 6).validate(RING)),
+            "advice"
+        );
+        for advice in [libc::MADV_DONTNEED, libc::MADV_FREE, libc::MADV_REMOVE] {
+            assert_eq!(
+                refused(Madvise::new(vec![0u8; 8192], advice).validate(RING)),
+                "advice"
+            );
+        }
+        assert!(Madvise::new(vec![0u8; 8192], libc::MADV_COLD)
+            .validate(RING)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_pipe_end_is_never_a_negative_number() {
+        assert!(pipe_end(-1).is_err());
+    }
+
+    #[cfg(liburing_has = "io_uring_prep_pipe_direct")]
+    #[test]
+    fn pipe_direct_needs_room_for_the_write_end() {
+        let at = |i| PipeDirect::new(0, DirectSlot::At(Fixed::new(i, RING)));
+        assert!(at(u32::MAX - 3).validate(RING).is_ok());
+        // u32::MAX - 2: the write end's slot would encode as IORING_FILE_INDEX_ALLOC.
+        for index in [u32::MAX - 2, u32::MAX - 1, u32::MAX] {
+            assert!(at(index).validate(RING).is_err(), "{index}");
+        }
+        let sqe = prepared(PipeDirect::new(libc::O_CLOEXEC, DirectSlot::Alloc));
+        assert_eq!(sqe.file_index, u32::MAX);
+        assert_eq!(sqe.op_flags & libc::O_CLOEXEC as u32, 0);
+    }
+}

@@ -291,3 +291,41 @@ impl std::fmt::Debug for FutexWaiters {
         write!(f, "FutexWaiters({})", self.vec.len())
     }
 }
+
+#[cfg(all(test, liburing_has = "io_uring_prep_futex_waitv"))]
+mod tests {
+    use super::*;
+    use crate::op::private::Sealed;
+
+    #[test]
+    fn the_futex_size_is_the_crates() {
+        let word = Arc::new(AtomicU32::new(0));
+        let mut op = FutexWait::new(word.clone(), 0, u32::MAX, FUTEX2_PRIVATE);
+        assert!(op.validate(0).is_ok());
+        let mut sqe = crate::sq::Sqe::default();
+        op.prepare(&mut sqe, 0);
+        assert_eq!(sqe.fd as u32, FUTEX2_PRIVATE | FUTEX2_SIZE_U32);
+        // FUTEX2_SIZE_U64 (3), FUTEX2_NUMA (4): memory past the AtomicU32.
+        for flags in [3, 4, FUTEX2_SIZE_U32] {
+            let op = FutexWake::new(word.clone(), 1, u32::MAX, flags);
+            assert_eq!(op.validate(0).unwrap_err().what(), "futex_flags");
+        }
+        let op = FutexWaitv::new(vec![(word.clone(), 0), (word, 1)], FUTEX2_PRIVATE);
+        assert!(op
+            .waiters
+            .vec
+            .iter()
+            .all(|w| w.flags == FUTEX2_PRIVATE | FUTEX2_SIZE_U32));
+    }
+
+    #[test]
+    fn waitid_names_no_fd() {
+        let op = Waitid::new(libc::P_PIDFD, 0, libc::WEXITED);
+        assert_eq!(op.validate(0).unwrap_err().what(), "idtype");
+        let op = Waitid::new(libc::P_ALL, 0, libc::WEXITED | 1 << 4);
+        assert_eq!(op.validate(0).unwrap_err().what(), "options");
+        assert!(Waitid::new(libc::P_ALL, 0, libc::WEXITED | libc::WNOHANG)
+            .validate(0)
+            .is_ok());
+    }
+}
