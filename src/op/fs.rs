@@ -1386,26 +1386,27 @@ pub const MADVICE_ALLOWED: &[i32] = &[
 ];
 
 fn madvice_ok(advice: i32) -> Result<(), Refused> {
-    if MADVICE_ALLOWED.contains(&advice) {
-        Ok(())
-    } else {
-        Err(Refused::new(
-            "advice",
-            bits(advice),
-            "this madvise advice could change the buffer's contents or memory beyond it; see MADVICE_ALLOWED",
-        ))
-    }
+    advice_in(
+        MADVICE_ALLOWED,
+        advice,
+        "this madvise advice could change the buffer's contents or memory beyond it; see MADVICE_ALLOWED",
+    )
 }
 
 fn fadvice_ok(advice: i32) -> Result<(), Refused> {
-    if FADVICE_ALLOWED.contains(&advice) {
+    advice_in(
+        FADVICE_ALLOWED,
+        advice,
+        "not a reviewed POSIX_FADV_* value; see FADVICE_ALLOWED",
+    )
+}
+
+/// An enumerated advice value: one of `allowed`, or refused with `why`.
+fn advice_in(allowed: &[i32], advice: i32, why: &'static str) -> Result<(), Refused> {
+    if allowed.contains(&advice) {
         Ok(())
     } else {
-        Err(Refused::new(
-            "advice",
-            bits(advice),
-            "not a reviewed POSIX_FADV_* value; see FADVICE_ALLOWED",
-        ))
+        Err(Refused::new("advice", bits(advice), why))
     }
 }
 
