@@ -179,7 +179,7 @@ define_ops! {
         sqe.off = self.buf.0.as_mut_ptr() as u64;
     }
     validate(&self, _ring) {
-        allow_bits("statx_flags", bits(self.statx_flags), bits(STATX_FLAGS), REVIEWED)
+        reviewed("statx_flags", self.statx_flags as u32, STATX_FLAGS as u32)
     }
     complete(self, cqe) -> (io::Result<Box<libc::statx>>, D) {
         let res = unit(&cqe).map(|()| {
@@ -216,7 +216,7 @@ define_ops! {
         sqe.off = self.offset;
         sqe.addr = self.len;
     }
-    validate(&self, _ring) { allow_bits("mode", bits(self.mode), bits(FALLOCATE_MODES), REVIEWED) }
+    validate(&self, _ring) { reviewed("mode", self.mode as u32, FALLOCATE_MODES as u32) }
     complete(self, cqe) -> (io::Result<()>, F) { (unit(&cqe), self.fd) }
 
     /// `posix_fadvise(2)`: `advice` one of [`FADVICE_ALLOWED`]. Hands the file back.
@@ -286,7 +286,7 @@ define_ops! {
         sqe.op_flags = self.range_flags;
     }
     validate(&self, _ring) {
-        allow_bits("sync_range_flags", u64::from(self.range_flags), u64::from(SYNC_FILE_RANGE_FLAGS), REVIEWED)
+        reviewed("sync_range_flags", self.range_flags, SYNC_FILE_RANGE_FLAGS)
     }
     complete(self, cqe) -> (io::Result<()>, F) { (unit(&cqe), self.fd) }
 
@@ -320,7 +320,7 @@ define_ops! {
         sqe.addr = self.path.as_ptr() as u64;
         sqe.op_flags = self.unlink_flags as u32;
     }
-    validate(&self, _ring) { allow_bits("unlink_flags", bits(self.unlink_flags), bits(UNLINK_FLAGS), REVIEWED) }
+    validate(&self, _ring) { reviewed("unlink_flags", self.unlink_flags as u32, UNLINK_FLAGS as u32) }
     complete(self, cqe) -> (io::Result<()>, D) { (unit(&cqe), self.dir) }
 
     /// `renameat2(2)`: `flags` within [`RENAME_FLAGS`]. Hands both directories back.
@@ -361,7 +361,7 @@ define_ops! {
         sqe.off = self.newpath.as_ptr() as u64;
         sqe.op_flags = self.rename_flags;
     }
-    validate(&self, _ring) { rename_flags_ok(self.rename_flags) }
+    validate(&self, _ring) { reviewed("rename_flags", self.rename_flags, RENAME_FLAGS) }
     complete(self, cqe) -> (io::Result<()>, D, D2) { (unit(&cqe), self.olddir, self.newdir) }
 
     /// `mkdirat(2)` relative to `dir`. Hands the directory back.
@@ -454,7 +454,7 @@ define_ops! {
         sqe.off = self.newpath.as_ptr() as u64;
         sqe.op_flags = self.link_flags as u32;
     }
-    validate(&self, _ring) { allow_bits("link_flags", bits(self.link_flags), bits(LINK_FLAGS), REVIEWED) }
+    validate(&self, _ring) { reviewed("link_flags", self.link_flags as u32, LINK_FLAGS as u32) }
     complete(self, cqe) -> (io::Result<()>, D, D2) { (unit(&cqe), self.olddir, self.newdir) }
 
     /// `splice(2)`: moves `len` bytes from `fd_in` (at `off_in`, or -1 for its position) to
@@ -584,7 +584,7 @@ define_ops! {
         sqe.addr = self.path.as_ptr() as u64;
         sqe.op_flags = self.unlink_flags as u32;
     }
-    validate(&self, _ring) { allow_bits("unlink_flags", bits(self.unlink_flags), bits(UNLINK_FLAGS), REVIEWED) }
+    validate(&self, _ring) { reviewed("unlink_flags", self.unlink_flags as u32, UNLINK_FLAGS as u32) }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `rename(2)` relative to the cwd.
@@ -702,7 +702,7 @@ define_ops! {
         sqe.off = self.newpath.as_ptr() as u64;
         sqe.op_flags = self.link_flags as u32;
     }
-    validate(&self, _ring) { allow_bits("link_flags", bits(self.link_flags), bits(LINK_FLAGS), REVIEWED) }
+    validate(&self, _ring) { reviewed("link_flags", self.link_flags as u32, LINK_FLAGS as u32) }
     complete(self, cqe) -> io::Result<()> { unit(&cqe) }
 
     /// `openat(2)` into the registered file table: slot `slot` of this ring, or any free one
@@ -1113,7 +1113,7 @@ define_ops! {
         sqe.addr = self.fds.as_mut_ptr() as u64;
         sqe.op_flags = self.pipe_flags as u32;
     }
-    validate(&self, _ring) { allow_bits("pipe_flags", bits(self.pipe_flags), bits(PIPE_FLAGS), REVIEWED) }
+    validate(&self, _ring) { reviewed("pipe_flags", self.pipe_flags as u32, PIPE_FLAGS as u32) }
     complete(self, cqe) -> io::Result<(OwnedFd, OwnedFd)> {
         unit(&cqe)?;
         let [r, w] = *self.fds;
@@ -1173,7 +1173,7 @@ define_ops! {
             // (`check` above leaves index <= u32::MAX - 2, so the addition cannot wrap.)
             DirectSlot::At(Fixed::new(f.index() + 1, ring)).encode()?;
         }
-        allow_bits("pipe_flags", bits(self.pipe_flags), bits(PIPE_FLAGS), REVIEWED)
+        reviewed("pipe_flags", self.pipe_flags as u32, PIPE_FLAGS as u32)
     }
     complete(self, cqe) -> io::Result<(Fixed, Fixed)> {
         unit(&cqe)?;
@@ -1411,25 +1411,16 @@ fn advice_in(allowed: &[i32], advice: i32, why: &'static str) -> Result<(), Refu
 }
 
 fn open_flags_ok(flags: i32) -> Result<(), Refused> {
-    allow_bits("open_flags", bits(flags), bits(OPEN_FLAGS), REVIEWED)
-}
-
-fn rename_flags_ok(flags: u32) -> Result<(), Refused> {
-    allow_bits(
-        "rename_flags",
-        u64::from(flags),
-        u64::from(RENAME_FLAGS),
-        REVIEWED,
-    )
+    reviewed("open_flags", flags as u32, OPEN_FLAGS as u32)
 }
 
 fn splice_flags_ok(flags: u32) -> Result<(), Refused> {
-    allow_bits(
-        "splice_flags",
-        u64::from(flags),
-        u64::from(SPLICE_FLAGS),
-        REVIEWED,
-    )
+    reviewed("splice_flags", flags, SPLICE_FLAGS)
+}
+
+/// A flag word checked against its allowlist (the bits, no sign extension of an `i32`).
+fn reviewed(what: &'static str, word: u32, allowed: u32) -> Result<(), Refused> {
+    allow_bits(what, u64::from(word), u64::from(allowed), REVIEWED)
 }
 
 /// `sqe->splice_fd_in` for a splice or tee, and the flag bit that goes with it:
