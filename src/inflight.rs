@@ -202,7 +202,11 @@ mod tests {
     #[test]
     fn life_cycle() {
         let mut t = InFlight::default();
-        let a = t.insert(Box::new(crate::op::Write::new(crate::fd::Fixed::new(0, 1), vec![1u8; 8], 0)));
+        let a = t.insert(Box::new(crate::op::Write::new(
+            crate::fd::Fixed::new(0, 1),
+            vec![1u8; 8],
+            0,
+        )));
         assert!(a & MANAGED != 0);
         assert_eq!(t.pending(), 1);
         assert!(t.take_done(a).is_none(), "not reaped yet");
