@@ -102,31 +102,18 @@ const RECV_WHY: &str = "only the reviewed MSG_* bits (RECV_FLAGS) are passed to 
 const RECV_MULTI_WHY: &str =
     "only the reviewed MSG_* bits (RECV_MULTI_FLAGS) are passed to a multishot receive";
 
+/// A `msg_flags` word against one of the lists above.
+fn msg_flags_ok(flags: i32, allowed: i32, why: &'static str) -> Result<(), Refused> {
+    allow_bits(
+        "msg_flags",
+        u64::from(flags as u32),
+        u64::from(allowed as u32),
+        why,
+    )
+}
+
 fn send_flags_ok(flags: i32) -> Result<(), Refused> {
-    allow_bits(
-        "msg_flags",
-        u64::from(flags as u32),
-        u64::from(SEND_FLAGS as u32),
-        SEND_WHY,
-    )
-}
-
-fn recv_flags_ok(flags: i32) -> Result<(), Refused> {
-    allow_bits(
-        "msg_flags",
-        u64::from(flags as u32),
-        u64::from(RECV_FLAGS as u32),
-        RECV_WHY,
-    )
-}
-
-fn recv_multi_flags_ok(flags: i32) -> Result<(), Refused> {
-    allow_bits(
-        "msg_flags",
-        u64::from(flags as u32),
-        u64::from(RECV_MULTI_FLAGS as u32),
-        RECV_MULTI_WHY,
-    )
+    msg_flags_ok(flags, SEND_FLAGS, SEND_WHY)
 }
 
 fn zc_flags_ok(flags: u32) -> Result<(), Refused> {
@@ -523,7 +510,7 @@ define_ops! {
         sqe.len = self.given;
         sqe.op_flags = self.msg_flags as u32;
     }
-    validate(&self, _ring) { recv_flags_ok(self.msg_flags) }
+    validate(&self, _ring) { msg_flags_ok(self.msg_flags, RECV_FLAGS, RECV_WHY) }
     complete(self, cqe) -> (io::Result<usize>, F, B) {
         let res = cqe.result();
         if let Ok(n) = res {
@@ -812,7 +799,7 @@ define_ops! {
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
         self.bufs.check(ring)?;
-        recv_multi_flags_ok(self.msg_flags)
+        msg_flags_ok(self.msg_flags, RECV_MULTI_FLAGS, RECV_MULTI_WHY)
     }
     complete(self, _cqe) -> (Vec<io::Result<BufGuard>>, F) {
         (std::iter::from_fn(|| self.bufs.take()).collect(), self.fd)
@@ -858,7 +845,7 @@ define_ops! {
         sqe.len = 1;
         sqe.op_flags = self.msg_flags as u32;
     }
-    validate(&self, _ring) { recv_flags_ok(self.msg_flags) }
+    validate(&self, _ring) { msg_flags_ok(self.msg_flags, RECV_FLAGS, RECV_WHY) }
     complete(self, cqe) -> (io::Result<usize>, F, B, Option<SocketAddr>) {
         let res = cqe.result();
         if let Ok(n) = res {
@@ -923,7 +910,7 @@ define_ops! {
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
         self.bufs.check(ring)?;
-        recv_multi_flags_ok(self.msg_flags)
+        msg_flags_ok(self.msg_flags, RECV_MULTI_FLAGS, RECV_MULTI_WHY)
     }
     complete(self, _cqe) -> (Vec<io::Result<RecvMsgOut>>, F) {
         let items = std::iter::from_fn(|| self.bufs.take().map(|b| b.and_then(recvmsg_out)));
