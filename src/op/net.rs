@@ -1693,6 +1693,27 @@ mod tests {
         );
     }
 
+    /// A datagram longer than a provided buffer, received with `MSG_TRUNC`: the CQE counts
+    /// it whole, the item is cut to the buffer, and the buffer goes back to the ring.
+    #[cfg(liburing_has = "io_uring_prep_recv_multishot")]
+    #[test]
+    fn multishot_trunc_is_cut_and_the_buffer_comes_back() {
+        let mut ring = crate::Ring::new(4).unwrap();
+        let bufs = ring.register_buf_ring(2, 16, 3).unwrap();
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(&[7; 100], rx.local_addr().unwrap()).unwrap();
+        let recv = ring
+            .push(RecvMulti::new(rx, &bufs, libc::MSG_TRUNC))
+            .unwrap();
+        let item = ring.next_shot(&recv).unwrap().expect("armed").unwrap();
+        assert_eq!(&*item, &[7; 16][..]);
+        assert_eq!(bufs.in_use(), 1);
+        drop(item);
+        assert_eq!(bufs.in_use(), 0);
+        assert_eq!(bufs.armed(), 1);
+    }
+
     #[test]
     fn recvmsg_lengths_are_cut_to_the_buffer() {
         // A header claiming more name, control and payload than the buffer holds.
