@@ -255,10 +255,3 @@ pub(crate) fn allow_bits(
         Err(Refused::new(what, extra, why))
     }
 }
-
-// Transitional: validate blocks of families not yet moved to `Refused`.
-impl From<&'static str> for Refused {
-    fn from(why: &'static str) -> Refused {
-        Refused::new("argument", 0, why)
-    }
-}

@@ -388,14 +388,11 @@ macro_rules! define_ops {
         $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$($($g: $b),+)?]);
     )*};
     (@true $x:ident) => { true };
-    // Transitional: families not yet moved to typed files.
-    (@fixed_file $helper:literal $name:ident [$($gen:tt)*]) => {};
     (@validate [$($fdf:ident: $fdt:ty),*] [($vs:ident, $vid:ident) $val:block]) => {
         #[inline]
         fn validate(&$vs, $vid: u64) -> Result<(), $crate::Refused> {
             $(<$fdt as $crate::fd::IoFd>::check(&$vs.$fdf, $vid)?;)*
-            #[allow(clippy::useless_conversion)]
-            ($val).map_err($crate::Refused::from)
+            $val
         }
     };
     (@validate [$($fdf:ident: $fdt:ty),*] []) => {
@@ -512,32 +509,4 @@ pub(crate) fn addr_len_word(len: u16) -> u32 {
 #[inline]
 pub(crate) fn filled(n: u32, given: u32) -> usize {
     n.min(given) as usize
-}
-
-// --- Transitional: helpers of the families not yet moved to `fd::DirectSlot`. ---
-
-/// liburing's `__io_uring_set_target_fixed_file`: the slot plus one, with
-/// `IORING_FILE_INDEX_ALLOC` meaning "any free slot".
-#[inline]
-#[allow(dead_code)]
-pub(crate) fn target_slot(index: u32) -> u32 {
-    if index == FILE_INDEX_ALLOC {
-        index
-    } else {
-        index + 1
-    }
-}
-
-/// `IORING_FILE_INDEX_ALLOC` (5.19): let the kernel pick a free slot of the file table.
-pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
-
-/// The slot a direct (registered-file) op filled.
-#[allow(dead_code)]
-pub(crate) fn direct_slot(cqe: &Cqe, requested: u32) -> std::io::Result<u32> {
-    let n = cqe.result()?;
-    Ok(if target_slot(requested) == FILE_INDEX_ALLOC {
-        n
-    } else {
-        requested
-    })
 }
