@@ -822,40 +822,95 @@ impl Ring {
     /// by user_data cannot reach: it answers `ENOENT`). On older kernels that request
     /// fails with `EINVAL`, so each managed op is also cancelled by its user_data.
     fn cancel_in_flight(&mut self, timeout: Duration) -> usize {
-        let mut cancels = vec![InternalCancel::any()];
-        cancels.extend(
-            self.s
-                .inflight()
-                .pending_tokens()
-                .into_iter()
-                .map(InternalCancel::user_data),
-        );
-        for mut op in cancels {
-            loop {
-                match self.submitter().push_internal(op) {
-                    Ok(()) => break,
-                    Err(back) => {
-                        op = back;
-                        if self.submit().is_err() {
-                            break;
+        // SQEs still queued go to the kernel first, in their own batch: a chain the user left
+        // open (`IO_LINK` on the last SQE) ends at a batch's end instead of swallowing the
+        // cancels below, which would then wait for the very ops they are meant to cancel.
+        let _ = self.submit();
+        let deadline = Instant::now() + timeout;
+        // `IORING_REGISTER_SYNC_CANCEL` (6.0) is a system call, not an SQE: it reaches ops
+        // that an `IO_DRAIN` keeps every later SQE waiting behind. Older kernels: one
+        // `IORING_ASYNC_CANCEL_ANY` SQE (5.19) and, before that, one cancel per managed op.
+        if !self.sync_cancel_all() {
+            let mut cancels = vec![InternalCancel::any()];
+            cancels.extend(
+                self.s
+                    .inflight()
+                    .pending_tokens()
+                    .into_iter()
+                    .map(InternalCancel::user_data),
+            );
+            for mut op in cancels {
+                loop {
+                    let pushed = self.submitter().push_internal(op);
+                    match pushed {
+                        Ok(()) => break,
+                        Err(back) => {
+                            op = back;
+                            if self.submit().is_err() {
+                                break;
+                            }
                         }
                     }
                 }
             }
+            let _ = self.submit();
         }
-        let _ = self.submit();
-        let deadline = Instant::now() + timeout;
         while self.s.inflight().pending() > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             // Everything reaped here is dropped with the ring; managed ops get marked done.
-            if self.completer().wait_timeout(left).is_err() {
-                break;
+            match self
+                .completer()
+                .wait_timeout(left.min(Duration::from_millis(50)))
+            {
+                Err(_) => break,
+                // Quiet for a while: ops a drain held back may have started since; cancel
+                // again (a no-op where nothing is left to cancel).
+                Ok(None) => {
+                    self.sync_cancel_all();
+                }
+                Ok(Some(_)) => {}
             }
         }
         self.s.inflight().pending()
+    }
+
+    /// Cancels every request on the ring with `IORING_REGISTER_SYNC_CANCEL` (kernel 6.0),
+    /// bounded by a short timeout. Returns whether the kernel has it.
+    fn sync_cancel_all(&mut self) -> bool {
+        /// `struct io_uring_sync_cancel_reg` (6.0): 64 bytes.
+        #[repr(C)]
+        struct SyncCancelReg {
+            addr: u64,
+            fd: i32,
+            flags: u32,
+            timeout: [i64; 2],
+            opcode: u8,
+            pad: [u8; 7],
+            pad2: [u64; 3],
+        }
+        const IORING_REGISTER_SYNC_CANCEL: u32 = 24;
+        let reg = SyncCancelReg {
+            addr: 0,
+            fd: -1,
+            flags: ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL,
+            timeout: [0, 200_000_000],
+            opcode: 0,
+            pad: [0; 7],
+            pad2: [0; 3],
+        };
+        match crate::syscall::register(
+            self.s.ring_fd,
+            IORING_REGISTER_SYNC_CANCEL,
+            (&reg as *const SyncCancelReg).cast(),
+            1,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => false,
+            // Done, nothing left (ENOENT), or timed out (ETIME): the reap loop decides.
+            _ => true,
+        }
     }
 }
 

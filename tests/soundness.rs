@@ -158,3 +158,42 @@ fn a_foreign_ticket_changes_nothing() {
     assert_eq!(b.in_flight(), 0);
     let _ = a.in_flight();
 }
+
+/// Class 9 and what the fuzzer found next to it: dropping a ring ends as soon as the kernel
+/// lets go, leaking nothing, even when an op waits forever behind a linked timeout headed by
+/// an unmanaged op, or carries `IO_LINK | IO_DRAIN` with nothing after it (which would make
+/// a cancel SQE wait for the op it cancels).
+#[test]
+fn drop_with_linked_or_drained_ops_leaks_nothing() {
+    use system_liburing::fault;
+    use system_liburing::op::{LinkTimeout, PollAdd};
+    use system_liburing::OpFlags;
+    let before = fault::leaked_ops();
+    // The write ends outlive the rings: the reads and polls never complete by themselves.
+    let (r, _w) = common::pipe();
+    let (r2, _w2) = common::pipe();
+    // A managed read that never completes, linked and draining, last in the SQ.
+    {
+        let Some(mut ring) = ring("drop drained") else {
+            return;
+        };
+        let read = Read::new(r, Vec::with_capacity(8), u64::MAX)
+            .flags(OpFlags::IO_LINK | OpFlags::IO_DRAIN);
+        let _t = ring.push(read).unwrap();
+    }
+    assert_eq!(fault::leaked_ops(), before, "drained/linked read leaked");
+    // An unmanaged poll (registered file) heading a linked timeout the ring manages.
+    {
+        let Some(mut ring) = ring("drop link timeout") else {
+            return;
+        };
+        ring.register_files(&[Some(&r2)]).unwrap();
+        let poll = PollAdd::new(ring.fixed_file(0), libc::POLLIN as u32).flags(OpFlags::IO_LINK);
+        ring.push_with_user_data(poll, 1).unwrap();
+        let _t = ring
+            .push(LinkTimeout::new(std::time::Duration::from_secs(60)))
+            .unwrap();
+        ring.submit().unwrap();
+    }
+    assert_eq!(fault::leaked_ops(), before, "linked timeout leaked");
+}
