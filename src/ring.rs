@@ -414,15 +414,14 @@ fn setup_flags_ok(flags: SetupFlags, attach_wq_given: bool) -> io::Result<()> {
 /// the way liburing's `io_uring_peek_cqe` / `io_uring_wait_cqe` return them.
 /// ```
 /// # fn main() -> std::io::Result<()> {
-/// use std::os::fd::AsRawFd;
 /// use system_liburing::op::{Nop, Write};
 /// use system_liburing::Ring;
 /// let mut ring = Ring::builder().entries(8).build()?; // io_uring_queue_init_params
 ///
-/// // An owned op: push, then wait for its ticket; the buffer comes back.
+/// // An owned op: push, then wait for its ticket; the file and the buffer come back.
 /// let file = std::fs::File::options().write(true).open("/dev/null")?;
-/// let ticket = ring.push(Write::new(file.as_raw_fd(), b"hello".to_vec(), 0))?;
-/// let (written, buf) = ring.wait_for(ticket)?;
+/// let ticket = ring.push(Write::new(file, b"hello".to_vec(), 0))?;
+/// let (written, _file, buf) = ring.wait_for(ticket)?;
 /// assert_eq!((written?, buf.as_slice()), (5, &b"hello"[..]));
 ///
 /// // The C way: your user_data, submit, then reap the CQE yourself.
