@@ -9,79 +9,17 @@
 //! the linked liburing exports it (2.3+), otherwise with a direct `io_uring_enter`. A ring
 //! that is not empty costs nothing extra: the flags are read only once it is found empty.
 
+use crate::entry::MANAGED;
 use crate::error::CqesDropped;
-use crate::flags::{CqeFlags, SqFlags};
-use crate::inflight::MANAGED;
-use crate::ring::Shared;
+use crate::flags::SqFlags;
+use crate::mapped::Shared;
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// A completion, copied out of the ring (no reference into ring memory survives the call
-/// that returned it). Laid out like the kernel's `struct io_uring_cqe`, so it is copied out
-/// as one 16-byte value (two 8-byte halves reloaded as one would stall store forwarding).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[repr(C)]
-pub struct Cqe {
-    user_data: u64,
-    res: i32,
-    flags: u32,
-}
-
-impl Cqe {
-    /// A completion with these fields (for tests and for code that forwards CQEs).
-    pub const fn new(user_data: u64, res: i32, flags: u32) -> Cqe {
-        Cqe {
-            user_data,
-            res,
-            flags,
-        }
-    }
-
-    /// The SQE's user_data.
-    #[doc(alias = "io_uring_cqe_get_data64")]
-    pub const fn user_data(&self) -> u64 {
-        self.user_data
-    }
-
-    /// The raw result: a count or `-errno`.
-    pub const fn raw_result(&self) -> i32 {
-        self.res
-    }
-
-    /// The result as `io::Result`: the count, or the errno as `io::Error`.
-    pub fn result(&self) -> io::Result<u32> {
-        crate::error::cvt(self.res)
-    }
-
-    /// `IORING_CQE_F_*` flags.
-    pub const fn flags(&self) -> CqeFlags {
-        CqeFlags::from_bits_retain(self.flags)
-    }
-
-    /// The provided-buffer id, when `IORING_CQE_F_BUFFER` is set.
-    pub const fn buffer_id(&self) -> Option<u16> {
-        if self.flags & sys::IORING_CQE_F_BUFFER != 0 {
-            Some((self.flags >> 16) as u16)
-        } else {
-            None
-        }
-    }
-
-    /// Whether this CQE belongs to one of the crate's managed operations.
-    pub const fn is_managed(&self) -> bool {
-        self.user_data & MANAGED != 0
-    }
-}
-
-/// The kernel ABI of a CQE's first 16 bytes (`struct io_uring_cqe`) is `Cqe` itself.
-pub(crate) type CqeAbi = Cqe;
-
-const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
-const _: () =
-    assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
+pub use crate::entry::Cqe;
 
 /// `struct io_uring_getevents_arg` (kernel 5.11); older headers lack it.
 #[repr(C)]
@@ -101,6 +39,8 @@ const MAX_FLUSH_ROUNDS: usize = 4;
 /// [`Ring::split`](crate::Ring::split) (or used implicitly by `Ring`'s own methods).
 pub struct Completer<'a> {
     pub(crate) s: &'a Shared,
+    /// Whether the in-flight table needs its lock (the halves of `Ring::split`).
+    pub(crate) locked: bool,
     pub(crate) _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
@@ -120,7 +60,7 @@ impl Completer<'_> {
         let cqe = unsafe { s.cqes.add(index).read() };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
         // One branch for the rare cases, so the common path stays small enough to inline.
-        if (cqe.user_data & MANAGED != 0) | s.backpressure.is_some() {
+        if (cqe.user_data() & MANAGED != 0) | s.backpressure.is_some() {
             self.account(&cqe);
         }
         Some(cqe)
@@ -131,10 +71,13 @@ impl Completer<'_> {
     #[cold]
     #[inline(never)]
     fn account(&self, cqe: &Cqe) {
-        if cqe.user_data & MANAGED != 0 {
-            self.s.inflight().complete(cqe);
+        if cqe.user_data() & MANAGED != 0 {
+            self.s.with_table(self.locked, |t| {
+                self.s.home.release_orphans(t);
+                t.complete(cqe)
+            });
         }
-        if self.s.backpressure.is_some() && cqe.flags & sys::IORING_CQE_F_MORE == 0 {
+        if self.s.backpressure.is_some() && cqe.flags().bits() & sys::IORING_CQE_F_MORE == 0 {
             // Only the completer writes `completed`: a load and a store, no RMW.
             let done = self.s.completed.load(Ordering::Relaxed);
             if self.s.submitted.load(Ordering::Relaxed) != done {
@@ -152,10 +95,41 @@ impl Completer<'_> {
     }
 
     /// The next completion, or `None` when there is none — after flushing the kernel's
-    /// overflow list / task work if the ring was empty and the kernel had any.
+    /// overflow list / task work if the ring was empty and the kernel had any. An op pushed
+    /// with a tag ([`Ring::push_tagged`](crate::Ring::push_tagged)) shows its tag as
+    /// user_data here, and its last CQE drops it (buffers and files released: take them
+    /// back with [`next_completion`](Self::next_completion) instead).
     #[doc(alias = "io_uring_peek_cqe")]
     #[inline(always)]
     pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
+        match self.next_cqe()? {
+            Some(c) if c.user_data() & MANAGED != 0 => Ok(Some(self.deliver_raw(c))),
+            r => Ok(r),
+        }
+    }
+
+    /// A managed CQE leaving through the plain CQE view (peek / wait / drain): a tagged op's
+    /// shows its tag as user_data, and its op is dropped at its last CQE (nobody could take
+    /// it back any more); a ticketed op's stays as it is, for its ticket.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn deliver_raw(&self, cqe: Cqe) -> Cqe {
+        let token = cqe.user_data();
+        self.s.with_table(self.locked, |t| match t.tag(token) {
+            Some(tag) => {
+                if !cqe.flags().contains(crate::CqeFlags::MORE) {
+                    t.release(token);
+                }
+                Cqe::new(tag, cqe.raw_result(), cqe.flags().bits())
+            }
+            None => cqe,
+        })
+    }
+
+    /// The next CQE as the ring holds it (managed tokens untranslated): what `peek` and the
+    /// dispatch path start from.
+    #[inline(always)]
+    pub(crate) fn next_cqe(&mut self) -> io::Result<Option<Cqe>> {
         // Completions reaped earlier (EBUSY recovery, wait_for) are older than the ring's.
         if !self.reaped().is_empty() {
             return Ok(self.reaped().pop_front());
@@ -249,8 +223,14 @@ impl Completer<'_> {
             if let Some(c) = self.peek()? {
                 return Ok(c);
             }
-            self.enter_wait(1, None)?;
+            self.wait_for_one()?;
         }
+    }
+
+    /// Enters the kernel until one completion may be there (a signal or a spurious wake-up
+    /// returns too: the caller looks again).
+    pub(crate) fn wait_for_one(&mut self) -> io::Result<()> {
+        self.enter_wait(1, None)
     }
 
     /// Blocks until at least `n` completions are ready; returns how many are. `n` larger
@@ -363,6 +343,23 @@ impl Completer<'_> {
     #[doc(alias = "io_uring_peek_batch_cqe")]
     #[inline]
     pub fn drain(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
+        let n = self.drain_untranslated(out)?;
+        let mut any = 0;
+        for c in &out[..n] {
+            any |= c.user_data();
+        }
+        if any & MANAGED != 0 {
+            for c in &mut out[..n] {
+                if c.user_data() & MANAGED != 0 {
+                    *c = self.deliver_raw(*c);
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    #[inline(always)]
+    fn drain_untranslated(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
         if self.reaped().is_empty() {
             let n = self.drain_ring(out);
             if n > 0 || out.is_empty() {
@@ -412,7 +409,7 @@ impl Completer<'_> {
             let index = ((head.wrapping_add(i as u32) & s.cq_mask) as usize) << s.cqe_shift;
             // SAFETY: as in `pop_ring`: published by the kernel, not yet released by us.
             *slot = unsafe { s.cqes.add(index).read() };
-            any |= slot.user_data;
+            any |= slot.user_data();
         }
         if n > 0 {
             s.cq_khead()
@@ -469,7 +466,7 @@ impl Completer<'_> {
             }
             self.enter_wait(1, None)?;
         };
-        if Some(c.user_data) != token {
+        if Some(c.user_data()) != token {
             self.reaped().push_back(c);
         }
         Ok(())
@@ -478,7 +475,7 @@ impl Completer<'_> {
     /// Removes a CQE from the reaped queue (the one `Ring::wait_for` already handed over).
     pub(crate) fn forget_reaped(&mut self, user_data: u64) {
         let q = self.reaped();
-        if let Some(i) = q.iter().rposition(|c| c.user_data == user_data) {
+        if let Some(i) = q.iter().rposition(|c| c.user_data() == user_data) {
             q.remove(i);
         }
     }

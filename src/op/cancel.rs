@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_ticket_cancels_only_on_its_own_ring() {
-        let ticket = Ticket::<crate::op::Nop>::new(crate::inflight::MANAGED | 9, 4);
+        let ticket = Ticket::<crate::op::Nop>::new(crate::entry::MANAGED | 9, 4);
         assert!(AsyncCancel::ticket(&ticket).validate(4).is_ok());
         assert_eq!(
             AsyncCancel::ticket(&ticket).validate(5).unwrap_err().what(),

@@ -10,7 +10,7 @@
 
 use super::define_ops;
 use crate::fd::{Fixed, IoFd};
-use crate::inflight::MANAGED;
+use crate::entry::MANAGED;
 use crate::Refused;
 use std::io;
 

@@ -7,7 +7,7 @@
 use super::{define_ops, unit, Multishot, Shots};
 use crate::error::allow_bits;
 use crate::fd::{IoFd, OsFd};
-use crate::inflight::MANAGED;
+use crate::entry::MANAGED;
 use crate::Refused;
 use std::io;
 
