@@ -182,13 +182,21 @@ impl InFlight {
                 let State::InFlight(r) = std::mem::replace(&mut slot.state, State::Free) else {
                     unreachable!()
                 };
-                std::mem::forget(r);
+                keep_forever(r);
                 n += 1;
             }
         }
         self.pending = 0;
         n
     }
+}
+
+/// Memory the kernel may still write, held for the rest of the process: never freed, and
+/// still reachable (from this static), so a leak checker does not report the intended
+/// keep-alive as a leak.
+fn keep_forever(r: Resources) {
+    static KEPT: std::sync::Mutex<Vec<Resources>> = std::sync::Mutex::new(Vec::new());
+    KEPT.lock().unwrap_or_else(|p| p.into_inner()).push(r);
 }
 
 #[cfg(test)]
