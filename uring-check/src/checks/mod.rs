@@ -11,15 +11,32 @@ use std::time::{Duration, Instant};
 use system_liburing::op::Nop;
 use system_liburing::{Builder, Features, Ring, SqFlags, SubmitBusy};
 
+mod check_version;
 mod crate_peek_overflow;
+mod direct_alloc;
 mod get_events;
+mod internal_timeout;
 mod kernel_overflow_flag;
+pub mod lib_ring;
 mod liburing_peek_overflow;
+mod min_timeout_unsupported;
 mod no_lost_completions;
+mod peek_batch_mixed;
+mod peek_batch_overflow;
+mod queue_mmap;
+mod read_multishot;
+mod recvmsg_validate;
+mod ring_fd_register_twice;
 mod sqpoll_wakeup;
 mod submit_while_overflowed;
+mod wait_cqe_nr;
+mod wait_no_submit;
+mod wait_stale_cqe;
+mod wait_timeout_etime;
+mod wait_timeout_once;
 
-/// Every check, in the order they run.
+/// Every check, in the order they run: the overflow checks, then liburing's known
+/// behaviour bugs in the order their fixes were released.
 pub const ALL: &[Check] = &[
     kernel_overflow_flag::CHECK,
     liburing_peek_overflow::CHECK,
@@ -28,6 +45,20 @@ pub const ALL: &[Check] = &[
     submit_while_overflowed::CHECK,
     sqpoll_wakeup::CHECK,
     get_events::CHECK,
+    peek_batch_overflow::CHECK,
+    wait_cqe_nr::CHECK,
+    wait_no_submit::CHECK,
+    wait_timeout_once::CHECK,
+    direct_alloc::CHECK,
+    ring_fd_register_twice::CHECK,
+    check_version::CHECK,
+    read_multishot::CHECK,
+    queue_mmap::CHECK,
+    min_timeout_unsupported::CHECK,
+    wait_stale_cqe::CHECK,
+    wait_timeout_etime::CHECK,
+    peek_batch_mixed::CHECK,
+    recvmsg_validate::CHECK,
 ];
 
 /// The check with this name.
