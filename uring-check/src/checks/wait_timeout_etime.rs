@@ -29,9 +29,10 @@ pub fn judge(o: &Observed) -> Outcome {
     );
     match o.ret {
         r if r == -libc::ETIME => Outcome::pass(format!("{who} timed out with ETIME")),
-        r if r > 0 && !o.cqe_set => Outcome::fail(format!(
+        r if r > 0 => Outcome::fail(format!(
             "{who} timed out but returned {r} (the count its io_uring_enter submitted) with \
-             a NULL CQE, not ETIME"
+             {} CQE, not ETIME",
+            if o.cqe_set { "a stale" } else { "a NULL" }
         )),
         r => Outcome::fail(format!(
             "{who} returned {} on an idle ring (expected ETIME)",
