@@ -57,7 +57,9 @@ fn ring_fields(header: &str) -> Vec<String> {
         .filter_map(|decl| {
             // "unsigned pad[3]" -> "pad"; "struct io_uring_sq sq" -> "sq".
             let decl = decl.split('[').next()?.trim();
-            let name = decl.rsplit(|c: char| c.is_whitespace() || c == '*').next()?;
+            let name = decl
+                .rsplit(|c: char| c.is_whitespace() || c == '*')
+                .next()?;
             (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
                 .then(|| name.to_owned())
         })

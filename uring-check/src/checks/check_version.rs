@@ -4,11 +4,14 @@
 //! very release it runs on refused to start.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(all(
-    liburing_has = "io_uring_check_version",
-    liburing_has = "io_uring_major_version",
-    liburing_has = "io_uring_minor_version"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_check_version",
+        liburing_has = "io_uring_major_version",
+        liburing_has = "io_uring_minor_version"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 
@@ -107,8 +110,15 @@ mod tests {
         };
         let o = judge(&buggy);
         assert_eq!(o.verdict, Verdict::Fail);
-        assert!(o.reason.contains("io_uring_check_version(2, 5)"), "{}", o.reason);
-        let ok = Observed { own: false, ..buggy };
+        assert!(
+            o.reason.contains("io_uring_check_version(2, 5)"),
+            "{}",
+            o.reason
+        );
+        let ok = Observed {
+            own: false,
+            ..buggy
+        };
         assert_eq!(judge(&ok).verdict, Verdict::Pass);
         let lying = Observed {
             own: false,

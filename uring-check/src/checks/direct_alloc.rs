@@ -4,10 +4,13 @@
 //! got an ordinary file descriptor instead of an allocated slot.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(any(
-    liburing_has = "io_uring_prep_openat_direct",
-    liburing_has = "io_uring_prep_socket_direct"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(any(
+        liburing_has = "io_uring_prep_openat_direct",
+        liburing_has = "io_uring_prep_socket_direct"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 
@@ -225,8 +228,10 @@ fn run() -> Outcome {
 /// A unix stream listener (abstract address, nothing on the file system) with one client
 /// already connected and waiting to be accepted.
 #[cfg(liburing_has = "io_uring_prep_accept_direct")]
-fn listener_with_pending_connection(
-) -> std::io::Result<(std::os::unix::net::UnixListener, std::os::unix::net::UnixStream)> {
+fn listener_with_pending_connection() -> std::io::Result<(
+    std::os::unix::net::UnixListener,
+    std::os::unix::net::UnixStream,
+)> {
     use std::os::linux::net::SocketAddrExt;
     use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
     let name = format!("uring-check-direct-alloc-{}", std::process::id());
@@ -269,7 +274,11 @@ mod tests {
         ]);
         assert_eq!(ok.verdict, Verdict::Pass, "{}", ok.reason);
         assert!(ok.reason.contains("accept_direct -> slot 1"));
-        let refused = judge(&[o("io_uring_prep_openat_direct", FILE_INDEX_ALLOC, -libc::ENFILE)]);
+        let refused = judge(&[o(
+            "io_uring_prep_openat_direct",
+            FILE_INDEX_ALLOC,
+            -libc::ENFILE,
+        )]);
         assert_eq!(refused.verdict, Verdict::Fail);
         assert!(refused.reason.contains("ENFILE"));
         let odd = judge(&[o("io_uring_prep_openat_direct", 5, 0)]);

@@ -88,7 +88,11 @@ impl LibRing {
     }
 
     /// [`LibRing::new`], a setup failure being the check's failure.
-    pub fn for_check(entries: u32, cq_entries: Option<u32>, flags: u32) -> Result<LibRing, Outcome> {
+    pub fn for_check(
+        entries: u32,
+        cq_entries: Option<u32>,
+        flags: u32,
+    ) -> Result<LibRing, Outcome> {
         LibRing::new(entries, cq_entries, flags).map_err(|e| {
             Outcome::fail(format!(
                 "io_uring_queue_init_params failed: {}",

@@ -4,10 +4,13 @@
 //! CQE came back as a completion of its own.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(all(
-    liburing_has = "io_uring_cqe_nr",
-    liburing_has = "io_uring_peek_batch_cqe"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_cqe_nr",
+        liburing_has = "io_uring_peek_batch_cqe"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 
@@ -51,10 +54,7 @@ pub fn judge(user_data: &[u64]) -> Outcome {
     liburing_has = "io_uring_peek_batch_cqe"
 )))]
 fn run() -> Outcome {
-    super::lib_ring::lacks(
-        "IORING_SETUP_CQE_MIXED support (io_uring_cqe_nr)",
-        "2.13",
-    )
+    super::lib_ring::lacks("IORING_SETUP_CQE_MIXED support (io_uring_cqe_nr)", "2.13")
 }
 
 #[cfg(all(
@@ -62,7 +62,7 @@ fn run() -> Outcome {
     liburing_has = "io_uring_peek_batch_cqe"
 ))]
 fn run() -> Outcome {
-    use super::lib_ring::{sqe_offset, set_sqe_u32, LibRing};
+    use super::lib_ring::{set_sqe_u32, sqe_offset, LibRing};
     use super::Figures;
     use system_liburing::sys;
 
@@ -116,7 +116,10 @@ fn run() -> Outcome {
     let mut f = Figures::default();
     f.set("cq_slots_used", slots);
     f.set("batch_count", n);
-    if results.first().is_some_and(|_| results.get(1) == Some(&-libc::EINVAL)) {
+    if results
+        .first()
+        .is_some_and(|_| results.get(1) == Some(&-libc::EINVAL))
+    {
         return Outcome::skip("kernel refused IORING_NOP_CQE32 (needs 6.18)").with(f);
     }
     judge(&user_data).with(f)

@@ -134,12 +134,19 @@ mod tests {
     fn stranded_completions_fail_with_their_count() {
         let o = judge(&observed(32, 100, true));
         assert_eq!(o.verdict, super::super::Verdict::Fail);
-        assert!(o.reason.contains("returned 32 of 100: 68 stranded"), "{}", o.reason);
+        assert!(
+            o.reason.contains("returned 32 of 100: 68 stranded"),
+            "{}",
+            o.reason
+        );
         assert!(o.reason.contains("IORING_SQ_CQ_OVERFLOW still set"));
     }
 
     #[test]
     fn all_back_passes() {
-        assert_eq!(judge(&observed(100, 100, false)).verdict, super::super::Verdict::Pass);
+        assert_eq!(
+            judge(&observed(100, 100, false)).verdict,
+            super::super::Verdict::Pass
+        );
     }
 }

@@ -118,7 +118,8 @@ fn run() -> Outcome {
     let mut ring = LibRing::from_raw(raw, params);
     if o.ring_fd == fd {
         ring.nop(9);
-        o.nop_ok = Some(matches!(ring.submit_and_reap(1000), Ok(c) if c.user_data == 9 && c.res == 0));
+        o.nop_ok =
+            Some(matches!(ring.submit_and_reap(1000), Ok(c) if c.user_data == 9 && c.res == 0));
     }
     let mut f = Figures::default();
     f.set("setup_fd", fd);
@@ -169,7 +170,11 @@ mod tests {
             nop_ok: None,
         });
         assert_eq!(o.verdict, Verdict::Fail);
-        assert!(o.reason.contains("ring_fd 0, enter_ring_fd 0, flags 0x0"), "{}", o.reason);
+        assert!(
+            o.reason.contains("ring_fd 0, enter_ring_fd 0, flags 0x0"),
+            "{}",
+            o.reason
+        );
         assert!(o.reason.contains("stdin"));
     }
 

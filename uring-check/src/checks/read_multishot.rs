@@ -4,11 +4,14 @@
 //! without it (the flag was lost when SQE initialisation was reworked).
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(all(
-    liburing_has = "io_uring_prep_read_multishot",
-    liburing_has = "io_uring_setup_buf_ring",
-    liburing_has = "io_uring_free_buf_ring"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_prep_read_multishot",
+        liburing_has = "io_uring_setup_buf_ring",
+        liburing_has = "io_uring_free_buf_ring"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 
@@ -57,12 +60,18 @@ pub fn judge(o: &Observed) -> Outcome {
         ));
     }
     if !o.data_ok {
-        return Outcome::fail(format!("{who}: the provided buffer did not hold the data written"));
+        return Outcome::fail(format!(
+            "{who}: the provided buffer did not hold the data written"
+        ));
     }
     Outcome::pass(format!(
         "{who} set IOSQE_BUFFER_SELECT: {} bytes read into a provided buffer{}",
         o.res,
-        if o.more { ", multishot still armed" } else { "" }
+        if o.more {
+            ", multishot still armed"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -158,9 +167,8 @@ fn run() -> Outcome {
         }
     };
     let more = first.flags & sys::IORING_CQE_F_MORE != 0;
-    let data_ok = first.res == PAYLOAD.len() as i32
-        && first.flags & sys::IORING_CQE_F_BUFFER != 0
-        && {
+    let data_ok =
+        first.res == PAYLOAD.len() as i32 && first.flags & sys::IORING_CQE_F_BUFFER != 0 && {
             let bid = (first.flags >> sys::IORING_CQE_BUFFER_SHIFT) as usize;
             bufs.get(bid * BUF_LEN..bid * BUF_LEN + PAYLOAD.len()) == Some(PAYLOAD)
         };
@@ -213,7 +221,11 @@ mod tests {
             data_ok: false,
         });
         assert_eq!(o.verdict, Verdict::Fail);
-        assert!(o.reason.contains("left IOSQE_BUFFER_SELECT out"), "{}", o.reason);
+        assert!(
+            o.reason.contains("left IOSQE_BUFFER_SELECT out"),
+            "{}",
+            o.reason
+        );
         assert!(o.reason.contains("EINVAL"));
     }
 
@@ -226,7 +238,10 @@ mod tests {
             data_ok: true,
         };
         assert_eq!(judge(&ok).verdict, Verdict::Pass);
-        let garbled = Observed { data_ok: false, ..ok };
+        let garbled = Observed {
+            data_ok: false,
+            ..ok
+        };
         assert_eq!(judge(&garbled).verdict, Verdict::Fail);
     }
 }

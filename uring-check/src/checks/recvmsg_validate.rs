@@ -7,10 +7,13 @@
 //! Pure functions: no ring involved.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(all(
-    liburing_has = "io_uring_recvmsg_validate",
-    liburing_has = "io_uring_recvmsg_payload_length"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_recvmsg_validate",
+        liburing_has = "io_uring_recvmsg_payload_length"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 

@@ -5,10 +5,13 @@
 //! exits.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(all(
-    liburing_has = "io_uring_register_ring_fd",
-    liburing_has = "io_uring_unregister_ring_fd"
-)), allow(dead_code))]
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_register_ring_fd",
+        liburing_has = "io_uring_unregister_ring_fd"
+    )),
+    allow(dead_code)
+)]
 
 use super::{Check, Outcome};
 
@@ -39,9 +42,9 @@ pub fn judge(o: &Observed) -> Outcome {
         ));
     }
     match o.second {
-        r if r == -libc::EEXIST => {
-            Outcome::pass(format!("{who}: registered once, the second call refused with EEXIST"))
-        }
+        r if r == -libc::EEXIST => Outcome::pass(format!(
+            "{who}: registered once, the second call refused with EEXIST"
+        )),
         r if r >= 0 => Outcome::fail(format!(
             "{who} registered the same ring a second time (returned {r}): the first \
              registration is overwritten in struct io_uring and leaks until the thread exits"
@@ -132,7 +135,10 @@ mod tests {
 
     #[test]
     fn second_registration_fails_eexist_passes() {
-        let dup = judge(&Observed { first: 1, second: 1 });
+        let dup = judge(&Observed {
+            first: 1,
+            second: 1,
+        });
         assert_eq!(dup.verdict, Verdict::Fail);
         assert!(dup.reason.contains("leaks"), "{}", dup.reason);
         let ok = judge(&Observed {

@@ -1,7 +1,9 @@
 //! `liburing-wait-cqe-nr`: `io_uring_wait_cqe_nr(ring, &cqe, 2)` with one completion already
-//! in the CQ ring must wait for the second. liburing 0.7 (a1a349a7) counted the completion it
-//! had peeked against `wait_nr` and asked the kernel for one fewer; but the kernel counts
-//! what is in the CQ ring too, so the call returned at once with only one completion.
+//! in the CQ ring must wait for the second. From 0.3 to 0.6 the inline helper returned any
+//! completion already there without waiting; 0.7 (36c05ec4, a1a349a7) dropped that fast path
+//! but counted the peeked completion against `wait_nr` and asked the kernel for one fewer,
+//! while the kernel counts what is in the CQ ring too: the call still returned at once.
+//! 2.0 stopped the decrement.
 
 // The check skips without what it exercises: its judge is then unused.
 #![cfg_attr(not(liburing_has = "io_uring_wait_cqe_nr"), allow(dead_code))]
@@ -12,8 +14,8 @@ use super::{Check, Outcome};
 pub const CHECK: Check = Check {
     name: "liburing-wait-cqe-nr",
     description: "The linked liburing's io_uring_wait_cqe_nr(2), with one completion already in \
-                  the CQ ring, returns only once the second has arrived (0.7 returned at once; \
-                  fixed in liburing 2.0 by c2aea7b7 \"src/queue: don't wait for less than \
+                  the CQ ring, returns only once the second has arrived (0.3-0.7 returned at \
+                  once; fixed in liburing 2.0 by c2aea7b7 \"src/queue: don't wait for less than \
                   expected\").",
     run,
 };
@@ -36,10 +38,7 @@ pub fn judge(o: &Observed) -> Outcome {
         system_liburing::LIBURING_BUILD_VERSION
     );
     if o.ret < 0 {
-        return Outcome::fail(format!(
-            "{who} failed: {}",
-            super::errno_name(-o.ret)
-        ));
+        return Outcome::fail(format!("{who} failed: {}", super::errno_name(-o.ret)));
     }
     if o.ready_after >= 2 {
         return Outcome::pass(format!(
@@ -123,7 +122,10 @@ mod tests {
             waited_ms: 20.1,
         };
         assert_eq!(judge(&ok).verdict, Verdict::Pass);
-        let err = Observed { ret: -libc::EINTR, ..ok };
+        let err = Observed {
+            ret: -libc::EINTR,
+            ..ok
+        };
         assert!(judge(&err).reason.contains("EINTR"));
     }
 }

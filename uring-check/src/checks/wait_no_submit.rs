@@ -86,9 +86,8 @@ fn run() -> Outcome {
     let mut cqe: *mut sys::io_uring_cqe = std::ptr::null_mut();
     // SAFETY: the ring is live, `ts` outlives the call, `cqe` receives a pointer into the CQ
     // ring that is read right below while the ring lives.
-    let ret = unsafe {
-        sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 1, &mut ts, std::ptr::null_mut())
-    };
+    let ret =
+        unsafe { sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 1, &mut ts, std::ptr::null_mut()) };
     // SAFETY: a non-null `cqe` from a successful wait points at a filled CQE of this ring.
     let got = (ret == 0 && !cqe.is_null()).then(|| unsafe { (*cqe).user_data });
     let o = Observed {

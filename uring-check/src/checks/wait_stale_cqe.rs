@@ -72,7 +72,11 @@ mod tests {
             cqe_user_data: Some(u64::MAX),
         });
         assert_eq!(stale.verdict, Verdict::Fail);
-        assert!(stale.reason.contains("0xffffffffffffffff"), "{}", stale.reason);
+        assert!(
+            stale.reason.contains("0xffffffffffffffff"),
+            "{}",
+            stale.reason
+        );
         let ok = judge(&Observed {
             ret: -libc::ETIME,
             cqe_set: false,

@@ -1,7 +1,8 @@
 //! `liburing-wait-timeout-once`: `io_uring_wait_cqes(ring, &cqe, 2, ts)` when only one
-//! completion arrives must return after `ts`, not `2 × ts`. Before 2.3, liburing's wait loop
-//! found the one completion after the first timed `io_uring_enter`, saw fewer than asked
-//! for, and entered again with the same timeout.
+//! completion arrives must return after `ts`, not `2 × ts`. From 2.0 (timeouts passed to
+//! `io_uring_enter` with EXT_ARG) to 2.2, liburing's wait loop found the one completion after
+//! the first timed `io_uring_enter`, saw fewer than asked for, and entered again with the
+//! same timeout (axboe/liburing#393). Earlier releases wait on an internal timeout SQE.
 
 // The check skips without what it exercises: its judge is then unused.
 #![cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(dead_code))]
@@ -12,7 +13,8 @@ use super::{Check, Outcome};
 pub const CHECK: Check = Check {
     name: "liburing-wait-timeout-once",
     description: "The linked liburing's io_uring_wait_cqes(wait_nr 2, timeout T) with only one \
-                  completion arriving returns after about T, not 2T (fixed in liburing 2.3 by \
+                  completion arriving returns after about T, not 2T (2.0-2.2 waited 2T; fixed \
+                  in liburing 2.3 by \
                   2f61e849 \"src/queue: don't wait twice if looping in _io_uring_get_cqe()\").",
     run,
 };
@@ -88,9 +90,8 @@ fn run() -> Outcome {
     let mut cqe: *mut sys::io_uring_cqe = std::ptr::null_mut();
     let t = Instant::now();
     // SAFETY: the ring is live, `ts` outlives the call, `cqe` is only compared with null.
-    let ret = unsafe {
-        sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 2, &mut ts, std::ptr::null_mut())
-    };
+    let ret =
+        unsafe { sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 2, &mut ts, std::ptr::null_mut()) };
     let o = Observed {
         ret,
         waited_ms: super::ms(t.elapsed()),
@@ -101,7 +102,10 @@ fn run() -> Outcome {
     f.set("completion_after_ms", ONE_AFTER_MS);
     f.set("waited_ms", o.waited_ms);
     f.set("ret", ret);
-    f.set("features_ext_arg", ring.params.features & super::lib_ring::FEAT_EXT_ARG != 0);
+    f.set(
+        "features_ext_arg",
+        ring.params.features & super::lib_ring::FEAT_EXT_ARG != 0,
+    );
     ring.clear_cq();
     judge(&o).with(f)
 }
