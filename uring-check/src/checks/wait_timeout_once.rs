@@ -20,12 +20,12 @@ pub const CHECK: Check = Check {
 };
 
 /// The timeout handed to the wait.
-const TIMEOUT_MS: u64 = 100;
+const TIMEOUT_MS: u64 = 150;
 /// The one completion: a timerfd poll firing this long after the wait starts.
 const ONE_AFTER_MS: u64 = 10;
 /// Waits this many times the timeout or longer count as "waited twice". A correct wait takes
 /// 1.0×; the bug takes 2.0×.
-const TWICE_AT: f64 = 1.5;
+const TWICE_AT: f64 = 1.6;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Observed {
@@ -119,7 +119,7 @@ mod tests {
     fn twice_the_timeout_fails() {
         let o = judge(&Observed {
             ret: 0,
-            waited_ms: 200.4,
+            waited_ms: 300.4,
             got_completion: true,
         });
         assert_eq!(o.verdict, Verdict::Fail);
@@ -130,13 +130,13 @@ mod tests {
     fn once_passes() {
         let o = judge(&Observed {
             ret: 0,
-            waited_ms: 100.2,
+            waited_ms: 150.2,
             got_completion: true,
         });
         assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
         let lost = judge(&Observed {
             ret: -libc::ETIME,
-            waited_ms: 100.2,
+            waited_ms: 150.2,
             got_completion: false,
         });
         assert_eq!(lost.verdict, Verdict::Fail);
