@@ -96,10 +96,7 @@ fn run() -> Outcome {
     if !super::kernel_at_least((5, 19)) {
         return Outcome::skip("kernel before 5.19 has no IORING_FILE_INDEX_ALLOC");
     }
-    let mut ring = match LibRing::for_check(8, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(8, None, 0));
     // A sparse table of 8 empty slots (-1), through the call every release has.
     let empty = [-1i32; 8];
     // SAFETY: the ring is live; `empty` holds 8 ints, read during the call.
@@ -195,9 +192,7 @@ fn run() -> Outcome {
     let mut seen = Vec::new();
     let mut f = Figures::default();
     for (i, (helper, prep)) in preps.into_iter().enumerate() {
-        let Some(sqe) = ring.sqe() else {
-            return Outcome::fail("io_uring_get_sqe returned NULL on an empty ring");
-        };
+        let sqe = or_return!(ring.sqe_for_check());
         prep(sqe);
         let encoded = sqe_u32(sqe, sqe_offset::FILE_INDEX);
         // SAFETY: the SQE is still ours until the submit below.

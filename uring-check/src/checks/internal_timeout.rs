@@ -26,12 +26,17 @@ pub struct Observed {
     pub cqe_user_data: Option<u64>,
 }
 
-/// `ETIME`, a number, or another errno name.
-pub fn ret_text(ret: i32) -> String {
-    if ret < 0 {
-        super::errno_name(-ret)
-    } else {
-        ret.to_string()
+/// Runs the wait and judges it; skips where the linked liburing has no `io_uring_wait_cqes`.
+pub fn run_judged(judge: fn(&Observed) -> Outcome) -> Outcome {
+    #[cfg(liburing_has = "io_uring_wait_cqes")]
+    {
+        let (o, f) = or_return!(timed_out_wait());
+        judge(&o).with(f)
+    }
+    #[cfg(not(liburing_has = "io_uring_wait_cqes"))]
+    {
+        let _ = judge;
+        super::lib_ring::lacks("io_uring_wait_cqes", "0.2")
     }
 }
 
@@ -61,7 +66,7 @@ pub fn timed_out_wait() -> Result<(Observed, Figures), Outcome> {
     let mut f = Figures::default();
     f.set("ext_arg_cleared", emulated);
     f.set("timeout_ms", TIMEOUT_MS);
-    f.set("ret", ret_text(ret));
+    f.set("ret", super::ret_text(ret));
     f.set("cqe_pointer_set", o.cqe_set);
     ring.clear_cq();
     Ok((o, f))

@@ -119,6 +119,12 @@ impl LibRing {
         (!sqe.is_null()).then_some(sqe)
     }
 
+    /// [`LibRing::sqe`] on a ring the check just set up, where a full SQ is the check's failure.
+    pub fn sqe_for_check(&mut self) -> Result<*mut sys::io_uring_sqe, Outcome> {
+        self.sqe()
+            .ok_or_else(|| Outcome::fail("io_uring_get_sqe returned NULL on an empty ring"))
+    }
+
     /// Queues a NOP (`io_uring_prep_nop`) with this user_data; `false` when the SQ is full.
     pub fn nop(&mut self, user_data: u64) -> bool {
         let Some(sqe) = self.sqe() else {
@@ -133,19 +139,29 @@ impl LibRing {
         true
     }
 
+    /// `io_uring_submit` of the `n` SQEs a check queued; anything else is its failure.
+    pub fn submit_all(&mut self, n: i32) -> Result<(), Outcome> {
+        match self.submit() {
+            r if r == n => Ok(()),
+            r => Err(Outcome::fail(format!(
+                "io_uring_submit returned {r}, not {n}"
+            ))),
+        }
+    }
+
     /// Queues a poll for a timerfd that fires in `ms` milliseconds (`io_uring_prep_poll_add`):
     /// a completion that arrives later on its own, without being a timeout request (a
     /// completed IORING_OP_TIMEOUT ends every wait in the kernel, whatever its `wait_nr`).
     /// The timer is closed when the returned fd drops; keep it until the ring is done.
-    pub fn poll_timer(&mut self, ms: u64, user_data: u64) -> Result<std::os::fd::OwnedFd, String> {
+    pub fn poll_timer(&mut self, ms: u64, user_data: u64) -> Result<std::os::fd::OwnedFd, Outcome> {
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
         // SAFETY: plain syscall; the fd it returns is owned once, right below.
         let fd = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC) };
         if fd < 0 {
-            return Err(format!(
+            return Err(Outcome::fail(format!(
                 "timerfd_create failed: {}",
                 errno_text(&io::Error::last_os_error())
-            ));
+            )));
         }
         // SAFETY: `fd` was just returned to us and is not owned elsewhere.
         let timer = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -159,17 +175,15 @@ impl LibRing {
                 tv_nsec: ((ms % 1000) * 1_000_000) as _,
             },
         };
-        let Some(sqe) = self.sqe() else {
-            return Err("io_uring_get_sqe returned NULL".into());
-        };
+        let sqe = self.sqe_for_check()?;
         // SAFETY: `spec` is a valid itimerspec; `sqe` a free SQE of this ring, written before
         // the submit; the timerfd outlives the poll (the caller keeps it).
         unsafe {
             if libc::timerfd_settime(timer.as_raw_fd(), 0, &spec, std::ptr::null_mut()) != 0 {
-                return Err(format!(
+                return Err(Outcome::fail(format!(
                     "timerfd_settime failed: {}",
                     errno_text(&io::Error::last_os_error())
-                ));
+                )));
             }
             sys::io_uring_prep_poll_add(sqe, timer.as_raw_fd(), libc::POLLIN as _);
             (*sqe).user_data = user_data;

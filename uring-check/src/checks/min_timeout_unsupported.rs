@@ -37,11 +37,7 @@ pub fn judge(ret: i32) -> Outcome {
         )),
         r if r == -libc::ETIME || r >= 0 => Outcome::fail(format!(
             "{who} waited without the unsupported min timeout and returned {} instead of EINVAL",
-            if r < 0 {
-                super::errno_name(-r)
-            } else {
-                r.to_string()
-            }
+            super::ret_text(r)
         )),
         r => Outcome::fail(format!(
             "{who} returned {} (expected EINVAL)",
@@ -90,10 +86,7 @@ fn run() -> Outcome {
     // (ring, cqe_ptr, unsigned wait_nr, struct __kernel_timespec *ts, unsigned min_wait_usec,
     // sigset_t *sigmask) -> int this type spells.
     let wait_min: WaitMin = unsafe { std::mem::transmute::<*mut c_void, WaitMin>(sym) };
-    let mut ring = match LibRing::for_check(4, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(4, None, 0));
     let kernel_has = ring.params.features & FEAT_MIN_TIMEOUT != 0;
     // SAFETY: a plain field of the live ring struct, consulted by liburing only.
     unsafe { (*ring.raw()).features &= !FEAT_MIN_TIMEOUT };

@@ -5,6 +5,17 @@
 //! fixed number of consecutive empty peeks, waits have timeouts, and each check also has a
 //! wall-clock deadline ([`DEADLINE`]).
 
+/// `expr?` for a check's body, which returns an [`Outcome`]: `Err(outcome)` is the check's
+/// answer (a setup failure, say), `Ok(v)` goes on with `v`.
+macro_rules! or_return {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(outcome) => return outcome,
+        }
+    };
+}
+
 use serde_json::Value;
 use std::io;
 use std::time::{Duration, Instant};
@@ -172,6 +183,15 @@ fn strip_os_suffix(e: &io::Error) -> String {
     match s.find(" (os error") {
         Some(i) => s[..i].to_owned(),
         None => s,
+    }
+}
+
+/// A liburing return value for a reason: `ETIME` for `-ETIME`, the number otherwise.
+pub fn ret_text(ret: i32) -> String {
+    if ret < 0 {
+        errno_name(-ret)
+    } else {
+        ret.to_string()
     }
 }
 

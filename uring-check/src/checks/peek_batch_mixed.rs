@@ -84,9 +84,7 @@ fn run() -> Outcome {
         }
     };
     for ud in EXPECTED {
-        let Some(sqe) = ring.sqe() else {
-            return Outcome::fail("io_uring_get_sqe returned NULL on an empty ring");
-        };
+        let sqe = or_return!(ring.sqe_for_check());
         // SAFETY: a free SQE of this ring, written before the submit.
         unsafe {
             sys::io_uring_prep_nop(sqe);
@@ -96,10 +94,7 @@ fn run() -> Outcome {
             set_sqe_u32(sqe, sqe_offset::OP_FLAGS, NOP_CQE32);
         }
     }
-    let r = ring.submit();
-    if r != 3 {
-        return Outcome::fail(format!("io_uring_submit returned {r}, not 3"));
-    }
+    or_return!(ring.submit_all(3));
     let slots = ring.cq_ready();
     let mut batch = [std::ptr::null_mut::<sys::io_uring_cqe>(); 8];
     // SAFETY: the ring is live; `batch` has room for the 8 pointers asked for.

@@ -61,10 +61,7 @@ fn run() -> Outcome {
 #[cfg(liburing_has = "io_uring_peek_batch_cqe")]
 fn run() -> Outcome {
     use system_liburing::sys;
-    let mut ring = match LibRing::for_check(SEED_SQ, Some(SEED_CQ), 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(SEED_SQ, Some(SEED_CQ), 0));
     if ring.params.features & sys::IORING_FEAT_NODROP == 0 {
         return Outcome::skip("kernel lacks IORING_FEAT_NODROP (5.5): there is no overflow list");
     }

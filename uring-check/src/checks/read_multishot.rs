@@ -44,13 +44,9 @@ pub fn judge(o: &Observed) -> Outcome {
         system_liburing::LIBURING_BUILD_VERSION
     );
     if !o.buffer_select {
-        let answer = if o.res < 0 {
-            super::errno_name(-o.res)
-        } else {
-            o.res.to_string()
-        };
         return Outcome::fail(format!(
-            "{who} left IOSQE_BUFFER_SELECT out of the SQE: the kernel answered {answer}"
+            "{who} left IOSQE_BUFFER_SELECT out of the SQE: the kernel answered {}",
+            super::ret_text(o.res)
         ));
     }
     if o.res < 0 {
@@ -102,10 +98,7 @@ fn run() -> Outcome {
     if !super::kernel_at_least((6, 7)) {
         return Outcome::skip("kernel before 6.7 has no IORING_OP_READ_MULTISHOT");
     }
-    let mut ring = match LibRing::for_check(8, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(8, None, 0));
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors pipe2 writes.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -149,9 +142,7 @@ fn run() -> Outcome {
     if w != PAYLOAD.len() as isize {
         return Outcome::fail("write to the pipe failed");
     }
-    let Some(sqe) = ring.sqe() else {
-        return Outcome::fail("io_uring_get_sqe returned NULL on an empty ring");
-    };
+    let sqe = or_return!(ring.sqe_for_check());
     // SAFETY: a free SQE of this ring; the pipe and the buffer group outlive the op.
     let flags = unsafe {
         sys::io_uring_prep_read_multishot(sqe, rd.as_raw_fd(), 0, 0, BGID);

@@ -38,7 +38,7 @@ pub fn judge(o: &Observed) -> Outcome {
     if o.first != 1 {
         return Outcome::fail(format!(
             "{who}: the first registration returned {}",
-            ret_text(o.first)
+            super::ret_text(o.first)
         ));
     }
     match o.second {
@@ -51,16 +51,8 @@ pub fn judge(o: &Observed) -> Outcome {
         )),
         r => Outcome::fail(format!(
             "{who}: the second call returned {} (expected EEXIST)",
-            ret_text(r)
+            super::ret_text(r)
         )),
-    }
-}
-
-fn ret_text(r: i32) -> String {
-    if r < 0 {
-        super::errno_name(-r)
-    } else {
-        r.to_string()
     }
 }
 
@@ -81,10 +73,7 @@ fn run() -> Outcome {
     use super::Figures;
     use system_liburing::sys;
 
-    let mut ring = match LibRing::for_check(4, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(4, None, 0));
     // SAFETY: the ring is live and owned here.
     let first = unsafe { sys::io_uring_register_ring_fd(ring.raw()) };
     if first == -libc::EINVAL || first == -libc::EOPNOTSUPP {

@@ -64,19 +64,10 @@ fn run() -> Outcome {
     use std::time::Instant;
     use system_liburing::sys;
 
-    let mut ring = match LibRing::for_check(8, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let _timer = match ring.poll_timer(SECOND_AFTER_MS, 2) {
-        Ok(t) => t,
-        Err(why) => return Outcome::fail(why),
-    };
+    let mut ring = or_return!(LibRing::for_check(8, None, 0));
+    let _timer = or_return!(ring.poll_timer(SECOND_AFTER_MS, 2));
     ring.nop(1);
-    let r = ring.submit();
-    if r != 2 {
-        return Outcome::fail(format!("io_uring_submit returned {r}, not 2"));
-    }
+    or_return!(ring.submit_all(2));
     let ready_before = ring.cq_ready();
     let mut cqe = std::ptr::null_mut();
     let t = Instant::now();

@@ -39,7 +39,7 @@ pub fn judge(o: &Observed) -> Outcome {
         return Outcome::fail(format!(
             "{who} submitted the SQE queued before it (its completion came back, ret {}): \
              the wait touched the SQ ring",
-            ret_text(o.ret)
+            super::ret_text(o.ret)
         ));
     }
     if o.ret == -libc::ETIME {
@@ -49,16 +49,8 @@ pub fn judge(o: &Observed) -> Outcome {
     }
     Outcome::fail(format!(
         "{who} returned {} with nothing submitted (expected ETIME)",
-        ret_text(o.ret)
+        super::ret_text(o.ret)
     ))
-}
-
-fn ret_text(ret: i32) -> String {
-    if ret < 0 {
-        super::errno_name(-ret)
-    } else {
-        ret.to_string()
-    }
 }
 
 #[cfg(not(liburing_has = "io_uring_wait_cqes"))]
@@ -72,10 +64,7 @@ fn run() -> Outcome {
     use super::Figures;
     use system_liburing::sys;
 
-    let mut ring = match LibRing::for_check(8, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let mut ring = or_return!(LibRing::for_check(8, None, 0));
     if ring.params.features & FEAT_EXT_ARG == 0 {
         return Outcome::skip(
             "kernel lacks IORING_FEAT_EXT_ARG (5.11): a timed wait must submit a timeout SQE",
@@ -95,7 +84,7 @@ fn run() -> Outcome {
         nop_completed: got == Some(QUEUED) || ring.cq_ready() > 0,
     };
     let mut f = Figures::default();
-    f.set("ret", ret_text(ret));
+    f.set("ret", super::ret_text(ret));
     f.set("queued_sqe_completed", o.nop_completed);
     f.set("cq_ready_after", ring.cq_ready());
     ring.clear_cq();

@@ -3,10 +3,8 @@
 //! and must not hand the application a pointer to it: 2.13 and 2.14 did (the CQE_MIXED
 //! rework of the peek lost the reset), a pointer into a slot the kernel may overwrite.
 
-// The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(dead_code))]
-
-use super::internal_timeout::{ret_text, Observed, TIMEOUT_MS};
+use super::internal_timeout::{Observed, TIMEOUT_MS};
+use super::ret_text;
 use super::{Check, Outcome};
 
 pub const CHECK: Check = Check {
@@ -46,17 +44,8 @@ pub fn judge(o: &Observed) -> Outcome {
     ))
 }
 
-#[cfg(not(liburing_has = "io_uring_wait_cqes"))]
 fn run() -> Outcome {
-    super::lib_ring::lacks("io_uring_wait_cqes", "0.2")
-}
-
-#[cfg(liburing_has = "io_uring_wait_cqes")]
-fn run() -> Outcome {
-    match super::internal_timeout::timed_out_wait() {
-        Ok((o, f)) => judge(&o).with(f),
-        Err(o) => o,
-    }
+    super::internal_timeout::run_judged(judge)
 }
 
 #[cfg(test)]

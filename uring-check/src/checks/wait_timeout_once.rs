@@ -74,18 +74,9 @@ fn run() -> Outcome {
     use std::time::Instant;
     use system_liburing::sys;
 
-    let mut ring = match LibRing::for_check(8, None, 0) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let _timer = match ring.poll_timer(ONE_AFTER_MS, 1) {
-        Ok(t) => t,
-        Err(why) => return Outcome::fail(why),
-    };
-    let r = ring.submit();
-    if r != 1 {
-        return Outcome::fail(format!("io_uring_submit returned {r}, not 1"));
-    }
+    let mut ring = or_return!(LibRing::for_check(8, None, 0));
+    let _timer = or_return!(ring.poll_timer(ONE_AFTER_MS, 1));
+    or_return!(ring.submit_all(1));
     let mut ts = timespec_ms(TIMEOUT_MS);
     let mut cqe: *mut sys::io_uring_cqe = std::ptr::null_mut();
     let t = Instant::now();
