@@ -105,7 +105,6 @@ impl Cqe {
     }
 }
 
-
 const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
 const _: () =
     assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));

@@ -606,7 +606,6 @@ impl Ring {
         finish_in(&mut self.s, ticket)
     }
 
-
     /// Submits and blocks until this operation completes, then finishes it. Other
     /// completions reaped meanwhile are kept, in order, for the next peeks. Another ring's
     /// ticket is `InvalidInput` (and changes nothing).
@@ -746,7 +745,7 @@ impl Ring {
         // SQEs still queued go to the kernel first, in their own batch: a chain the user left
         // open (`IO_LINK` on the last SQE) ends at a batch's end instead of swallowing the
         // cancels below, which would then wait for the very ops they are meant to cancel.
-        let _ = self.submit();
+        self.submit_all_queued();
         let deadline = Instant::now() + timeout;
         // `IORING_REGISTER_SYNC_CANCEL` (6.0) is a system call, not an SQE: it reaches ops
         // that an `IO_DRAIN` keeps every later SQE waiting behind. Older kernels: one
@@ -791,12 +790,29 @@ impl Ring {
                 // Quiet for a while: ops a drain held back may have started since; cancel
                 // again (a no-op where nothing is left to cancel).
                 Ok(None) => {
+                    self.submit_all_queued();
                     self.sync_cancel_all();
                 }
                 Ok(Some(_)) => {}
             }
         }
         self.s.table.get_mut().pending()
+    }
+
+    /// Submits until the SQ is empty: the kernel stops a batch at an SQE that fails before it
+    /// is issued (bad flags...), leaving the ones after it queued — never submitted, so never
+    /// completed, and their memory would have to be leaked at drop. Bounded: stops when a
+    /// submit takes nothing.
+    fn submit_all_queued(&mut self) {
+        for _ in 0..self.s.sq_entries {
+            if self.submitter().sq_ready() == 0 {
+                return;
+            }
+            match self.submit() {
+                Ok(n) if n > 0 => {}
+                _ => return,
+            }
+        }
     }
 
     /// Cancels every request on the ring with `IORING_REGISTER_SYNC_CANCEL` (kernel 6.0),

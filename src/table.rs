@@ -85,10 +85,20 @@ unsafe fn drop_op<O>(store: *mut Store) {
 /// `store` must hold an `O`; it counts as uninitialised afterwards.
 unsafe fn forget_op<O>(store: *mut Store) {
     if !inline::<O>() {
-        // SAFETY: a boxed O's store holds the box's pointer; the box is leaked, never freed.
-        let _ = unsafe { store.cast::<*mut O>().read() };
+        // SAFETY: a boxed O's store holds the box's pointer; the box is kept, never freed.
+        keep_forever(unsafe { store.cast::<*mut O>().read() }.cast());
     }
-    // An inline O is simply never dropped: the chunk holding it is leaked too (`leak`).
+    // An inline O is simply never dropped: the chunk holding it is kept too (`leak_pending`).
+}
+
+/// Memory the kernel may still write, held for the rest of the process: never freed, and
+/// still reachable (from this static), so a leak checker does not report the intended
+/// keep-alive as a leak.
+fn keep_forever(p: *mut u8) {
+    static KEPT: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    KEPT.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(p as usize);
 }
 
 struct VTableOf<O>(PhantomData<O>);
@@ -526,7 +536,9 @@ impl Table {
                     unsafe { (vt.drop)(&raw mut slot.store) };
                 }
             }
-            self.chunks.clear();
+            for chunk in self.chunks.drain(..) {
+                keep_forever(chunk.cast());
+            }
             self.free = NONE;
         }
         self.pending = 0;

@@ -197,3 +197,21 @@ fn drop_with_linked_or_drained_ops_leaks_nothing() {
     }
     assert_eq!(fault::leaked_ops(), before, "linked timeout leaked");
 }
+
+/// Found by the fuzzer: `IO_DRAIN` with `CQE_SKIP_SUCCESS` is failed by the kernel at
+/// submit, and an op hard-linked after it was then neither run nor cancellable (its memory
+/// had to be leaked at drop). Refused at push instead.
+#[test]
+fn skip_success_with_drain_is_refused() {
+    use system_liburing::OpFlags;
+    let Some(mut ring) = ring("skip success + drain") else {
+        return;
+    };
+    let op = Nop::new().flags(OpFlags::IO_DRAIN).skip_success();
+    match ring.push_with_user_data(op, 1) {
+        Err(PushError::Invalid(_, why)) => assert_eq!(why.what(), "sqe flags"),
+        other => panic!("accepted: {other:?}"),
+    }
+    let op = Nop::new().flags(OpFlags::IO_LINK).skip_success();
+    ring.push_with_user_data(op, 2).unwrap();
+}

@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn a_ticket_cancels_only_on_its_own_ring() {
-        let ticket = Ticket::<crate::op::Nop>::new(crate::entry::MANAGED | 9, 4);
+        let home = crate::table::Home::new(4);
+        let ticket = Ticket::<crate::op::Nop>::new(crate::entry::MANAGED | 9, &home);
         assert!(AsyncCancel::ticket(&ticket).validate(4).is_ok());
         assert_eq!(
             AsyncCancel::ticket(&ticket).validate(5).unwrap_err().what(),

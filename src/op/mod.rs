@@ -196,31 +196,44 @@ pub trait Unmanaged: private::Sealed + std::marker::Send + 'static {}
 /// ```
 #[doc(alias = "IOSQE_CQE_SKIP_SUCCESS")]
 #[derive(Debug)]
-pub struct SkipSuccess<O>(O);
+pub struct SkipSuccess<O> {
+    op: O,
+    /// The op carries `IOSQE_IO_DRAIN`, which the kernel refuses with skip-success.
+    drain: bool,
+}
 
 impl<O: Unmanaged> SkipSuccess<O> {
-    pub(crate) fn new(op: O) -> Self {
-        SkipSuccess(op)
+    pub(crate) fn new(op: O, drain: bool) -> Self {
+        SkipSuccess { op, drain }
     }
 
     /// The op without the flag.
     pub fn into_inner(self) -> O {
-        self.0
+        self.op
     }
 }
 
 impl<O: Unmanaged> private::Sealed for SkipSuccess<O> {
     const OPCODE: u8 = O::OPCODE;
     const RECORDS: bool = O::RECORDS;
-    const VALIDATES: bool = O::VALIDATES;
+    const VALIDATES: bool = true;
     const SKIPS_SUCCESS: bool = true;
     #[inline]
     fn validate(&self, ring: u64) -> Result<(), crate::Refused> {
-        self.0.validate(ring)
+        if self.drain {
+            // The kernel fails such an SQE at submit (EOPNOTSUPP), and a chain hanging off
+            // it can then be left neither run nor cancellable: refuse it here instead.
+            return Err(crate::Refused::new(
+                "sqe flags",
+                u64::from(crate::OpFlags::IO_DRAIN.bits()),
+                "IOSQE_IO_DRAIN cannot be combined with IOSQE_CQE_SKIP_SUCCESS",
+            ));
+        }
+        self.op.validate(ring)
     }
     #[inline]
     fn prepare(&mut self, sqe: &mut Sqe, ring: u64) {
-        self.0.prepare(sqe, ring);
+        self.op.prepare(sqe, ring);
         sqe.flags |= crate::SqeFlags::CQE_SKIP_SUCCESS.bits();
     }
 }
@@ -380,7 +393,8 @@ macro_rules! define_ops {
             /// [`SkipSuccess`](crate::op::SkipSuccess).
             #[doc(alias = "IOSQE_CQE_SKIP_SUCCESS")]
             pub fn skip_success(self) -> $crate::op::SkipSuccess<Self> {
-                $crate::op::SkipSuccess::new(self)
+                let drain = self.sqe_flags.contains($crate::OpFlags::IO_DRAIN);
+                $crate::op::SkipSuccess::new(self, drain)
             }
         }
     };

@@ -9,8 +9,8 @@
 //! CQE are checked against [`MSG_RING_CQE_FLAGS`].
 
 use super::define_ops;
-use crate::fd::{Fixed, IoFd};
 use crate::entry::MANAGED;
+use crate::fd::{Fixed, IoFd};
 use crate::Refused;
 use std::io;
 

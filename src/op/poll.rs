@@ -5,9 +5,9 @@
 //! choice ([`PollAdd`] or [`PollMulti`]), never a bit the user passes.
 
 use super::{define_ops, unit, Multishot, Shots};
+use crate::entry::MANAGED;
 use crate::error::allow_bits;
 use crate::fd::{IoFd, OsFd};
-use crate::entry::MANAGED;
 use crate::Refused;
 use std::io;
 
