@@ -70,7 +70,7 @@ impl Completer<'_> {
     /// memory may be handed back), and the backpressure count drops.
     #[cold]
     #[inline(never)]
-    fn account(&self, cqe: &Cqe) {
+    pub(crate) fn account(&self, cqe: &Cqe) {
         if cqe.user_data() & MANAGED != 0 {
             self.s.with_table(self.locked, |t| {
                 self.s.home.release_orphans(t);
@@ -89,7 +89,7 @@ impl Completer<'_> {
     }
 
     #[inline]
-    fn reaped(&mut self) -> &mut std::collections::VecDeque<Cqe> {
+    pub(crate) fn reaped(&mut self) -> &mut std::collections::VecDeque<Cqe> {
         // SAFETY: the reaped queue is the completer's alone (unique Completer or &mut Ring).
         unsafe { &mut *self.s.reaped.get() }
     }
@@ -158,14 +158,14 @@ impl Completer<'_> {
         Ok(None)
     }
 
-    fn overflow_flag(&self) -> bool {
+    pub(crate) fn overflow_flag(&self) -> bool {
         self.s.sq_kflags().load(Ordering::Acquire) & SqFlags::CQ_OVERFLOW.bits() != 0
     }
 
     /// Whether an empty CQ ring may still have completions that only entering the kernel
     /// brings out.
     #[inline]
-    fn needs_enter(&self) -> bool {
+    pub(crate) fn needs_enter(&self) -> bool {
         self.s.always_enter_for_cq
             || self.s.sq_kflags().load(Ordering::Acquire)
                 & (SqFlags::CQ_OVERFLOW.bits() | SqFlags::TASKRUN.bits())
@@ -173,7 +173,7 @@ impl Completer<'_> {
     }
 
     /// One `IORING_ENTER_GETEVENTS` without submitting or waiting.
-    fn flush_cq(&mut self) -> io::Result<()> {
+    pub(crate) fn flush_cq(&mut self) -> io::Result<()> {
         // liburing's io_uring_get_events where it exists (unless a test forces the direct
         // path), a direct io_uring_enter otherwise.
         let via_liburing = if self.s.force_direct_flush {
@@ -343,23 +343,6 @@ impl Completer<'_> {
     #[doc(alias = "io_uring_peek_batch_cqe")]
     #[inline]
     pub fn drain(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
-        let n = self.drain_untranslated(out)?;
-        let mut any = 0;
-        for c in &out[..n] {
-            any |= c.user_data();
-        }
-        if any & MANAGED != 0 {
-            for c in &mut out[..n] {
-                if c.user_data() & MANAGED != 0 {
-                    *c = self.deliver_raw(*c);
-                }
-            }
-        }
-        Ok(n)
-    }
-
-    #[inline(always)]
-    fn drain_untranslated(&mut self, out: &mut [Cqe]) -> io::Result<usize> {
         if self.reaped().is_empty() {
             let n = self.drain_ring(out);
             if n > 0 || out.is_empty() {
@@ -376,7 +359,12 @@ impl Completer<'_> {
         while n < out.len() {
             match self.reaped().pop_front() {
                 Some(c) => {
-                    out[n] = c;
+                    // Accounted when it was reaped; only the user's view is left to make.
+                    out[n] = if c.user_data() & MANAGED != 0 {
+                        self.deliver_raw(c)
+                    } else {
+                        c
+                    };
                     n += 1;
                 }
                 None => break,
@@ -415,8 +403,11 @@ impl Completer<'_> {
             s.cq_khead()
                 .store(head.wrapping_add(n as u32), Ordering::Release);
             if (any & MANAGED != 0) | s.backpressure.is_some() {
-                for c in &out[..n] {
+                for c in &mut out[..n] {
                     self.account(c);
+                    if c.user_data() & MANAGED != 0 {
+                        *c = self.deliver_raw(*c);
+                    }
                 }
             }
         }
@@ -483,5 +474,185 @@ impl Completer<'_> {
     /// The kernel's CQ overflow counter (`cq.koverflow`): completions it could not post.
     pub fn cq_overflow(&self) -> u32 {
         self.s.cq_overflow()
+    }
+}
+
+/// The CQ ring as a batch (liburing's `io_uring_for_each_cqe` + `io_uring_cq_advance`): it
+/// reads the kernel's tail once per run of ready completions and keeps the ring's geometry in
+/// itself (registers, in a loop). Iterating yields each completion (the user's
+/// view, as [`Completer::peek`] gives it); [`next_completion`](Self::next_completion) yields
+/// it dispatched. When the ring is empty it flushes the kernel's overflow list / task work
+/// first, like `peek`, so an iteration never stops short of a completion the kernel holds.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use system_liburing::{op::Nop, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let mut sq = ring.submitter(); // the SQ batch: pushes keep its indices in registers
+/// for i in 0..4 {
+///     sq.push_with_user_data(Nop::new(), i)?;
+/// }
+/// sq.submit_and_wait(4)?;
+/// let sum: u64 = ring.completions().map(|c| c.user_data()).sum();
+/// assert_eq!(sum, 0 + 1 + 2 + 3);
+/// # Ok(()) }
+/// ```
+#[doc(alias = "io_uring_for_each_cqe")]
+#[doc(alias = "io_uring_cq_advance")]
+pub struct CompletionQueue<'a> {
+    c: Completer<'a>,
+    /// Our head: entries before it are consumed but maybe not yet released.
+    head: u32,
+    /// The kernel's tail as last read.
+    tail: u32,
+    mask: u32,
+    shift: u32,
+    cqes: *const Cqe,
+    khead: *const std::sync::atomic::AtomicU32,
+    /// Backpressure is counted (every CQE takes the accounting path).
+    counted: bool,
+    /// Completions reaped earlier (EBUSY recovery, wait_for) come first.
+    queued: bool,
+}
+
+impl<'a> CompletionQueue<'a> {
+    pub(crate) fn new(c: Completer<'a>) -> CompletionQueue<'a> {
+        let s = c.s;
+        let head = s.cq_khead().load(Ordering::Acquire);
+        // SAFETY: the reaped queue is the completer's alone.
+        let queued = unsafe { !(*s.reaped.get()).is_empty() };
+        CompletionQueue {
+            head,
+            tail: head,
+            mask: s.cq_mask,
+            shift: s.cqe_shift,
+            cqes: s.cqes,
+            khead: s.cq_khead,
+            counted: s.backpressure.is_some(),
+            queued,
+            c,
+        }
+    }
+
+    /// The next CQE as the ring holds it, not yet accounted. The cold paths take what they
+    /// need by value, never `&mut self`, so that in a loop the batch's fields stay in
+    /// registers.
+    #[inline(always)]
+    fn take(&mut self) -> Option<Cqe> {
+        if self.queued {
+            match pop_queued(self.c.s) {
+                Some(c) => return Some(c),
+                None => self.queued = false,
+            }
+        }
+        if self.head == self.tail {
+            self.tail = refill(self.c.s, self.head)?;
+        }
+        let index = ((self.head & self.mask) as usize) << self.shift;
+        // SAFETY: entries between our head and the tail we acquired are written by the
+        // kernel and stay untouched until we release the head past them.
+        let cqe = unsafe { self.cqes.add(index).read() };
+        self.head = self.head.wrapping_add(1);
+        // Released at once (one plain store on x86): a batch dropped half-way leaves nothing
+        // consumed but unreleased, which the next peek would see again.
+        // SAFETY: the pointer comes from liburing's mapping, valid until the ring drops.
+        unsafe { &*self.khead }.store(self.head, Ordering::Release);
+        Some(cqe)
+    }
+
+    /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
+    /// gives its op back.
+    pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
+        let queued = self.queued;
+        let mut cqe = self.take()?;
+        // A CQE from the reaped queue was accounted when it was reaped.
+        let fresh = !queued || !self.queued;
+        if fresh && ((cqe.user_data() & MANAGED != 0) | self.counted) {
+            cqe = account(self.c.s, self.c.locked, cqe);
+        }
+        Some(crate::Completion::new(cqe, self.c.s, self.c.locked))
+    }
+}
+
+/// The next completion reaped earlier (EBUSY recovery, wait_for), already accounted.
+#[cold]
+fn pop_queued(s: &Shared) -> Option<Cqe> {
+    // SAFETY: the reaped queue is the completer's alone (the batch holds the completer).
+    unsafe { (*s.reaped.get()).pop_front() }
+}
+
+/// Reads the kernel's tail again; when the ring is empty, flushes the overflow list / task
+/// work as `peek` does. The new tail, if any CQE is there now.
+#[cold]
+#[inline(never)]
+fn refill(s: &Shared, head: u32) -> Option<u32> {
+    let tail = s.cq_ktail().load(Ordering::Acquire);
+    if tail != head {
+        return Some(tail);
+    }
+    let mut c = Completer {
+        s,
+        locked: false,
+        _not_sync: PhantomData,
+    };
+    for _ in 0..MAX_FLUSH_ROUNDS {
+        if !c.needs_enter() || c.flush_cq().is_err() {
+            return None;
+        }
+        let tail = s.cq_ktail().load(Ordering::Acquire);
+        if tail != head {
+            return Some(tail);
+        }
+        if !c.overflow_flag() {
+            return None;
+        }
+    }
+    None
+}
+
+/// A CQE leaving through the plain view: accounted (unless it was when reaped earlier),
+/// then as `Completer::deliver_raw` shows it.
+#[cold]
+#[inline(never)]
+fn deliver(s: &Shared, locked: bool, cqe: Cqe, fresh: bool) -> Cqe {
+    let cqe = if fresh { account(s, locked, cqe) } else { cqe };
+    if cqe.user_data() & MANAGED == 0 {
+        return cqe;
+    }
+    Completer {
+        s,
+        locked,
+        _not_sync: PhantomData,
+    }
+    .deliver_raw(cqe)
+}
+
+/// `Completer::account`, without a completer; the CQE back.
+#[cold]
+#[inline(never)]
+fn account(s: &Shared, locked: bool, cqe: Cqe) -> Cqe {
+    Completer {
+        s,
+        locked,
+        _not_sync: PhantomData,
+    }
+    .account(&cqe);
+    cqe
+}
+
+impl Iterator for CompletionQueue<'_> {
+    type Item = Cqe;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Cqe> {
+        let queued = self.queued;
+        let cqe = self.take()?;
+        if (cqe.user_data() & MANAGED != 0) | self.counted {
+            // A CQE from the reaped queue was accounted when it was reaped.
+            let fresh = !queued || !self.queued;
+            return Some(deliver(self.c.s, self.c.locked, cqe, fresh));
+        }
+        Some(cqe)
     }
 }

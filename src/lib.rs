@@ -81,7 +81,7 @@ mod table;
 
 pub use buf::{IoBuf, IoBufMut, SharedBuf};
 pub use completion::Completion;
-pub use cq::{Completer, Cqe};
+pub use cq::{Completer, CompletionQueue, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
 pub use op::{Op, Unmanaged};

@@ -548,14 +548,22 @@ impl Ring {
     #[doc(alias = "io_uring_submit_and_wait")]
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
-        let first = self.submitter().submit_and_wait(want);
+        let first = self.submit_queued(want);
         match first {
             Err(e) if SubmitBusy::is(&e) => {
                 self.completer().reap_all_into_queue()?;
-                self.submitter().submit_and_wait(want)
+                self.submit_queued(want)
             }
             r => r,
         }
+    }
+
+    /// The submit path without building a `Submitter`: the tail is liburing's own.
+    #[inline]
+    fn submit_queued(&mut self, want: u32) -> io::Result<u32> {
+        // SAFETY: `&mut self`: no submitter exists, so the tail is ours to read.
+        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
+        crate::sq::submit_and_wait(&self.s, tail, want)
     }
 
     /// The next completion, flushing the kernel's overflow list / task work when the ring
@@ -582,6 +590,12 @@ impl Ring {
     #[doc(alias = "io_uring_wait_cqe_nr")]
     pub fn wait_nr(&mut self, n: u32) -> io::Result<u32> {
         self.completer().wait_nr(n)
+    }
+
+    /// The CQ ring as a batch: see [`CompletionQueue`](crate::CompletionQueue).
+    #[doc(alias = "io_uring_for_each_cqe")]
+    pub fn completions(&mut self) -> crate::CompletionQueue<'_> {
+        crate::CompletionQueue::new(self.completer())
     }
 
     /// Completions ready without entering the kernel.

@@ -74,6 +74,22 @@ impl<'a> Submitter<'a> {
         }
     }
 
+    /// A copy of this half, for the cold paths: see `push_with_user_data`.
+    #[inline(always)]
+    fn detached(&self) -> Submitter<'a> {
+        Submitter {
+            _not_sync: PhantomData,
+            ..*self
+        }
+    }
+
+    /// Takes back the indices a copy advanced.
+    #[inline(always)]
+    fn sync_from(&mut self, other: &Submitter<'a>) {
+        self.tail = other.tail;
+        self.head = other.head;
+    }
+
     /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
     /// tail is published, so a `&mut` to it is exclusive.
     #[inline(always)]
@@ -227,7 +243,11 @@ impl<'a> Submitter<'a> {
         };
         let op = self.check(op)?;
         let op = if !self.supported(O::OPCODE) | self.backpressure {
-            self.admit(op)?
+            // On a copy, for the reason given in `push_with_user_data`.
+            let mut me = self.detached();
+            let r = me.admit(op);
+            self.sync_from(&me);
+            r?
         } else {
             op
         };
@@ -256,9 +276,14 @@ impl<'a> Submitter<'a> {
         op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
-        // One branch for everything rare.
+        // One branch for everything rare, on a copy of the half: `self` is never passed by
+        // reference to a function that is not inlined, so in a batch its fields stay in
+        // registers.
         if (user_data & MANAGED != 0) | !self.supported(O::OPCODE) | self.backpressure {
-            return self.push_with_user_data_rare(op, user_data);
+            let mut me = self.detached();
+            let r = me.push_with_user_data_rare(op, user_data);
+            self.sync_from(&me);
+            return r;
         }
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
@@ -295,25 +320,6 @@ impl<'a> Submitter<'a> {
         Ok(())
     }
 
-    /// Publishes the queued SQEs to the kernel (release store of the tail); returns how
-    /// many are waiting for the kernel.
-    #[inline]
-    fn flush(&mut self) -> u32 {
-        let s = self.s;
-        let tail = self.tail;
-        // SAFETY: sqe_head/sqe_tail are the submitter's; ktail is written only by us.
-        unsafe {
-            let raw = s.raw.get();
-            (*raw).sq.sqe_tail = tail;
-            if (*raw).sq.sqe_head != tail {
-                (*raw).sq.sqe_head = tail;
-                s.sq_ktail().store(tail, Ordering::Release);
-            }
-        }
-        self.head = s.sq_khead().load(Ordering::Acquire);
-        tail.wrapping_sub(self.head)
-    }
-
     /// Submits every queued SQE; returns how many the kernel took.
     #[doc(alias = "io_uring_submit")]
     #[inline]
@@ -334,33 +340,53 @@ impl<'a> Submitter<'a> {
     #[doc(alias = "io_uring_submit_and_wait")]
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
-        let s = self.s;
-        let pending = self.flush();
-        let mut flags = 0;
-        let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
-        if sqpoll {
-            // Full fence: our tail store must be visible before we read the poller's flag,
-            // and the poller's flag store before its next read of our tail.
-            fence(Ordering::SeqCst);
-            if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
-                flags |= sys::IORING_ENTER_SQ_WAKEUP;
-            } else if want == 0 {
-                return Ok(pending);
-            }
-        } else if pending == 0 && want == 0 {
-            return Ok(0);
+        let r = submit_and_wait(self.s, self.tail, want);
+        self.head = self.s.sq_khead().load(Ordering::Acquire);
+        r
+    }
+}
+
+/// Publishes the SQEs up to `tail` to the kernel (release store of the tail) and enters it
+/// when it must: the submit path both `Submitter` and `Ring` take, without building a half.
+///
+/// `tail` is the submitter's (liburing's `sq.sqe_tail`, which the caller owns).
+#[inline]
+pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u32> {
+    // SAFETY: sqe_head/sqe_tail are the submitter's, and the caller is it; ktail is written
+    // only by us.
+    let pending = unsafe {
+        let raw = s.raw.get();
+        (*raw).sq.sqe_tail = tail;
+        if (*raw).sq.sqe_head != tail {
+            (*raw).sq.sqe_head = tail;
+            s.sq_ktail().store(tail, Ordering::Release);
         }
-        if want > 0 {
-            flags |= sys::IORING_ENTER_GETEVENTS;
+        tail.wrapping_sub(s.sq_khead().load(Ordering::Acquire))
+    };
+    let mut flags = 0;
+    let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
+    if sqpoll {
+        // Full fence: our tail store must be visible before we read the poller's flag, and
+        // the poller's flag store before its next read of our tail.
+        fence(Ordering::SeqCst);
+        if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
+            flags |= sys::IORING_ENTER_SQ_WAKEUP;
+        } else if want == 0 {
+            return Ok(pending);
         }
-        // Looked up only now: the SQPOLL fast path above makes no system call.
-        let (fd, registered) = s.enter_target();
-        match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
-            Ok(n) => Ok(if sqpoll { pending } else { n }),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
-            }
-            Err(e) => Err(e),
+    } else if pending == 0 && want == 0 {
+        return Ok(0);
+    }
+    if want > 0 {
+        flags |= sys::IORING_ENTER_GETEVENTS;
+    }
+    // Looked up only now: the SQPOLL fast path above makes no system call.
+    let (fd, registered) = s.enter_target();
+    match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
+        Ok(n) => Ok(if sqpoll { pending } else { n }),
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
         }
+        Err(e) => Err(e),
     }
 }
