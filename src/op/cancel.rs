@@ -229,7 +229,7 @@ mod tests {
             assert_eq!((why.what(), why.value()), ("cancel_flags", u64::from(bit)));
         }
         let fd_only = crate::sys::IORING_ASYNC_CANCEL_FD;
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         CancelFd::new(file(), 0).prepare(&mut sqe, 1);
         assert_eq!(sqe.op_flags, fd_only);
         CancelFd::new(crate::fd::Fixed::new(3, 1), 0).prepare(&mut sqe, 1);

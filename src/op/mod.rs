@@ -17,9 +17,9 @@
     allow(unused_imports, dead_code)
 )]
 
-use crate::cq::Cqe;
+use crate::entry::Cqe;
+use crate::entry::Sqe;
 use crate::flags::OpFlags;
-use crate::sq::Sqe;
 
 mod buffers;
 mod cancel;
@@ -77,7 +77,7 @@ pub(crate) mod private {
         /// multishot ops keep them for their stream, zero-copy sends keep the first result
         /// while they wait for the notification.
         #[inline]
-        fn record(&mut self, _cqe: &crate::Cqe) {}
+        fn record(&mut self, _cqe: &crate::entry::Cqe) {}
     }
 }
 
@@ -338,7 +338,7 @@ macro_rules! define_ops {
             const RECORDS: bool = false $(|| $crate::op::define_ops!(@true $rs))?;
             #[inline]
             #[allow(unused_variables)]
-            fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe, ring: u64) {
+            fn prepare(&mut $ps, $sqe: &mut $crate::entry::Sqe, ring: u64) {
                 $(let $pring = ring;)?
                 *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
                 $sqe.personality = $ps.personality;
@@ -346,7 +346,7 @@ macro_rules! define_ops {
             }
             $(
                 #[inline]
-                fn record(&mut $rs, $rc: &$crate::Cqe) $rec
+                fn record(&mut $rs, $rc: &$crate::entry::Cqe) $rec
             )?
             $crate::op::define_ops!(@validate [$($($fdf: $fdt),+)?] [$(($vs, $vid) $val)?]);
         }
@@ -356,7 +356,7 @@ macro_rules! define_ops {
             type Output = $out;
             #[inline]
             #[allow(unused_mut)]
-            fn complete(mut $cs, $cqe: $crate::Cqe) -> $out $complete
+            fn complete(mut $cs, $cqe: $crate::entry::Cqe) -> $out $complete
         }
 
         $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$($($g: $b),+)?]);
