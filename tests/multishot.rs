@@ -30,7 +30,8 @@ mod streams {
     use std::sync::Arc;
     use std::time::Duration;
     use system_liburing::op::{
-        AcceptMulti, AsyncCancel, RecvMsg, RecvMsgMulti, RecvMulti, Send, SendMsg, SendZc, Shot,
+        AcceptMulti, AsyncCancel, Multishot, RecvMsg, RecvMsgMulti, RecvMulti, Send, SendMsg,
+        SendZc, Shot,
     };
     use system_liburing::register::BufRing;
     use system_liburing::{CqeFlags, PushError, Ring, Ticket};
@@ -64,6 +65,19 @@ mod streams {
 
     /// A connection: its receive stream and its echoes each hold a handle.
     type Conn = Arc<OwnedFd>;
+
+    /// Ends a multishot stream: cancels it and reaps its CQEs up to the last one (each
+    /// `ECANCELED` once the cancel lands), which disarms it.
+    fn cancel_to_the_end<O, T>(ring: &mut Ring, t: &Ticket<O>)
+    where
+        O: Multishot<Item = std::io::Result<T>>,
+        T: std::fmt::Debug,
+    {
+        ring.push_with_user_data(AsyncCancel::ticket(t), 1).unwrap();
+        while let Some(item) = ring.next_shot(t).unwrap() {
+            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+        }
+    }
 
     enum Kind {
         Recv(Conn, Ticket<RecvMulti<Conn>>),
@@ -269,11 +283,7 @@ mod streams {
         drop(g);
 
         // End the op: cancel it and reap its last CQE.
-        ring.push_with_user_data(AsyncCancel::ticket(&t), 1)
-            .unwrap();
-        while let Some(item) = ring.next_shot(&t).unwrap() {
-            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
-        }
+        cancel_to_the_end(&mut ring, &t);
         assert_eq!(old.armed(), 0, "the last CQE disarms");
         ring.unregister_buf_ring(&old)
             .expect("nothing armed: the group goes");
@@ -306,11 +316,7 @@ mod streams {
         let g = ring.next_shot(&t).unwrap().expect("still armed").unwrap();
         assert_eq!(&*g, &msg[32..]);
         drop(g);
-        ring.push_with_user_data(AsyncCancel::ticket(&t), 2)
-            .unwrap();
-        while let Some(item) = ring.next_shot(&t).unwrap() {
-            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
-        }
+        cancel_to_the_end(&mut ring, &t);
         assert!(ring.finish(t).unwrap().0.is_empty());
         assert_eq!((new.in_use(), new.armed()), (0, 0));
     }
@@ -385,11 +391,7 @@ mod streams {
             assert_eq!(msg.from(), Some(from));
             assert!(!msg.truncated());
         }
-        ring.push_with_user_data(AsyncCancel::ticket(&m), 1)
-            .unwrap();
-        while let Some(item) = ring.next_shot(&m).unwrap() {
-            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
-        }
+        cancel_to_the_end(&mut ring, &m);
         assert!(ring.finish(m).unwrap().0.is_empty());
         assert_eq!(bufs.in_use(), 0);
     }
