@@ -48,16 +48,21 @@ struct Entry {
     text: String,
 }
 
+/// The text of every file of `src/op`.
+fn op_sources() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/op");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
 /// Every `define_ops!` entry of `src/op`, by op name.
 fn entries() -> BTreeMap<String, Entry> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/op");
     let mut entries = BTreeMap::new();
-    for file in std::fs::read_dir(dir).unwrap() {
-        let path = file.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
+    for text in op_sources() {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let head = line.trim();
@@ -92,17 +97,12 @@ fn entries() -> BTreeMap<String, Entry> {
 
 /// The allowlists: every `pub const` of `src/op`.
 fn allowlists() -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/op");
-    let mut consts = BTreeSet::new();
-    for file in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
-        for l in text.lines() {
-            if let Some(rest) = l.strip_prefix("pub const ") {
-                consts.insert(rest.split(':').next().unwrap().trim().to_owned());
-            }
-        }
-    }
-    consts
+    op_sources()
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter_map(|l| l.strip_prefix("pub const "))
+        .map(|rest| rest.split(':').next().unwrap().trim().to_owned())
+        .collect()
 }
 
 fn words(text: &str) -> BTreeSet<&str> {
