@@ -161,7 +161,7 @@ fn failed_submit_keeps_the_managed_op_alive_until_its_completion() {
         };
         let (file, path) = temp_file("8185", b"0123456789abcdef");
         let t = ring
-            .push(Read::new(file.as_raw_fd(), Vec::with_capacity(16), 0))
+            .push(Read::new(file, Vec::with_capacity(16), 0))
             .unwrap();
         // A split submitter cannot reap, so EBUSY reaches it as SubmitBusy: use it so
         // every errno in the matrix fails the submit.
@@ -178,14 +178,16 @@ fn failed_submit_keeps_the_managed_op_alive_until_its_completion() {
             1,
             "{name}: the op is still owned by the ring"
         );
-        let t = ring.finish(t).unwrap_err().0; // not completed: the ticket comes back
+        let e = ring.finish(t).unwrap_err(); // not completed: the ticket comes back
+        assert!(!e.is_foreign(), "{name}");
+        let t = e.into_ticket();
         assert_eq!(ring.in_flight(), 1);
         assert_eq!(
             ring.submit().unwrap(),
             1,
             "{name}: the real submit takes it"
         );
-        let (n, buf) = ring.wait_for(t).unwrap();
+        let (n, _file, buf) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 16, "{name}");
         assert_eq!(buf, b"0123456789abcdef", "{name}: buffer intact");
         assert_eq!(ring.in_flight(), 0);
@@ -545,7 +547,7 @@ fn late_cqe_for_a_finished_op_never_reaches_the_next_owner() {
         a_token,
         "the late CQE reaches the user as is"
     );
-    let b = ring.finish(b).unwrap_err().0; // B is not done
+    let b = ring.finish(b).unwrap_err().into_ticket(); // B is not done
     assert_eq!(ring.in_flight(), 1);
 
     // Cancel B for real; its own CQE completes it.
@@ -582,7 +584,7 @@ fn wait_for_survives_an_interrupted_wait() {
     };
     let (rx, mut tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(8), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
     let writer = std::thread::spawn(move || {
@@ -593,7 +595,7 @@ fn wait_for_survives_an_interrupted_wait() {
     let r = ring.wait_for(t);
     fault::clear();
     writer.join().unwrap();
-    let (n, buf) = r.expect("wait_for must not give up the ticket on EINTR");
+    let (n, _rx, buf) = r.expect("wait_for must not give up the ticket on EINTR");
     assert_eq!(n.unwrap(), 8);
     assert_eq!(buf, b"12345678");
 }
@@ -608,7 +610,7 @@ fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
     };
     let (rx, mut tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(8), u64::MAX))
         .unwrap();
     let token = t.user_data();
     ring.submit().unwrap();
@@ -735,21 +737,22 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
         tag,
     };
     let (file, path) = temp_file("942", b"compio942");
+    let file = Arc::new(file);
     let (rx, _tx) = common::pipe();
     // 1: completed, reaped, never finished: freed with the table.
     let done = ring
-        .push(Read::new(file.as_raw_fd(), tracked("completed"), 0))
+        .push(Read::new(file.clone(), tracked("completed"), 0))
         .unwrap();
     ring.submit().unwrap();
     assert_eq!(ring.wait().unwrap().user_data(), done.user_data());
     // 2: completed by the kernel, never reaped: Drop reaps it.
     let unreaped = ring
-        .push(Read::new(file.as_raw_fd(), tracked("unreaped"), 0))
+        .push(Read::new(file.clone(), tracked("unreaped"), 0))
         .unwrap();
     ring.submit().unwrap();
     // 3: pending on an empty pipe: Drop cancels it.
     let pending = ring
-        .push(Read::new(rx.as_raw_fd(), tracked("pending"), u64::MAX))
+        .push(Read::new(rx, tracked("pending"), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
     std::thread::sleep(Duration::from_millis(20));
@@ -759,6 +762,11 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
         "nothing freed while the ring lives"
     );
     drop(ring);
+    assert_eq!(
+        Arc::strong_count(&file),
+        1,
+        "the ops' clones of the file were released with them"
+    );
     let log = log.lock().unwrap();
     assert_eq!(
         log.len(),
@@ -787,6 +795,7 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
         return run_in_child(NAME, true);
     }
     let (rx, mut tx) = common::pipe();
+    let rx = Arc::new(rx);
     for (errno, name) in ERRNOS {
         let Some(mut ring) = ring(Ring::builder().entries(4), "drop under faults") else {
             return;
@@ -794,7 +803,7 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
         let mut tickets = Vec::new();
         for _ in 0..3 {
             tickets.push(
-                ring.push(Read::new(rx.as_raw_fd(), vec![0u8; 256], u64::MAX))
+                ring.push(Read::new(rx.clone(), vec![0u8; 256], u64::MAX))
                     .unwrap(),
             );
         }

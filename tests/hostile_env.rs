@@ -294,7 +294,7 @@ fn fork_with_a_live_ring() {
     ring.submit().unwrap();
     let (rx, mut tx) = common::pipe();
     let read = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(16), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
     ring.push_with_user_data(Nop::new(), 40).unwrap(); // queued, not submitted
@@ -356,7 +356,7 @@ fn fork_with_a_live_ring() {
             None => {}
         }
     }
-    let (n, buf) = ring.finish(read).unwrap();
+    let (n, _rx, buf) = ring.finish(read).unwrap();
     assert_eq!(n.unwrap(), 14);
     assert_eq!(buf, b"after the fork");
     nop_round_trip(&mut ring, 100, 50);
@@ -524,7 +524,7 @@ fn ring_fd_closed_behind_the_crates_back_is_ebadf() {
     ring.submit().unwrap();
     let (rx, _tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), vec![0u8; 64], u64::MAX))
+        .push(Read::new(rx, vec![0u8; 64], u64::MAX))
         .unwrap();
     ring.submit().unwrap();
 

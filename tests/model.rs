@@ -214,9 +214,15 @@ impl Model {
                 let token = tokens[usize::from(pick) % tokens.len()];
                 let op = self.live.remove(&token).unwrap();
                 // Not reaped (the model has not seen its CQE): the ticket comes back.
+                fn pending<T>(e: system_liburing::NotCompleted<T>) -> T {
+                    assert!(!e.is_foreign(), "the ticket is this ring's");
+                    e.into_ticket()
+                }
                 let back = match op {
-                    Managed::Nop(t) => Managed::Nop(self.ring.finish(t).unwrap_err().0),
-                    Managed::Timeout(t) => Managed::Timeout(self.ring.finish(t).unwrap_err().0),
+                    Managed::Nop(t) => Managed::Nop(pending(self.ring.finish(t).unwrap_err())),
+                    Managed::Timeout(t) => {
+                        Managed::Timeout(pending(self.ring.finish(t).unwrap_err()))
+                    }
                 };
                 assert_eq!(back.token(), token);
                 self.live.insert(token, back);
