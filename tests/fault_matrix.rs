@@ -600,12 +600,13 @@ fn wait_for_survives_an_interrupted_wait() {
     assert_eq!(buf, b"12345678");
 }
 
-/// The current behaviour, asserted so that a change is noticed: the error arrives with its
-/// errno, nothing is freed early (the op stays counted in flight until its CQE, then its
-/// memory stays in the table until the ring is dropped).
+/// An interrupted untimed wait (`Ring::wait`, which reports EINTR as `Interrupted`, unlike
+/// `wait_for`) frees nothing early: the op stays counted in flight and owned by the ring
+/// until its CQE, the CQE reaches the user once, and the ticket still finishes with the
+/// read's bytes, its file and its buffer.
 #[test]
-fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
-    let Some(mut ring) = ring(Ring::builder().entries(8), "wait_for EINTR (current)") else {
+fn interrupted_wait_reports_eintr_and_frees_nothing_early() {
+    let Some(mut ring) = ring(Ring::builder().entries(8), "wait EINTR") else {
         return;
     };
     let (rx, mut tx) = common::pipe();
@@ -620,21 +621,25 @@ fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
         tx
     });
     inject(Site::Enter, libc::EINTR, 1);
-    let r = ring.wait_for(t);
+    let e = ring.wait().expect_err("the injected EINTR reaches wait()");
     fault::clear();
-    // Ok(..) once fixed (the EINTR retried inside wait_for).
-    if let Err(e) = r {
-        assert_eq!(e.raw_os_error(), Some(libc::EINTR));
-        assert_eq!(
-            ring.in_flight(),
-            1,
-            "not freed: the kernel still owns the buffer"
-        );
-        let c = ring.wait().unwrap();
-        assert_eq!(c.user_data(), token, "the CQE still reaches the user once");
-        assert_eq!(ring.in_flight(), 0);
-        assert!(ring.peek().unwrap().is_none());
-    }
+    assert_eq!(e.raw_os_error(), Some(libc::EINTR));
+    assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+    assert_eq!(
+        ring.in_flight(),
+        1,
+        "not freed: the kernel still owns the buffer"
+    );
+    let e = ring.finish(t).unwrap_err();
+    assert!(!e.is_foreign());
+    let t = e.into_ticket();
+    let c = ring.wait().unwrap();
+    assert_eq!(c.user_data(), token, "the CQE still reaches the user once");
+    assert_eq!(ring.in_flight(), 0);
+    assert!(ring.peek().unwrap().is_none());
+    let (n, _rx, buf) = ring.finish(t).unwrap();
+    assert_eq!(n.unwrap(), 8);
+    assert_eq!(buf, b"abcdefgh");
     drop(writer.join().unwrap());
 }
 
@@ -810,8 +815,12 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
         ring.submit().unwrap();
         assert_eq!(ring.in_flight(), 3);
         drop(tickets);
+        // Every way Drop has to cancel fails: the SQE path (io_uring_enter) and
+        // IORING_REGISTER_SYNC_CANCEL (io_uring_register).
         inject(Site::Enter, errno, 10_000);
         inject(Site::GetEvents, errno, 10_000);
+        inject(Site::Register, errno, 10_000);
+        let leaked = fault::leaked_ops();
         let t0 = Instant::now();
         drop(ring); // cancels fail: waits at most ~2 s, leaks the buffers, exits the ring
         fault::clear();
@@ -819,6 +828,11 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
             t0.elapsed() < Duration::from_secs(4),
             "{name}: Drop took {:?}",
             t0.elapsed()
+        );
+        assert_eq!(
+            fault::leaked_ops() - leaked,
+            3,
+            "{name}: the three reads the kernel still held were leaked, not freed"
         );
     }
     // The reads were cancelled by the ring's exit; nothing lands in freed memory (ASan /
