@@ -30,7 +30,11 @@ fn drop_with_a_pending_pipe_read() {
         assert!(t0.elapsed() < Duration::from_secs(3));
     }
     // The cancelled read completed, so Drop released its op, and the file it held with it.
-    assert_eq!(Arc::strong_count(&rx), 1, "the read's clone of the file is gone");
+    assert_eq!(
+        Arc::strong_count(&rx),
+        1,
+        "the read's clone of the file is gone"
+    );
     // Anything written now must not land in freed memory: the read was cancelled.
     tx.write_all(&[0xAA; 4096]).unwrap();
 }
@@ -60,9 +64,17 @@ fn drop_with_many_ops_in_flight() {
     ring.submit().unwrap();
     assert_eq!(ring.in_flight(), 16);
     drop((tickets, timers));
-    assert_eq!(Arc::strong_count(&rx), 9, "each read holds the file while in flight");
+    assert_eq!(
+        Arc::strong_count(&rx),
+        9,
+        "each read holds the file while in flight"
+    );
     drop(ring);
-    assert_eq!(Arc::strong_count(&rx), 1, "every read was cancelled and released");
+    assert_eq!(
+        Arc::strong_count(&rx),
+        1,
+        "every read was cancelled and released"
+    );
 }
 
 #[test]

@@ -523,9 +523,7 @@ fn ring_fd_closed_behind_the_crates_back_is_ebadf() {
     }
     ring.submit().unwrap();
     let (rx, _tx) = common::pipe();
-    let t = ring
-        .push(Read::new(rx, vec![0u8; 64], u64::MAX))
-        .unwrap();
+    let t = ring.push(Read::new(rx, vec![0u8; 64], u64::MAX)).unwrap();
     ring.submit().unwrap();
 
     // SAFETY: deliberately closes the fd the ring owns (the hostile act under test). The
