@@ -1,7 +1,8 @@
 //! A port of liburing's `examples/link-cp.c`: copies a file as linked pairs, a read
 //! (`IOSQE_IO_LINK`) followed by a write of the same memory, so that each block goes from
 //! one file to the other in a single chain with no user-space step between. The buffer is a
-//! [`SharedBuf`]: the read and the write each hold a handle. No `unsafe`.
+//! [`SharedBuf`]: the read and the write each hold a handle, as each holds an `Arc` of its
+//! file. No `unsafe`.
 //!
 //!     cargo run --example link_cp SRC DST
 //!
@@ -12,9 +13,9 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use system_liburing::op::{Read, Write};
-use system_liburing::{Ring, SharedBuf, SqeFlags, Ticket};
+use system_liburing::{OpFlags, Ring, SharedBuf, Ticket};
 
 /// Pairs in flight.
 const QD: usize = 16;
@@ -24,8 +25,8 @@ const BS: u64 = 32 * 1024;
 struct Pair {
     offset: u64,
     len: u64,
-    read: Ticket<Read<SharedBuf>>,
-    write: Ticket<Write<SharedBuf>>,
+    read: Ticket<Read<Arc<File>, SharedBuf>>,
+    write: Ticket<Write<Arc<File>, SharedBuf>>,
 }
 
 fn main() -> io::Result<()> {
@@ -34,8 +35,8 @@ fn main() -> io::Result<()> {
         eprintln!("usage: {} SRC DST", args[0]);
         std::process::exit(2);
     }
-    let src = File::open(&args[1])?;
-    let dst = File::create(&args[2])?;
+    let src = Arc::new(File::open(&args[1])?);
+    let dst = Arc::new(File::create(&args[2])?);
     let size = src.metadata()?.len();
     let mut ring = Ring::new(2 * QD as u32)?;
 
@@ -59,8 +60,8 @@ fn main() -> io::Result<()> {
         else {
             break;
         };
-        let (read, _) = ring.wait_for(read)?;
-        let (write, buf) = ring.wait_for(write)?;
+        let (read, _, _) = ring.wait_for(read)?;
+        let (write, _, buf) = ring.wait_for(write)?;
         if read? == 0 {
             return Err(io::Error::other("the source shrank while copying"));
         }
@@ -84,14 +85,19 @@ fn main() -> io::Result<()> {
 }
 
 /// Pushes one block's read, linked to the write of the same buffer.
-fn queue_pair(ring: &mut Ring, src: &File, dst: &File, offset: u64, len: u64) -> io::Result<Pair> {
+fn queue_pair(
+    ring: &mut Ring,
+    src: &Arc<File>,
+    dst: &Arc<File>,
+    offset: u64,
+    len: u64,
+) -> io::Result<Pair> {
     if ring.submitter().sq_space_left() < 2 {
         ring.submit()?; // never split a chain across two submits
     }
     let buf = SharedBuf::new(len as usize);
-    let read =
-        ring.push(Read::new(src.as_raw_fd(), buf.clone(), offset).flags(SqeFlags::IO_LINK))?;
-    let write = ring.push(Write::new(dst.as_raw_fd(), buf, offset))?;
+    let read = ring.push(Read::new(src.clone(), buf.clone(), offset).flags(OpFlags::IO_LINK))?;
+    let write = ring.push(Write::new(dst.clone(), buf, offset))?;
     Ok(Pair {
         offset,
         len,

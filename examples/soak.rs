@@ -5,7 +5,8 @@
 //! Default: about 2 seconds (CI). Each round makes a ring (SQ 1..256, CQ 2..4096, powers of
 //! two), pushes a random mix — unmanaged NOPs, managed writes then read-backs on a temp file
 //! (pattern checked), managed writes and reads on a pipe (byte stream checked), managed
-//! timeouts, long timeouts cancelled with AsyncCancel, PollAdd on the pipe — with random
+//! timeouts, long timeouts cancelled with AsyncCancel, unmanaged PollAdd on the pipe's write
+//! end through the ring's registered-file table (a `Fixed` slot) — with random
 //! batch sizes and reap schedules (a xorshift PRNG, seed printed and settable), floods the
 //! CQ often so completions go through the kernel's overflow list, and injects faults
 //! (EINTR/EAGAIN/EBUSY/ENOMEM at submit, wait and flush) through the crate's fault seam.
@@ -15,11 +16,14 @@
 //! status 1 on any violation.
 
 use std::collections::{HashMap, VecDeque};
+use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::FromRawFd;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use system_liburing::fault::{self, Site};
+use system_liburing::fd::Fixed;
 use system_liburing::op::{AsyncCancel, Nop, PollAdd, Read, Timeout, TimeoutFired, Write};
 use system_liburing::{Cqe, PushError, Ring, SqFlags, Ticket};
 
@@ -61,10 +65,10 @@ const REGIONS: usize = 64;
 
 /// A managed op in flight, with what its result is checked against.
 enum Pending {
-    FileWrite(Ticket<Write<Vec<u8>>>, usize, u64),
-    FileRead(Ticket<Read<Vec<u8>>>, usize, u64),
-    PipeWrite(Ticket<Write<Vec<u8>>>, usize),
-    PipeRead(Ticket<Read<Vec<u8>>>),
+    FileWrite(Ticket<Write<Arc<File>, Vec<u8>>>, usize, u64),
+    FileRead(Ticket<Read<Arc<File>, Vec<u8>>>, usize, u64),
+    PipeWrite(Ticket<Write<Arc<File>, Vec<u8>>>, usize),
+    PipeRead(Ticket<Read<Arc<File>, Vec<u8>>>),
     Timeout(Ticket<Timeout>, bool),
 }
 
@@ -101,9 +105,11 @@ struct Round<'a> {
     ring: Ring,
     rng: &'a mut Rng,
     st: &'a mut Stats,
-    file: &'a std::fs::File,
-    pipe_r: &'a std::fs::File,
-    pipe_w: &'a std::fs::File,
+    file: &'a Arc<File>,
+    pipe_r: &'a Arc<File>,
+    pipe_w: &'a Arc<File>,
+    /// `pipe_w` in the ring's registered-file table, for the unmanaged polls.
+    pipe_w_fixed: Fixed,
     next_ud: u64,
     nops: VecDeque<u64>,
     unmanaged: HashMap<u64, Unmanaged>,
@@ -177,7 +183,7 @@ impl Round<'_> {
                 };
                 let seed = self.rng.next();
                 let op = Write::new(
-                    self.file.as_raw_fd(),
+                    self.file.clone(),
                     pattern(seed, BLOCK),
                     (region * BLOCK) as u64,
                 );
@@ -194,7 +200,7 @@ impl Round<'_> {
                 let data: Vec<u8> = (0..len as u64)
                     .map(|i| stream_byte(self.pipe_written + i))
                     .collect();
-                let op = Write::new(self.pipe_w.as_raw_fd(), data, u64::MAX);
+                let op = Write::new(self.pipe_w.clone(), data, u64::MAX);
                 let ok = self
                     .push_managed(op, |t| Pending::PipeWrite(t, len))
                     .is_ok();
@@ -206,7 +212,7 @@ impl Round<'_> {
             }
             75..=82 if !self.pipe_read_busy => {
                 let cap = 1 + self.rng.below(300) as usize;
-                let op = Read::new(self.pipe_r.as_raw_fd(), Vec::with_capacity(cap), u64::MAX);
+                let op = Read::new(self.pipe_r.clone(), Vec::with_capacity(cap), u64::MAX);
                 let ok = self.push_managed(op, Pending::PipeRead).is_ok();
                 if ok {
                     self.pipe_read_busy = true;
@@ -243,7 +249,7 @@ impl Round<'_> {
                 }
             }
             _ => self.push_unmanaged(
-                PollAdd::new(self.pipe_w.as_raw_fd(), libc::POLLOUT),
+                PollAdd::new(self.pipe_w_fixed, libc::POLLOUT as u32),
                 Unmanaged::Poll,
             ),
         }
@@ -343,7 +349,7 @@ impl Round<'_> {
         }
         match p {
             Pending::FileWrite(t, region, seed) => {
-                let (n, buf) = fin!(t);
+                let (n, _, buf) = fin!(t);
                 if n.ok() != Some(BLOCK) || buf != pattern(seed, BLOCK) {
                     self.st.corrupted += 1;
                     self.violation(format!("file write region {region}"));
@@ -352,7 +358,7 @@ impl Round<'_> {
                 }
                 // Read it back (pushed now; if the SQ is full, submit until it fits).
                 let mut op = Read::new(
-                    self.file.as_raw_fd(),
+                    self.file.clone(),
                     Vec::with_capacity(BLOCK),
                     (region * BLOCK) as u64,
                 );
@@ -367,7 +373,7 @@ impl Round<'_> {
                 }
             }
             Pending::FileRead(t, region, seed) => {
-                let (n, buf) = fin!(t);
+                let (n, _, buf) = fin!(t);
                 if n.ok() != Some(BLOCK) || buf != pattern(seed, BLOCK) {
                     self.st.corrupted += 1;
                     self.violation(format!("read-back of region {region} differs"));
@@ -375,14 +381,14 @@ impl Round<'_> {
                 self.free_regions.push(region);
             }
             Pending::PipeWrite(t, len) => {
-                let (n, _) = fin!(t);
+                let (n, _, _) = fin!(t);
                 if n.as_ref().ok() != Some(&len) {
                     self.violation(format!("pipe write: {n:?} of {len}"));
                 }
                 self.pipe_write_busy = false;
             }
             Pending::PipeRead(t) => {
-                let (n, buf) = fin!(t);
+                let (n, _, buf) = fin!(t);
                 match n {
                     Ok(n) => {
                         for (i, b) in buf[..n].iter().enumerate() {
@@ -451,7 +457,7 @@ impl Round<'_> {
     /// unread bytes need a read.
     fn feed_pipe(&mut self) {
         if self.pipe_written > self.pipe_read && !self.pipe_read_busy {
-            let mut op = Read::new(self.pipe_r.as_raw_fd(), Vec::with_capacity(4096), u64::MAX);
+            let mut op = Read::new(self.pipe_r.clone(), Vec::with_capacity(4096), u64::MAX);
             loop {
                 match self.push_managed(op, Pending::PipeRead) {
                     Ok(_) => break,
@@ -469,7 +475,7 @@ impl Round<'_> {
             let data: Vec<u8> = (0..len as u64)
                 .map(|i| stream_byte(self.pipe_written + i))
                 .collect();
-            let mut op = Write::new(self.pipe_w.as_raw_fd(), data, u64::MAX);
+            let mut op = Write::new(self.pipe_w.clone(), data, u64::MAX);
             loop {
                 match self.push_managed(op, |t| Pending::PipeWrite(t, len)) {
                     Ok(_) => break,
@@ -580,19 +586,15 @@ fn parse_args() -> Result<Args, String> {
     Ok((ops, secs, seed))
 }
 
-fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
+fn pipe() -> io::Result<(Arc<File>, Arc<File>)> {
     let mut fds = [0; 2];
     // SAFETY: two valid out slots.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: fresh fds we own.
-    Ok(unsafe {
-        (
-            std::fs::File::from_raw_fd(fds[0]),
-            std::fs::File::from_raw_fd(fds[1]),
-        )
-    })
+    let (r, w) = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
+    Ok((Arc::new(r), Arc::new(w)))
 }
 
 fn main() -> ExitCode {
@@ -653,12 +655,14 @@ fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::R
     let mut rng = Rng(seed);
     let mut st = Stats::default();
     let path = std::env::temp_dir().join(format!("system-liburing-soak-{}", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)?;
+    let file = Arc::new(
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?,
+    );
     file.set_len((REGIONS * BLOCK) as u64)?;
     let t0 = Instant::now();
     let result = (|| {
@@ -670,13 +674,15 @@ fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::R
             }
             let cq_log = 1 + rng.below(12) as u32; // 2..4096
             let sq_log = rng.below(u64::from(cq_log.min(8)) + 1) as u32; // 1..min(cq,256)
-            let ring = Ring::builder()
+            let mut ring = Ring::builder()
                 .entries(1 << sq_log)
                 .cq_entries(1 << cq_log)
                 .force_direct_flush(rng.chance(2))
                 .build()?;
             st.rings += 1;
             let (pipe_r, pipe_w) = pipe()?;
+            ring.register_files(&[Some(&*pipe_w)])?;
+            let pipe_w_fixed = ring.fixed_file(0);
             let budget = 100 + rng.below(3000);
             let mut round = Round {
                 ring,
@@ -685,6 +691,7 @@ fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::R
                 file: &file,
                 pipe_r: &pipe_r,
                 pipe_w: &pipe_w,
+                pipe_w_fixed,
                 next_ud: 1,
                 nops: VecDeque::new(),
                 unmanaged: HashMap::new(),

@@ -4,25 +4,26 @@
 //!
 //!     cargo run --features tokio --example tokio_echo [CLIENTS] [MESSAGES]
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use system_liburing::op::{Accept, Recv, Send};
 use system_liburing::rt::AsyncRing;
 use system_liburing::Ring;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn serve(ring: Arc<AsyncRing>, conn: OwnedFd) -> std::io::Result<usize> {
-    let fd = conn.as_raw_fd();
+/// Echoes one connection until the peer closes it. Each op holds the connection until it
+/// completes and hands it back with the buffer.
+async fn serve(ring: Arc<AsyncRing>, mut conn: OwnedFd) -> std::io::Result<usize> {
     let (mut echoed, mut buf) = (0, Vec::with_capacity(4096));
     loop {
-        let (n, b) = ring.op(Recv::new(fd, buf, 0)).await?;
+        let (n, c, b) = ring.op(Recv::new(conn, buf, 0)).await?;
         let n = n?;
         if n == 0 {
             return Ok(echoed);
         }
-        let (sent, b) = ring.op(Send::new(fd, b, 0)).await?;
+        let (sent, c, b) = ring.op(Send::new(c, b, 0)).await?;
         echoed += sent?;
-        buf = b;
+        (conn, buf) = (c, b);
         buf.clear();
     }
 }
@@ -34,7 +35,7 @@ async fn main() -> std::io::Result<()> {
         .map(|a| a.parse::<usize>().unwrap_or(4));
     let (clients, messages) = (args.next().unwrap_or(4), args.next().unwrap_or(100));
     let ring = Arc::new(AsyncRing::new(Ring::new(64)?)?);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let mut listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     println!("echo server on {addr}, {clients} clients x {messages} messages");
 
@@ -43,8 +44,9 @@ async fn main() -> std::io::Result<()> {
         tokio::spawn(async move {
             let mut handlers = Vec::new();
             for _ in 0..clients {
-                let conn = ring.op(Accept::new(listener.as_raw_fd())).await??;
-                handlers.push(tokio::spawn(serve(ring.clone(), conn)));
+                let (conn, l) = ring.op(Accept::new(listener)).await?;
+                listener = l;
+                handlers.push(tokio::spawn(serve(ring.clone(), conn?)));
             }
             let mut total = 0;
             for h in handlers {

@@ -1,11 +1,10 @@
 //! A UDP echo on 127.0.0.1 through the ring: the server receives with `Recv` and answers with
 //! `Send` on a connected socket; a client sends N datagrams and checks every echo. Exits 0
-//! when all came back. No `unsafe`.
+//! when all came back. No `unsafe`: each op holds the server socket and hands it back.
 //!
 //!     cargo run --example udp_echo [N]
 
 use std::net::UdpSocket;
-use std::os::fd::AsRawFd;
 use std::time::Duration;
 use system_liburing::op::{Recv, Send};
 use system_liburing::Ring;
@@ -15,7 +14,7 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
-    let server = UdpSocket::bind("127.0.0.1:0")?;
+    let mut server = UdpSocket::bind("127.0.0.1:0")?;
     let client = UdpSocket::bind("127.0.0.1:0")?;
     client.connect(server.local_addr()?)?;
     server.connect(client.local_addr()?)?;
@@ -26,11 +25,13 @@ fn main() -> std::io::Result<()> {
     for i in 0..n {
         let msg = format!("datagram {i}");
         client.send(msg.as_bytes())?;
-        let t = ring.push(Recv::new(server.as_raw_fd(), Vec::with_capacity(1500), 0))?;
-        let (got, buf) = ring.wait_for(t)?;
+        let t = ring.push(Recv::new(server, Vec::with_capacity(1500), 0))?;
+        let (got, sock, buf) = ring.wait_for(t)?;
         got?;
-        let t = ring.push(Send::new(server.as_raw_fd(), buf, 0))?;
-        ring.wait_for(t)?.0?;
+        let t = ring.push(Send::new(sock, buf, 0))?;
+        let (sent, sock, _) = ring.wait_for(t)?;
+        sent?;
+        server = sock;
         let mut back = [0u8; 1500];
         let len = client.recv(&mut back)?;
         if &back[..len] != msg.as_bytes() {

@@ -287,10 +287,12 @@ impl Completer<'_> {
         let r = match timeout {
             None => syscall::enter(fd, 0, n, flags, std::ptr::null(), 0),
             Some(t) if s.features.contains(crate::Features::EXT_ARG) => {
-                let ts = libc::timespec {
-                    tv_sec: t.as_secs() as libc::time_t,
-                    tv_nsec: t.subsec_nanos() as libc::c_long,
-                };
+                // `struct __kernel_timespec`: 64-bit fields on every architecture (libc's
+                // timespec is narrower on 32-bit targets).
+                let ts: [i64; 2] = [
+                    t.as_secs().min(i64::MAX as u64) as i64,
+                    i64::from(t.subsec_nanos()),
+                ];
                 let arg = GetEventsArg {
                     sigmask: 0,
                     sigmask_sz: 8,

@@ -35,24 +35,60 @@ fn too_many_entries_is_einval_unless_clamped() {
     }
 }
 
+/// Safe code cannot name a file by a number (`Read::new(-1, ..)` does not compile: see
+/// `system_liburing::fd::Raw`); what it can name wrongly is a registered slot, and that is
+/// the kernel's `EBADF` in the op's result, with the buffer handed back.
 #[test]
 fn read_on_bad_fds_reports_ebadf_in_the_result() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "ebadf") else {
         return;
     };
-    let t = ring.push(Read::new(-1, Vec::with_capacity(8), 0)).unwrap();
-    let (res, buf) = ring.wait_for(t).unwrap();
+    // No table at all.
+    let t = ring
+        .push(Read::new(ring.fixed_file(0), Vec::with_capacity(8), 0))
+        .unwrap();
+    let (res, slot, buf) = ring.wait_for(t).unwrap();
     assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EBADF));
+    assert_eq!(slot.index(), 0);
     assert_eq!(buf.capacity(), 8, "the buffer comes back on failure too");
 
-    // A closed fd. (Not "open, close, reuse the number": a test running in parallel may get
-    // that number for a pipe nobody writes, and the read would wait forever.) Numbers past
-    // the fd table are closed by definition.
-    let t = ring
-        .push(Read::new(1 << 30, Vec::with_capacity(8), 0))
-        .unwrap();
-    let (res, _) = ring.wait_for(t).unwrap();
-    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EBADF));
+    // An empty slot of a sparse table, and a slot past its end.
+    ring.register_files_sparse(4).unwrap();
+    for index in [2, 1 << 30] {
+        let t = ring
+            .push(Read::new(ring.fixed_file(index), Vec::with_capacity(8), 0))
+            .unwrap();
+        let (res, _, buf) = ring.wait_for(t).unwrap();
+        assert_eq!(
+            res.unwrap_err().raw_os_error(),
+            Some(libc::EBADF),
+            "slot {index}"
+        );
+        assert_eq!(buf.capacity(), 8);
+    }
+}
+
+/// Another ring's slot is refused at push (`Invalid`, naming the fd), and the op comes back:
+/// slot 0 of two rings are different files.
+#[test]
+fn another_rings_slot_is_invalid_and_returns_the_op() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "foreign slot") else {
+        return;
+    };
+    let Some(other) = common::ring_or_skip(Ring::builder().entries(8), "foreign slot") else {
+        return;
+    };
+    match ring.push(Read::new(other.fixed_file(0), vec![7u8; 3], 0)) {
+        Err(PushError::Invalid(op, why)) => {
+            assert_eq!(why.what(), "fd");
+            assert_eq!(why.value(), 0);
+            let e: std::io::Error = PushError::Invalid(op, why).into();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert_eq!(ring.in_flight(), 0, "nothing was queued");
+    assert_eq!(ring.submit().unwrap(), 0);
 }
 
 #[test]
@@ -79,7 +115,10 @@ fn push_on_full_sq_is_typed_and_returns_the_op() {
         Err(PushError::SqFull(_)) => {}
         other => panic!("expected SqFull, got {other:?}"),
     }
-    let e = ring.push(Read::new(0, vec![1u8, 2, 3], 0)).unwrap_err();
+    let (rx, _tx) = common::pipe();
+    let e = ring.push(Read::new(rx, vec![1u8, 2, 3], 0)).unwrap_err();
+    assert!(matches!(e, PushError::SqFull(_)), "{e}");
+    // Nothing is lost: the op, its file and its buffer come back.
     let read_back = e.into_inner();
     drop(read_back);
     let io: std::io::Error = ring.push_with_user_data(Nop::new(), 5).unwrap_err().into();

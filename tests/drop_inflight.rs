@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write as _;
-use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use system_liburing::op::{Read, Timeout};
 use system_liburing::Ring;
@@ -12,16 +12,15 @@ use system_liburing::Ring;
 #[test]
 fn drop_with_a_pending_pipe_read() {
     let (rx, mut tx) = common::pipe();
+    // The read holds a clone: the read end stays open after the ring (and what it leaks)
+    // is gone, so the write below would land in the buffer if the read were still armed.
+    let rx = Arc::new(rx);
     {
         let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "drop") else {
             return;
         };
         let ticket = ring
-            .push(Read::new(
-                rx.as_raw_fd(),
-                Vec::with_capacity(4096),
-                u64::MAX,
-            ))
+            .push(Read::new(rx.clone(), Vec::with_capacity(4096), u64::MAX))
             .unwrap();
         ring.submit().unwrap();
         assert_eq!(ring.in_flight(), 1);
@@ -30,6 +29,12 @@ fn drop_with_a_pending_pipe_read() {
         drop(ring); // cancels the read, reaps its CQE, then frees the buffer
         assert!(t0.elapsed() < Duration::from_secs(3));
     }
+    // The cancelled read completed, so Drop released its op, and the file it held with it.
+    assert_eq!(
+        Arc::strong_count(&rx),
+        1,
+        "the read's clone of the file is gone"
+    );
     // Anything written now must not land in freed memory: the read was cancelled.
     tx.write_all(&[0xAA; 4096]).unwrap();
 }
@@ -40,10 +45,11 @@ fn drop_with_many_ops_in_flight() {
         return;
     };
     let (rx, _tx) = common::pipe();
+    let rx = Arc::new(rx);
     let mut tickets = Vec::new();
     for _ in 0..8 {
         tickets.push(
-            ring.push(Read::new(rx.as_raw_fd(), vec![0u8; 512], u64::MAX))
+            ring.push(Read::new(rx.clone(), vec![0u8; 512], u64::MAX))
                 .unwrap(),
         );
     }
@@ -58,7 +64,17 @@ fn drop_with_many_ops_in_flight() {
     ring.submit().unwrap();
     assert_eq!(ring.in_flight(), 16);
     drop((tickets, timers));
+    assert_eq!(
+        Arc::strong_count(&rx),
+        9,
+        "each read holds the file while in flight"
+    );
     drop(ring);
+    assert_eq!(
+        Arc::strong_count(&rx),
+        1,
+        "every read was cancelled and released"
+    );
 }
 
 #[test]

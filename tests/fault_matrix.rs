@@ -11,8 +11,8 @@
 //! * compio#942: the ring must be closed before in-flight memory is released.
 //!
 //! `Ring::drop` orders it so (src/ring.rs): (1) cancel every managed op still in flight and
-//! reap for up to 2 s; (2) `InFlight::leak_pending` forgets (never frees) the memory of ops
-//! the kernel has not completed; (3) unregister a directly registered ring fd;
+//! reap for up to 2 s; (2) `InFlight::leak_pending` keeps (never frees, but keeps reachable) the
+//! memory of ops the kernel has not completed; (3) unregister a directly registered ring fd;
 //! (4) `io_uring_queue_exit` (munmap + close); (5) only then are the `Ring`'s fields dropped:
 //! the in-flight table (with the buffers of ops that completed but were never finished) and
 //! the registered-buffer pool. `drop_releases_memory_only_after_the_ring_is_closed` checks
@@ -161,7 +161,7 @@ fn failed_submit_keeps_the_managed_op_alive_until_its_completion() {
         };
         let (file, path) = temp_file("8185", b"0123456789abcdef");
         let t = ring
-            .push(Read::new(file.as_raw_fd(), Vec::with_capacity(16), 0))
+            .push(Read::new(file, Vec::with_capacity(16), 0))
             .unwrap();
         // A split submitter cannot reap, so EBUSY reaches it as SubmitBusy: use it so
         // every errno in the matrix fails the submit.
@@ -178,14 +178,16 @@ fn failed_submit_keeps_the_managed_op_alive_until_its_completion() {
             1,
             "{name}: the op is still owned by the ring"
         );
-        let t = ring.finish(t).unwrap_err().0; // not completed: the ticket comes back
+        let e = ring.finish(t).unwrap_err(); // not completed: the ticket comes back
+        assert!(!e.is_foreign(), "{name}");
+        let t = e.into_ticket();
         assert_eq!(ring.in_flight(), 1);
         assert_eq!(
             ring.submit().unwrap(),
             1,
             "{name}: the real submit takes it"
         );
-        let (n, buf) = ring.wait_for(t).unwrap();
+        let (n, _file, buf) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 16, "{name}");
         assert_eq!(buf, b"0123456789abcdef", "{name}: buffer intact");
         assert_eq!(ring.in_flight(), 0);
@@ -545,7 +547,7 @@ fn late_cqe_for_a_finished_op_never_reaches_the_next_owner() {
         a_token,
         "the late CQE reaches the user as is"
     );
-    let b = ring.finish(b).unwrap_err().0; // B is not done
+    let b = ring.finish(b).unwrap_err().into_ticket(); // B is not done
     assert_eq!(ring.in_flight(), 1);
 
     // Cancel B for real; its own CQE completes it.
@@ -582,7 +584,7 @@ fn wait_for_survives_an_interrupted_wait() {
     };
     let (rx, mut tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(8), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
     let writer = std::thread::spawn(move || {
@@ -593,22 +595,23 @@ fn wait_for_survives_an_interrupted_wait() {
     let r = ring.wait_for(t);
     fault::clear();
     writer.join().unwrap();
-    let (n, buf) = r.expect("wait_for must not give up the ticket on EINTR");
+    let (n, _rx, buf) = r.expect("wait_for must not give up the ticket on EINTR");
     assert_eq!(n.unwrap(), 8);
     assert_eq!(buf, b"12345678");
 }
 
-/// The current behaviour, asserted so that a change is noticed: the error arrives with its
-/// errno, nothing is freed early (the op stays counted in flight until its CQE, then its
-/// memory stays in the table until the ring is dropped).
+/// An interrupted untimed wait (`Ring::wait`, which reports EINTR as `Interrupted`, unlike
+/// `wait_for`) frees nothing early: the op stays counted in flight and owned by the ring
+/// until its CQE, the CQE reaches the user once, and the ticket still finishes with the
+/// read's bytes, its file and its buffer.
 #[test]
-fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
-    let Some(mut ring) = ring(Ring::builder().entries(8), "wait_for EINTR (current)") else {
+fn interrupted_wait_reports_eintr_and_frees_nothing_early() {
+    let Some(mut ring) = ring(Ring::builder().entries(8), "wait EINTR") else {
         return;
     };
     let (rx, mut tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(8), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(8), u64::MAX))
         .unwrap();
     let token = t.user_data();
     ring.submit().unwrap();
@@ -618,21 +621,25 @@ fn wait_for_interrupted_reports_eintr_and_frees_nothing_early() {
         tx
     });
     inject(Site::Enter, libc::EINTR, 1);
-    let r = ring.wait_for(t);
+    let e = ring.wait().expect_err("the injected EINTR reaches wait()");
     fault::clear();
-    // Ok(..) once fixed (the EINTR retried inside wait_for).
-    if let Err(e) = r {
-        assert_eq!(e.raw_os_error(), Some(libc::EINTR));
-        assert_eq!(
-            ring.in_flight(),
-            1,
-            "not freed: the kernel still owns the buffer"
-        );
-        let c = ring.wait().unwrap();
-        assert_eq!(c.user_data(), token, "the CQE still reaches the user once");
-        assert_eq!(ring.in_flight(), 0);
-        assert!(ring.peek().unwrap().is_none());
-    }
+    assert_eq!(e.raw_os_error(), Some(libc::EINTR));
+    assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+    assert_eq!(
+        ring.in_flight(),
+        1,
+        "not freed: the kernel still owns the buffer"
+    );
+    let e = ring.finish(t).unwrap_err();
+    assert!(!e.is_foreign());
+    let t = e.into_ticket();
+    let c = ring.wait().unwrap();
+    assert_eq!(c.user_data(), token, "the CQE still reaches the user once");
+    assert_eq!(ring.in_flight(), 0);
+    assert!(ring.peek().unwrap().is_none());
+    let (n, _rx, buf) = ring.finish(t).unwrap();
+    assert_eq!(n.unwrap(), 8);
+    assert_eq!(buf, b"abcdefgh");
     drop(writer.join().unwrap());
 }
 
@@ -648,16 +655,12 @@ fn is_child(name: &str) -> bool {
 }
 
 /// Runs this test binary again with only `name`, in its own process.
-fn run_in_child(name: &str, no_leak_check: bool) {
+/// LeakSanitizer stays on (the sanitizer lane): what `Drop` keeps for the kernel stays
+/// reachable, so only a real leak is reported.
+fn run_in_child(name: &str) {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, name);
-    if no_leak_check {
-        // Under the sanitizer lane: this scenario leaks on purpose (memory the kernel may
-        // still write is never freed); LeakSanitizer must not count it.
-        let prev = std::env::var("ASAN_OPTIONS").unwrap_or_default();
-        cmd.env("ASAN_OPTIONS", format!("{prev}:detect_leaks=0"));
-    }
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -718,7 +721,7 @@ impl Drop for TrackedBuf {
 fn drop_releases_memory_only_after_the_ring_is_closed() {
     const NAME: &str = "drop_releases_memory_only_after_the_ring_is_closed";
     if !is_child(NAME) {
-        return run_in_child(NAME, false);
+        return run_in_child(NAME);
     }
     let Some(mut ring) = ring(Ring::builder().entries(8), "compio#942") else {
         return;
@@ -735,21 +738,22 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
         tag,
     };
     let (file, path) = temp_file("942", b"compio942");
+    let file = Arc::new(file);
     let (rx, _tx) = common::pipe();
     // 1: completed, reaped, never finished: freed with the table.
     let done = ring
-        .push(Read::new(file.as_raw_fd(), tracked("completed"), 0))
+        .push(Read::new(file.clone(), tracked("completed"), 0))
         .unwrap();
     ring.submit().unwrap();
     assert_eq!(ring.wait().unwrap().user_data(), done.user_data());
     // 2: completed by the kernel, never reaped: Drop reaps it.
     let unreaped = ring
-        .push(Read::new(file.as_raw_fd(), tracked("unreaped"), 0))
+        .push(Read::new(file.clone(), tracked("unreaped"), 0))
         .unwrap();
     ring.submit().unwrap();
     // 3: pending on an empty pipe: Drop cancels it.
     let pending = ring
-        .push(Read::new(rx.as_raw_fd(), tracked("pending"), u64::MAX))
+        .push(Read::new(rx, tracked("pending"), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
     std::thread::sleep(Duration::from_millis(20));
@@ -759,6 +763,11 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
         "nothing freed while the ring lives"
     );
     drop(ring);
+    assert_eq!(
+        Arc::strong_count(&file),
+        1,
+        "the ops' clones of the file were released with them"
+    );
     let log = log.lock().unwrap();
     assert_eq!(
         log.len(),
@@ -784,9 +793,10 @@ fn drop_releases_memory_only_after_the_ring_is_closed() {
 fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
     const NAME: &str = "drop_with_every_syscall_failing_leaks_instead_of_freeing";
     if !is_child(NAME) {
-        return run_in_child(NAME, true);
+        return run_in_child(NAME);
     }
     let (rx, mut tx) = common::pipe();
+    let rx = Arc::new(rx);
     for (errno, name) in ERRNOS {
         let Some(mut ring) = ring(Ring::builder().entries(4), "drop under faults") else {
             return;
@@ -794,22 +804,31 @@ fn drop_with_every_syscall_failing_leaks_instead_of_freeing() {
         let mut tickets = Vec::new();
         for _ in 0..3 {
             tickets.push(
-                ring.push(Read::new(rx.as_raw_fd(), vec![0u8; 256], u64::MAX))
+                ring.push(Read::new(rx.clone(), vec![0u8; 256], u64::MAX))
                     .unwrap(),
             );
         }
         ring.submit().unwrap();
         assert_eq!(ring.in_flight(), 3);
         drop(tickets);
+        // Every way Drop has to cancel fails: the SQE path (io_uring_enter) and
+        // IORING_REGISTER_SYNC_CANCEL (io_uring_register).
         inject(Site::Enter, errno, 10_000);
         inject(Site::GetEvents, errno, 10_000);
+        inject(Site::Register, errno, 10_000);
+        let leaked = fault::leaked_ops();
         let t0 = Instant::now();
-        drop(ring); // cancels fail: waits at most ~2 s, leaks the buffers, exits the ring
+        drop(ring); // cancels fail: waits at most ~2 s, keeps the buffers, exits the ring
         fault::clear();
         assert!(
             t0.elapsed() < Duration::from_secs(4),
             "{name}: Drop took {:?}",
             t0.elapsed()
+        );
+        assert_eq!(
+            fault::leaked_ops() - leaked,
+            3,
+            "{name}: the three reads the kernel still held were kept, not freed"
         );
     }
     // The reads were cancelled by the ring's exit; nothing lands in freed memory (ASan /

@@ -3,10 +3,13 @@
 //! Actions: push an unmanaged NOP with a user_data; push a managed NOP or a managed timeout;
 //! submit; peek; wait_timeout (small); drain; cancel a managed op (AsyncCancel with a
 //! user_data of its own); try to finish an unreaped ticket; drop the ring (and make a new
-//! one). The model: the NOP user_datas pushed, in order (a `VecDeque`: NOP completions come
-//! back in submission order), the other unmanaged user_datas expected exactly once (cancels),
-//! and the set of live managed tickets. Checked on every completion: exactly once; NOPs in
-//! order; a reaped managed CQE's ticket finishes, exactly once; an unreaped one does not.
+//! one); finish or wait for a ticket of a dropped ring on the new one. The model: the NOP
+//! user_datas pushed, in order (a `VecDeque`: NOP completions come back in submission order),
+//! the other unmanaged user_datas expected exactly once (cancels), the set of live managed
+//! tickets, and the tickets of dropped rings. Checked on every completion: exactly once; NOPs
+//! in order; a reaped managed CQE's ticket finishes, exactly once; an unreaped one does not.
+//! A dropped ring's ticket is refused as foreign by the new ring and changes nothing there,
+//! although its token may equal one of the new ring's (each ring numbers its own slots).
 //! At the end everything is reaped (no completion lost) and nothing more comes.
 
 mod common;
@@ -29,6 +32,7 @@ enum Action {
     Cancel(u8),
     TryFinishUnreaped(u8),
     DropRing,
+    FinishOrphan(u8),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -43,6 +47,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => any::<u8>().prop_map(Action::Cancel),
         1 => any::<u8>().prop_map(Action::TryFinishUnreaped),
         1 => Just(Action::DropRing),
+        1 => any::<u8>().prop_map(Action::FinishOrphan),
     ]
 }
 
@@ -73,6 +78,8 @@ struct Model {
     /// Every managed token finished so far on this ring: never again. (Tokens repeat across
     /// rings: each ring has its own table.)
     finished: BTreeSet<u64>,
+    /// Tickets of rings dropped since: foreign to the current ring.
+    orphans: Vec<Managed>,
     next_id: u64,
     seen: u64,
 }
@@ -88,6 +95,7 @@ impl Model {
             others: BTreeSet::new(),
             live: HashMap::new(),
             finished: BTreeSet::new(),
+            orphans: Vec::new(),
             next_id: 1,
             seen: 0,
         })
@@ -214,9 +222,15 @@ impl Model {
                 let token = tokens[usize::from(pick) % tokens.len()];
                 let op = self.live.remove(&token).unwrap();
                 // Not reaped (the model has not seen its CQE): the ticket comes back.
+                fn pending<T>(e: system_liburing::NotCompleted<T>) -> T {
+                    assert!(!e.is_foreign(), "the ticket is this ring's");
+                    e.into_ticket()
+                }
                 let back = match op {
-                    Managed::Nop(t) => Managed::Nop(self.ring.finish(t).unwrap_err().0),
-                    Managed::Timeout(t) => Managed::Timeout(self.ring.finish(t).unwrap_err().0),
+                    Managed::Nop(t) => Managed::Nop(pending(self.ring.finish(t).unwrap_err())),
+                    Managed::Timeout(t) => {
+                        Managed::Timeout(pending(self.ring.finish(t).unwrap_err()))
+                    }
                 };
                 assert_eq!(back.token(), token);
                 self.live.insert(token, back);
@@ -232,7 +246,39 @@ impl Model {
                 self.nops.clear();
                 self.others.clear();
                 self.finished.clear();
-                self.live.clear();
+                self.orphans.extend(self.live.drain().map(|(_, m)| m));
+                self.orphans.truncate(64);
+            }
+            Action::FinishOrphan(pick) => {
+                if self.orphans.is_empty() {
+                    return;
+                }
+                let op = self
+                    .orphans
+                    .swap_remove(usize::from(pick) % self.orphans.len());
+                let in_flight = self.ring.in_flight();
+                fn foreign<T>(e: system_liburing::NotCompleted<T>) -> T {
+                    assert!(e.is_foreign(), "another ring's ticket is foreign: {e}");
+                    e.into_ticket()
+                }
+                if pick % 2 == 0 {
+                    // finish: refused, the ticket comes back.
+                    let back = match op {
+                        Managed::Nop(t) => Managed::Nop(foreign(self.ring.finish(t).unwrap_err())),
+                        Managed::Timeout(t) => {
+                            Managed::Timeout(foreign(self.ring.finish(t).unwrap_err()))
+                        }
+                    };
+                    self.orphans.push(back);
+                } else {
+                    // wait_for: an error at once (it would never complete here).
+                    let e = match op {
+                        Managed::Nop(t) => self.ring.wait_for(t).map(drop).unwrap_err(),
+                        Managed::Timeout(t) => self.ring.wait_for(t).map(drop).unwrap_err(),
+                    };
+                    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+                }
+                assert_eq!(self.ring.in_flight(), in_flight, "nothing changed here");
             }
         }
     }

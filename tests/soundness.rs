@@ -215,3 +215,44 @@ fn skip_success_with_drain_is_refused() {
     let op = Nop::new().flags(OpFlags::IO_LINK).skip_success();
     ring.push_with_user_data(op, 2).unwrap();
 }
+
+/// Reported by a reviewer: on a ring whose restrictions deny `IORING_REGISTER_SYNC_CANCEL`
+/// (`EACCES`), drop took that for success, never sent cancel SQEs, and kept the read after
+/// its 2 s bound. It now falls back to the SQEs the restrictions allow.
+#[test]
+fn drop_on_a_restricted_ring_leaks_nothing() {
+    use system_liburing::fault;
+    use system_liburing::op::{AsyncCancel, Read};
+    use system_liburing::{Op, Restriction};
+    let (rx, _tx) = common::pipe();
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(8).r_disabled(),
+        "drop on a restricted ring",
+    ) else {
+        return;
+    };
+    let allowed = [
+        Restriction::SqeOp(Read::<std::fs::File, Vec<u8>>::opcode()),
+        Restriction::SqeOp(AsyncCancel::opcode()),
+    ];
+    if let Err(e) = ring.register_restrictions(&allowed) {
+        common::skip(
+            "drop on a restricted ring",
+            format_args!("restrictions: {e}"),
+        );
+        return;
+    }
+    ring.enable_rings().unwrap();
+    let t = ring
+        .push(Read::new(rx, Vec::with_capacity(64), u64::MAX))
+        .unwrap();
+    ring.submit().unwrap();
+    drop(t);
+    let before = fault::leaked_ops();
+    drop(ring);
+    assert_eq!(
+        fault::leaked_ops(),
+        before,
+        "the read was kept instead of cancelled"
+    );
+}

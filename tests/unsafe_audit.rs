@@ -5,8 +5,12 @@
 //! the 4 lines before it. Rows are matched by (file, item, kind) and counted, so the test
 //! does not care about line numbers.
 //!
+//! Every audited file is accounted for: it has rows, or the document lists it under "Files
+//! with no `unsafe`"; every row has a reason.
+//!
 //! `UNSAFE_AUDIT_PRINT=1 cargo test --test unsafe_audit -- --nocapture` prints the table
-//! the code has now (with the SAFETY comments as reasons), to update the document.
+//! the code has now, paste-ready: documented rows with the document's reason, new ones
+//! with the code's SAFETY comment (marked NEW) to start from.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -355,31 +359,63 @@ fn root() -> PathBuf {
 
 fn scan_all() -> BTreeMap<Key, Vec<Site>> {
     let mut found = BTreeMap::new();
-    for dir in ["src", "liburing-sys/src"] {
-        let mut files = Vec::new();
-        rs_files(&root().join(dir), &mut files);
-        for f in files {
-            let rel = f
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let src = std::fs::read_to_string(&f).unwrap();
-            scan(&rel, &src, &mut found);
-        }
+    for rel in audited_files() {
+        let src = std::fs::read_to_string(root().join(&rel)).unwrap();
+        scan(&rel, &src, &mut found);
     }
     found
 }
 
-/// Rows of the audit table: | `file` | `item` | kind | count | reason |
-fn documented() -> BTreeMap<Key, usize> {
+/// Every `.rs` file the audit covers, relative to the workspace root.
+fn audited_files() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["src", "liburing-sys/src"] {
+        let mut files = Vec::new();
+        rs_files(&root().join(dir), &mut files);
+        out.extend(files.iter().map(|f| {
+            f.strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        }));
+    }
+    out
+}
+
+/// A row of the audit table: its count and its reason.
+struct Row {
+    count: usize,
+    reason: String,
+}
+
+/// The audit document: the table's rows (| `file` | `item` | kind | count | reason |), and
+/// the files listed under "Files with no `unsafe`" (`* `file`: why`).
+struct Doc {
+    rows: BTreeMap<Key, Row>,
+    no_unsafe: Vec<String>,
+}
+
+fn documented() -> Doc {
     let doc = std::fs::read_to_string(root().join("docs/unsafe-audit.md"))
         .expect("docs/unsafe-audit.md exists");
     let mut rows = BTreeMap::new();
+    let mut no_unsafe = Vec::new();
+    let mut in_no_unsafe = false;
     for line in doc.lines() {
+        if line.starts_with("## ") {
+            in_no_unsafe = line.starts_with("## Files with no `unsafe`");
+            continue;
+        }
+        if in_no_unsafe {
+            if let Some(rest) = line.strip_prefix("* `") {
+                let file = rest.split('`').next().unwrap_or("");
+                no_unsafe.push(file.to_owned());
+            }
+            continue;
+        }
         let cols: Vec<&str> = line.split('|').map(str::trim).collect();
         // ["", file, item, kind, count, reason..., ""]
-        if cols.len() < 6 {
+        if cols.len() < 7 {
             continue;
         }
         let file = cols[1].trim_matches('`');
@@ -391,43 +427,54 @@ fn documented() -> BTreeMap<Key, usize> {
         let count: usize = cols[4]
             .parse()
             .unwrap_or_else(|_| panic!("bad count in row: {line}"));
-        let prev = rows.insert((file.to_owned(), item, kind), count);
+        // A reason may contain escaped pipes (`\|`): everything up to the closing `|`.
+        let reason = cols[5..cols.len() - 1].join("|").trim().to_owned();
+        let prev = rows.insert((file.to_owned(), item, kind), Row { count, reason });
         assert!(
             prev.is_none(),
             "duplicate row in docs/unsafe-audit.md: {line}"
         );
     }
-    rows
+    Doc { rows, no_unsafe }
 }
 
 #[test]
 fn every_unsafe_is_documented_and_justified() {
     let found = scan_all();
+    let doc = documented();
     if std::env::var_os("UNSAFE_AUDIT_PRINT").is_some() {
-        println!("| File | Item | Kind | Count | SAFETY reason (from the code) |");
+        // Paste-ready: a documented row keeps the document's reason; a new one shows the
+        // code's SAFETY comment (marked NEW) as a starting point.
+        println!("| File | Item | Kind | Count | Reason |");
         println!("|---|---|---|---|---|");
-        for ((file, item, kind), sites) in &found {
-            let mut reasons: Vec<&str> = sites.iter().map(|s| s.reason.as_str()).collect();
-            reasons.dedup();
+        for (key, sites) in &found {
+            let (file, item, kind) = key;
+            let reason = match doc.rows.get(key) {
+                Some(row) => row.reason.clone(),
+                None => {
+                    let mut reasons: Vec<&str> = sites.iter().map(|s| s.reason.as_str()).collect();
+                    reasons.dedup();
+                    format!("NEW (from the code): {}", reasons.join(" / "))
+                }
+            };
             println!(
-                "| `{file}` | `{item}` | {kind} | {} | {} |",
-                sites.len(),
-                reasons.join(" / ")
+                "| `{file}` | `{item}` | {kind} | {} | {reason} |",
+                sites.len()
             );
         }
     }
-    let doc = documented();
     let mut problems = Vec::new();
     for ((file, item, kind), sites) in &found {
-        match doc.get(&(file.clone(), item.clone(), kind.clone())) {
+        match doc.rows.get(&(file.clone(), item.clone(), kind.clone())) {
             None => problems.push(format!(
                 "{file}: `{item}` has {} unsafe {kind}(s) (line {}) not listed in docs/unsafe-audit.md",
                 sites.len(),
                 sites[0].line
             )),
-            Some(&n) if n != sites.len() => problems.push(format!(
-                "{file}: `{item}`: {} unsafe {kind}(s) in the code, {n} in docs/unsafe-audit.md",
-                sites.len()
+            Some(row) if row.count != sites.len() => problems.push(format!(
+                "{file}: `{item}`: {} unsafe {kind}(s) in the code, {} in docs/unsafe-audit.md",
+                sites.len(),
+                row.count
             )),
             Some(_) => {}
         }
@@ -440,10 +487,36 @@ fn every_unsafe_is_documented_and_justified() {
             }
         }
     }
-    for (file, item, kind) in doc.keys() {
+    for ((file, item, kind), row) in &doc.rows {
         if !found.contains_key(&(file.clone(), item.clone(), kind.clone())) {
             problems.push(format!(
                 "docs/unsafe-audit.md lists {file}: `{item}` ({kind}), which has no unsafe any more"
+            ));
+        }
+        if row.reason.len() < 10 {
+            problems.push(format!(
+                "docs/unsafe-audit.md: {file}: `{item}` ({kind}) has no reason"
+            ));
+        }
+    }
+    // Every audited file is accounted for: rows in the table, or listed as having none.
+    for file in audited_files() {
+        let has_rows = found.keys().any(|(f, _, _)| *f == file);
+        let listed = doc.no_unsafe.contains(&file);
+        match (has_rows, listed) {
+            (false, false) => problems.push(format!(
+                "{file} has no unsafe: list it under \"Files with no `unsafe`\" in docs/unsafe-audit.md"
+            )),
+            (true, true) => problems.push(format!(
+                "{file} has unsafe but docs/unsafe-audit.md lists it under \"Files with no `unsafe`\""
+            )),
+            _ => {}
+        }
+    }
+    for file in &doc.no_unsafe {
+        if !root().join(file).is_file() {
+            problems.push(format!(
+                "docs/unsafe-audit.md lists {file} under \"Files with no `unsafe`\", which does not exist"
             ));
         }
     }

@@ -13,7 +13,7 @@
 use crate::workload::{self, NopSpec, Outcome, ReadSpec};
 use crate::Impl;
 use std::fs::File;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -194,7 +194,7 @@ pub fn run(imp: Impl, args: &Args) -> std::io::Result<(String, Result<(), String
                 return Err(std::io::Error::other("the file is smaller than 4 KiB"));
             }
             let o = imp.read(ReadSpec {
-                fd: f.as_raw_fd(),
+                fd: f.as_fd(),
                 blocks,
                 ops,
                 qd: *qd,

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -63,10 +63,11 @@ pub struct NopSpec {
 }
 
 /// 4 KiB random reads at queue depth `qd` from `fd`, whose size is `blocks` * 4 KiB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadSpec {
-    /// The file (page-cached for meaningful numbers).
-    pub fd: RawFd,
+#[derive(Debug, Clone, Copy)]
+pub struct ReadSpec<'a> {
+    /// The file (page-cached for meaningful numbers), borrowed for the run: the C and
+    /// io-uring contenders use its number, the safe one a handle of its own.
+    pub fd: BorrowedFd<'a>,
     /// File size / 4096.
     pub blocks: u64,
     /// Reads in all.
@@ -206,8 +207,8 @@ impl TestFile {
     }
 
     /// The read-only fd.
-    pub fn fd(&self) -> RawFd {
-        self.file.as_raw_fd()
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
     }
 
     /// Size / 4096.

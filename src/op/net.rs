@@ -1195,10 +1195,12 @@ define_ops! {
     /// bytes are the value). Hands back the socket and `optval`.
     ///
     /// Refused at push time: other commands (they read the SQE's fields as pointers of their
-    /// own; getsockname has its op, `CmdGetsockname`), and a `level` other than
-    /// `SOL_SOCKET` for `GETSOCKOPT` / `SETSOCKOPT` — the kernel takes only `SOL_SOCKET` for
-    /// the first, and some protocol levels' options carry pointers the kernel writes through
-    /// (netfilter's table replacement writes its counters to an address inside `optval`).
+    /// own; getsockname has its op, `CmdGetsockname`), a `level` other than `SOL_SOCKET` for
+    /// `GETSOCKOPT` / `SETSOCKOPT` — the kernel takes only `SOL_SOCKET` for the first, and
+    /// some protocol levels' options carry pointers the kernel writes through (netfilter's
+    /// table replacement writes its counters to an address inside `optval`) — and an
+    /// `optname` outside [`SOCKET_OPTIONS`], the options whose values are plain data
+    /// (`SO_ATTACH_FILTER` and friends carry a pointer or an fd number inside `optval`).
     /// Before a `GETSOCKOPT` the bytes past `optval`'s length are zeroed, so the length the
     /// kernel reports only ever covers initialised bytes.
     ///
@@ -1251,7 +1253,7 @@ define_ops! {
             sqe.file_index = self.optval.len().min(i32::MAX as usize) as u32;
         }
     }
-    validate(&self, _ring) { sock_cmd_ok(self.cmd_op, self.level) }
+    validate(&self, _ring) { sock_cmd_ok(self.cmd_op, self.level, self.optname) }
     complete(self, cqe) -> (io::Result<u32>, F, Vec<u8>) {
         let res = cqe.result();
         if self.cmd_op == SOCK_GETSOCKOPT {
@@ -1550,7 +1552,7 @@ const SOCK_SETSOCKOPT: u32 = 3;
 /// (0..=3). The others read `sqe->addr` / `addr3` as pointers of their own. Socket options
 /// only at `SOL_SOCKET`.
 #[allow(dead_code)]
-fn sock_cmd_ok(cmd_op: u32, level: i32) -> Result<(), Refused> {
+fn sock_cmd_ok(cmd_op: u32, level: i32, optname: i32) -> Result<(), Refused> {
     if cmd_op > SOCK_SETSOCKOPT {
         return Err(Refused::new(
             "cmd_op",
@@ -1558,16 +1560,57 @@ fn sock_cmd_ok(cmd_op: u32, level: i32) -> Result<(), Refused> {
             "CmdSock sends only SIOCINQ, SIOCOUTQ, GETSOCKOPT and SETSOCKOPT",
         ));
     }
-    if (cmd_op == SOCK_GETSOCKOPT || cmd_op == SOCK_SETSOCKOPT) && level != libc::SOL_SOCKET {
-        return Err(Refused::new(
-            "level",
-            u64::from(level as u32),
-            "socket options only at SOL_SOCKET: options of other levels can carry pointers \
-             the kernel writes through",
-        ));
+    if cmd_op == SOCK_GETSOCKOPT || cmd_op == SOCK_SETSOCKOPT {
+        if level != libc::SOL_SOCKET {
+            return Err(Refused::new(
+                "level",
+                u64::from(level as u32),
+                "socket options only at SOL_SOCKET: options of other levels can carry pointers \
+                 the kernel writes through",
+            ));
+        }
+        if !SOCKET_OPTIONS.contains(&optname) {
+            return Err(Refused::new(
+                "optname",
+                u64::from(optname as u32),
+                "only the SOL_SOCKET options whose values are plain data (SOCKET_OPTIONS): \
+                 others carry a pointer or an fd number inside optval",
+            ));
+        }
     }
     Ok(())
 }
+
+/// The `SOL_SOCKET` options [`CmdSock`] may get or set: each one's value is plain data (an
+/// `int`, a `struct linger`, a `struct ucred`) that the kernel copies in or out of `optval`
+/// and nothing else. Refused are the options whose value holds a pointer the kernel reads
+/// through (`SO_ATTACH_FILTER`, `SO_ATTACH_REUSEPORT_CBPF`) or an fd number it looks up
+/// (`SO_ATTACH_BPF`, `SO_ATTACH_REUSEPORT_EBPF`), and every option not reviewed here.
+pub const SOCKET_OPTIONS: &[i32] = &[
+    libc::SO_DEBUG,
+    libc::SO_REUSEADDR,
+    libc::SO_TYPE,
+    libc::SO_ERROR,
+    libc::SO_DONTROUTE,
+    libc::SO_BROADCAST,
+    libc::SO_SNDBUF,
+    libc::SO_RCVBUF,
+    libc::SO_KEEPALIVE,
+    libc::SO_OOBINLINE,
+    libc::SO_PRIORITY,
+    libc::SO_LINGER,
+    libc::SO_REUSEPORT,
+    libc::SO_PASSCRED,
+    libc::SO_PEERCRED,
+    libc::SO_RCVLOWAT,
+    libc::SO_SNDLOWAT,
+    libc::SO_ACCEPTCONN,
+    libc::SO_PROTOCOL,
+    libc::SO_DOMAIN,
+    libc::SO_MARK,
+    libc::SO_INCOMING_CPU,
+    libc::SO_BUSY_POLL,
+];
 
 #[cfg(test)]
 mod tests {
@@ -1660,9 +1703,32 @@ mod tests {
     #[test]
     fn socket_commands_outside_the_list_are_refused() {
         let (a, _b) = UnixStream::pair().unwrap();
-        let cmd = |op, level| CmdSock::new(op, a.try_clone().unwrap(), level, 0, Vec::new());
+        let cmd = |op, level| {
+            CmdSock::new(
+                op,
+                a.try_clone().unwrap(),
+                level,
+                libc::SO_RCVBUF,
+                Vec::new(),
+            )
+        };
         assert_eq!(refused(&cmd(0, 99)), None); // SIOCINQ ignores the level
         assert_eq!(refused(&cmd(SOCK_SETSOCKOPT, libc::SOL_SOCKET)), None);
+        for name in [
+            libc::SO_ATTACH_FILTER,
+            libc::SO_ATTACH_BPF,
+            libc::SO_ATTACH_REUSEPORT_CBPF,
+            libc::SO_ATTACH_REUSEPORT_EBPF,
+        ] {
+            let attach = CmdSock::new(
+                SOCK_SETSOCKOPT,
+                a.try_clone().unwrap(),
+                libc::SOL_SOCKET,
+                name,
+                vec![0; 16],
+            );
+            assert_eq!(refused(&attach), Some(("optname", name as u64)));
+        }
         assert_eq!(refused(&cmd(4, libc::SOL_SOCKET)), Some(("cmd_op", 4)));
         assert_eq!(refused(&cmd(5, libc::SOL_SOCKET)), Some(("cmd_op", 5)));
         assert_eq!(

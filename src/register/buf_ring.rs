@@ -447,9 +447,12 @@ impl Ring {
             return Err(io::Error::new(
                 io::ErrorKind::ResourceBusy,
                 format!(
-                    "{} ops armed on buffer group {} may still select from it; finish or \
-                     cancel them first",
-                    ring.armed(),
+                    "{} armed on buffer group {} may still select from it; finish or \
+                     cancel it first",
+                    match ring.armed() {
+                        1 => "1 op".to_string(),
+                        n => format!("{n} ops"),
+                    },
                     ring.bgid()
                 ),
             ));

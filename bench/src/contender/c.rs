@@ -3,6 +3,7 @@
 use crate::workload::{NopSpec, Outcome, ReadSpec, Tally};
 use std::ffi::CStr;
 use std::io;
+use std::os::fd::AsRawFd;
 
 /// `struct bench_result` in c/bench.c.
 #[repr(C)]
@@ -73,12 +74,12 @@ pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
 }
 
 /// Random 4 KiB reads.
-pub fn read(spec: ReadSpec) -> io::Result<Outcome> {
+pub fn read(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let mut r = CResult::default();
-    // SAFETY: `r` is a valid out-pointer; the fd is the caller's and stays open.
+    // SAFETY: `r` is a valid out-pointer; the fd is borrowed for the whole call.
     let ret = unsafe {
         bench_c_read(
-            spec.fd,
+            spec.fd.as_raw_fd(),
             spec.blocks,
             spec.ops,
             spec.qd,

@@ -8,6 +8,7 @@ use crate::workload::{
 };
 use io_uring::{opcode, types, IoUring};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 fn build(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<IoUring> {
@@ -86,7 +87,7 @@ pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
 }
 
 /// Random 4 KiB reads at queue depth `qd`.
-pub fn read(spec: ReadSpec) -> io::Result<Outcome> {
+pub fn read(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let qd = spec.qd.max(1);
     let mut bufs = vec![0u8; qd as usize * BLOCK].into_boxed_slice();
     let base = bufs.as_mut_ptr();
@@ -96,7 +97,7 @@ pub fn read(spec: ReadSpec) -> io::Result<Outcome> {
         submitter.register_ring_fd()?;
     }
     if spec.registered {
-        submitter.register_files(&[spec.fd])?;
+        submitter.register_files(&[spec.fd.as_raw_fd()])?;
         let iov: Vec<libc::iovec> = (0..qd as usize)
             .map(|i| libc::iovec {
                 // SAFETY: i < qd keeps the offset inside `bufs`.
@@ -124,7 +125,7 @@ pub fn read(spec: ReadSpec) -> io::Result<Outcome> {
                         .offset(off)
                         .build()
                 } else {
-                    opcode::Read::new(types::Fd(spec.fd), ptr, BLOCK as u32)
+                    opcode::Read::new(types::Fd(spec.fd.as_raw_fd()), ptr, BLOCK as u32)
                         .offset(off)
                         .build()
                 };

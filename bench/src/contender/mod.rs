@@ -41,7 +41,7 @@ impl Impl {
     }
 
     /// Random reads.
-    pub fn read(self, spec: ReadSpec) -> io::Result<Outcome> {
+    pub fn read(self, spec: ReadSpec<'_>) -> io::Result<Outcome> {
         match self {
             Impl::C => c::read(spec),
             Impl::IoUring => io_uring::read(spec),

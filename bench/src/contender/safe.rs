@@ -6,7 +6,10 @@ use crate::workload::{
     NopSpec, Outcome, ReadSpec, Tally, XorShift64Star, BLOCK, OVERFLOW_ROUND, PEEK_ROUND,
 };
 use std::io;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
 use std::time::Instant;
+use system_liburing::fd::Fixed;
 use system_liburing::op::{Nop, Read, ReadFixed};
 use system_liburing::{Cqe, FixedBuf, PushError, Ring, Ticket};
 
@@ -90,10 +93,11 @@ pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
     })
 }
 
-/// Random 4 KiB reads at queue depth `qd`: owned `Vec` buffers through `op::Read`, or
-/// registered buffers through `op::ReadFixed` on registered file 0. Completions are taken
-/// with `drain` and the buffers handed back by `finish`.
-pub fn read(spec: ReadSpec) -> io::Result<Outcome> {
+/// Random 4 KiB reads at queue depth `qd`: owned `Vec` buffers through `op::Read` on a
+/// shared `Arc` of the file (each op holds a clone until it completes), or registered
+/// buffers through `op::ReadFixed` on registered file 0 (a `Fixed` slot). Completions are
+/// taken with `drain` and the buffers handed back by `finish`.
+pub fn read(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     if spec.registered {
         read_fixed(spec)
     } else {
@@ -110,11 +114,17 @@ fn slot_of(tokens: &[u64], cqe: &Cqe) -> io::Result<usize> {
         .ok_or_else(|| io::Error::other("completion for no slot"))
 }
 
-fn read_plain(spec: ReadSpec) -> io::Result<Outcome> {
+/// A plain read in flight: the shared file and the slot's buffer.
+type PlainRead = Read<Arc<OwnedFd>, Vec<u8>>;
+
+fn read_plain(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let qd = spec.qd.max(1) as usize;
     let mut ring = ring(qd as u32, None, spec.fast)?;
+    // The ops must hold their file until they complete: a handle of our own (one dup,
+    // outside the timed section), shared by the reads in flight.
+    let file = Arc::new(spec.fd.try_clone_to_owned()?);
     let mut bufs: Vec<Option<Vec<u8>>> = (0..qd).map(|_| Some(Vec::with_capacity(BLOCK))).collect();
-    let mut tickets: Vec<Option<Ticket<Read<Vec<u8>>>>> = (0..qd).map(|_| None).collect();
+    let mut tickets: Vec<Option<Ticket<PlainRead>>> = (0..qd).map(|_| None).collect();
     let mut tokens = vec![u64::MAX; qd];
     let mut free: Vec<usize> = (0..qd).rev().collect();
     let mut cqes = vec![Cqe::default(); qd];
@@ -127,7 +137,7 @@ fn read_plain(spec: ReadSpec) -> io::Result<Outcome> {
             let Some(slot) = free.pop() else { break };
             let buf = bufs[slot].take().expect("free slot has its buffer");
             let ticket = ring
-                .push(Read::new(spec.fd, buf, rng.next_offset(spec.blocks)))
+                .push(Read::new(file.clone(), buf, rng.next_offset(spec.blocks)))
                 .map_err(push_failed)?;
             tokens[slot] = ticket.user_data();
             tickets[slot] = Some(ticket);
@@ -138,7 +148,7 @@ fn read_plain(spec: ReadSpec) -> io::Result<Outcome> {
         for c in &cqes[..n] {
             let slot = slot_of(&tokens, c)?;
             let ticket = tickets[slot].take().expect("slot in flight");
-            let (res, mut buf) = ring
+            let (res, _, mut buf) = ring
                 .finish(ticket)
                 .map_err(|_| io::Error::other("reaped op not finished"))?;
             t.bad += u64::from(!matches!(res, Ok(BLOCK)) || buf.len() != BLOCK);
@@ -159,16 +169,17 @@ fn read_plain(spec: ReadSpec) -> io::Result<Outcome> {
     })
 }
 
-fn read_fixed(spec: ReadSpec) -> io::Result<Outcome> {
+fn read_fixed(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let qd = spec.qd.max(1) as usize;
     let mut ring = ring(qd as u32, None, spec.fast)?;
-    ring.register_files(&[spec.fd])?;
+    ring.register_files(&[Some(spec.fd)])?;
+    let file = ring.fixed_file(0);
     let mut bufs: Vec<Option<FixedBuf>> = ring
         .register_buffers(qd, BLOCK)?
         .into_iter()
         .map(Some)
         .collect();
-    let mut tickets: Vec<Option<Ticket<ReadFixed>>> = (0..qd).map(|_| None).collect();
+    let mut tickets: Vec<Option<Ticket<ReadFixed<Fixed>>>> = (0..qd).map(|_| None).collect();
     let mut tokens = vec![u64::MAX; qd];
     let mut free: Vec<usize> = (0..qd).rev().collect();
     let mut cqes = vec![Cqe::default(); qd];
@@ -180,7 +191,7 @@ fn read_fixed(spec: ReadSpec) -> io::Result<Outcome> {
         while submitted < spec.ops {
             let Some(slot) = free.pop() else { break };
             let buf = bufs[slot].take().expect("free slot has its buffer");
-            let op = ReadFixed::new(0, buf, rng.next_offset(spec.blocks)).fixed_file();
+            let op = ReadFixed::new(file, buf, rng.next_offset(spec.blocks));
             let ticket = ring.push(op).map_err(push_failed)?;
             tokens[slot] = ticket.user_data();
             tickets[slot] = Some(ticket);
@@ -191,7 +202,7 @@ fn read_fixed(spec: ReadSpec) -> io::Result<Outcome> {
         for c in &cqes[..n] {
             let slot = slot_of(&tokens, c)?;
             let ticket = tickets[slot].take().expect("slot in flight");
-            let (res, buf) = ring
+            let (res, _, buf) = ring
                 .finish(ticket)
                 .map_err(|_| io::Error::other("reaped op not finished"))?;
             t.bad += u64::from(!matches!(res, Ok(BLOCK)) || buf.len() != BLOCK);
