@@ -95,7 +95,7 @@ if [ "$valgrind" = 1 ]; then
         bin=$(cargo test -p system-liburing --lib --no-run --message-format=json 2>/dev/null \
             | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | head -n 1)
         valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
-            --errors-for-leak-kinds=definite "$bin" inflight --test-threads=1
+            --errors-for-leak-kinds=definite "$bin" table --test-threads=1
     )
 fi
 

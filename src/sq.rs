@@ -50,6 +50,11 @@ pub struct Submitter<'a> {
     _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
+// SAFETY: the raw pointer is the ring's SQE array, owned by the `Shared` the submitter
+// borrows (which is Sync); the submitter is the only writer of SQE slots and of the SQ tail
+// while it exists, so moving it to another thread moves that exclusive right with it.
+unsafe impl Send for Submitter<'_> {}
+
 impl<'a> Submitter<'a> {
     /// The submitting half of `s`; `locked` as in [`Shared::with_table`].
     #[inline(always)]

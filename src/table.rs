@@ -189,8 +189,9 @@ impl Home {
 /// [`Ticket::user_data`]) has been reaped, or to [`Ring::wait_for`](crate::Ring::wait_for).
 /// A ticket knows its ring: given to another ring it is refused
 /// ([`NotCompleted::is_foreign`](crate::NotCompleted::is_foreign)) and nothing changes
-/// there. Dropping a ticket gives up the op: its memory (buffers, files) is released as soon
-/// as its last CQE has been reaped, never before.
+/// there. Dropping a ticket gives up the op: its memory (buffers, files) is released when its
+/// last CQE is reaped — or, if that happened already, at the ring's next managed push or
+/// reap — and never before.
 #[must_use = "the ticket is how the buffers come back (dropping it releases them at completion)"]
 pub struct Ticket<O> {
     token: u64,
@@ -409,7 +410,7 @@ impl Table {
         // SAFETY: the slot holds an O (type checked) that nobody else reaches; the store is
         // treated as uninitialised from here on.
         let op = unsafe {
-            let p = op_ptr::<O>((&raw mut slot.store));
+            let p = op_ptr::<O>(&raw mut slot.store);
             if inline::<O>() {
                 p.read()
             } else {
@@ -434,7 +435,7 @@ impl Table {
         }
         if let Some(vt) = slot.vt.take() {
             // SAFETY: the slot holds the op its vtable was made for; dropped once.
-            unsafe { (vt.drop)((&raw mut slot.store)) };
+            unsafe { (vt.drop)(&raw mut slot.store) };
         }
         self.free_slot(token as u32);
         true
@@ -478,7 +479,7 @@ impl Table {
         }
         let done = slot.state == State::Done;
         // SAFETY: the slot holds an O (type checked); `&mut self` makes the access exclusive.
-        let op = unsafe { &mut *op_ptr::<O>((&raw mut slot.store)) };
+        let op = unsafe { &mut *op_ptr::<O>(&raw mut slot.store) };
         Some((f(op), done))
     }
 
@@ -560,7 +561,7 @@ impl Drop for Table {
                 // SAFETY: the slot holds the op its vtable was made for; nothing is in
                 // flight any more (leaked just above), so these are finished ops nobody
                 // took back.
-                unsafe { (vt.drop)((&raw mut slot.store)) };
+                unsafe { (vt.drop)(&raw mut slot.store) };
             }
         }
         for &chunk in &self.chunks {
