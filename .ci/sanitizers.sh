@@ -18,7 +18,7 @@
 #   checked), but every allocation goes through the ASan allocator, so a use-after-free or
 #   double free of a Vec/Box by our code or the tests is still caught.
 # * rust-src and Miri are not installed (no rustup server reachable), so neither
-#   -Zbuild-std nor Miri. In place of Miri, the pure-Rust in-flight table (src/inflight.rs,
+#   -Zbuild-std nor Miri. In place of Miri, the pure-Rust in-flight table (src/table.rs,
 #   whose unit tests are the --lib tests) runs under ASan here, and under valgrind (an
 #   uninstrumented build, so valgrind sees every access).
 # * The kernel's writes into user memory are invisible to ASan (no shadow check): a write by
@@ -95,7 +95,7 @@ if [ "$valgrind" = 1 ]; then
         bin=$(cargo test -p system-liburing --lib --no-run --message-format=json 2>/dev/null \
             | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | head -n 1)
         valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
-            --errors-for-leak-kinds=definite "$bin" inflight --test-threads=1
+            --errors-for-leak-kinds=definite "$bin" table --test-threads=1
     )
 fi
 

@@ -9,79 +9,17 @@
 //! the linked liburing exports it (2.3+), otherwise with a direct `io_uring_enter`. A ring
 //! that is not empty costs nothing extra: the flags are read only once it is found empty.
 
+use crate::entry::MANAGED;
 use crate::error::CqesDropped;
-use crate::flags::{CqeFlags, SqFlags};
-use crate::inflight::MANAGED;
-use crate::ring::Shared;
+use crate::flags::SqFlags;
+use crate::mapped::Shared;
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// A completion, copied out of the ring (no reference into ring memory survives the call
-/// that returned it). Laid out like the kernel's `struct io_uring_cqe`, so it is copied out
-/// as one 16-byte value (two 8-byte halves reloaded as one would stall store forwarding).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[repr(C)]
-pub struct Cqe {
-    user_data: u64,
-    res: i32,
-    flags: u32,
-}
-
-impl Cqe {
-    /// A completion with these fields (for tests and for code that forwards CQEs).
-    pub const fn new(user_data: u64, res: i32, flags: u32) -> Cqe {
-        Cqe {
-            user_data,
-            res,
-            flags,
-        }
-    }
-
-    /// The SQE's user_data.
-    #[doc(alias = "io_uring_cqe_get_data64")]
-    pub const fn user_data(&self) -> u64 {
-        self.user_data
-    }
-
-    /// The raw result: a count or `-errno`.
-    pub const fn raw_result(&self) -> i32 {
-        self.res
-    }
-
-    /// The result as `io::Result`: the count, or the errno as `io::Error`.
-    pub fn result(&self) -> io::Result<u32> {
-        crate::error::cvt(self.res)
-    }
-
-    /// `IORING_CQE_F_*` flags.
-    pub const fn flags(&self) -> CqeFlags {
-        CqeFlags::from_bits_retain(self.flags)
-    }
-
-    /// The provided-buffer id, when `IORING_CQE_F_BUFFER` is set.
-    pub const fn buffer_id(&self) -> Option<u16> {
-        if self.flags & sys::IORING_CQE_F_BUFFER != 0 {
-            Some((self.flags >> 16) as u16)
-        } else {
-            None
-        }
-    }
-
-    /// Whether this CQE belongs to one of the crate's managed operations.
-    pub const fn is_managed(&self) -> bool {
-        self.user_data & MANAGED != 0
-    }
-}
-
-/// The kernel ABI of a CQE's first 16 bytes (`struct io_uring_cqe`) is `Cqe` itself.
-pub(crate) type CqeAbi = Cqe;
-
-const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
-const _: () =
-    assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
+pub use crate::entry::Cqe;
 
 /// `struct io_uring_getevents_arg` (kernel 5.11); older headers lack it.
 #[repr(C)]
@@ -101,6 +39,8 @@ const MAX_FLUSH_ROUNDS: usize = 4;
 /// [`Ring::split`](crate::Ring::split) (or used implicitly by `Ring`'s own methods).
 pub struct Completer<'a> {
     pub(crate) s: &'a Shared,
+    /// Whether the in-flight table needs its lock (the halves of `Ring::split`).
+    pub(crate) locked: bool,
     pub(crate) _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
@@ -120,7 +60,7 @@ impl Completer<'_> {
         let cqe = unsafe { s.cqes.add(index).read() };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
         // One branch for the rare cases, so the common path stays small enough to inline.
-        if (cqe.user_data & MANAGED != 0) | s.backpressure.is_some() {
+        if (cqe.user_data() & MANAGED != 0) | s.backpressure.is_some() {
             self.account(&cqe);
         }
         Some(cqe)
@@ -130,11 +70,14 @@ impl Completer<'_> {
     /// memory may be handed back), and the backpressure count drops.
     #[cold]
     #[inline(never)]
-    fn account(&self, cqe: &Cqe) {
-        if cqe.user_data & MANAGED != 0 {
-            self.s.inflight().complete(cqe);
+    pub(crate) fn account(&self, cqe: &Cqe) {
+        if cqe.user_data() & MANAGED != 0 {
+            self.s.with_table(self.locked, |t| {
+                self.s.home.release_orphans(t);
+                t.complete(cqe)
+            });
         }
-        if self.s.backpressure.is_some() && cqe.flags & sys::IORING_CQE_F_MORE == 0 {
+        if self.s.backpressure.is_some() && cqe.flags().bits() & sys::IORING_CQE_F_MORE == 0 {
             // Only the completer writes `completed`: a load and a store, no RMW.
             let done = self.s.completed.load(Ordering::Relaxed);
             if self.s.submitted.load(Ordering::Relaxed) != done {
@@ -146,16 +89,47 @@ impl Completer<'_> {
     }
 
     #[inline]
-    fn reaped(&mut self) -> &mut std::collections::VecDeque<Cqe> {
+    pub(crate) fn reaped(&mut self) -> &mut std::collections::VecDeque<Cqe> {
         // SAFETY: the reaped queue is the completer's alone (unique Completer or &mut Ring).
         unsafe { &mut *self.s.reaped.get() }
     }
 
     /// The next completion, or `None` when there is none — after flushing the kernel's
-    /// overflow list / task work if the ring was empty and the kernel had any.
+    /// overflow list / task work if the ring was empty and the kernel had any. An op pushed
+    /// with a tag ([`Ring::push_tagged`](crate::Ring::push_tagged)) shows its tag as
+    /// user_data here, and its last CQE drops it (buffers and files released: take them
+    /// back with [`next_completion`](Self::next_completion) instead).
     #[doc(alias = "io_uring_peek_cqe")]
     #[inline(always)]
     pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
+        match self.next_cqe()? {
+            Some(c) if c.user_data() & MANAGED != 0 => Ok(Some(self.deliver_raw(c))),
+            r => Ok(r),
+        }
+    }
+
+    /// A managed CQE leaving through the plain CQE view (peek / wait / drain): a tagged op's
+    /// shows its tag as user_data, and its op is dropped at its last CQE (nobody could take
+    /// it back any more); a ticketed op's stays as it is, for its ticket.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn deliver_raw(&self, cqe: Cqe) -> Cqe {
+        let token = cqe.user_data();
+        self.s.with_table(self.locked, |t| match t.tag(token) {
+            Some(tag) => {
+                if !cqe.flags().contains(crate::CqeFlags::MORE) {
+                    t.release(token);
+                }
+                Cqe::new(tag, cqe.raw_result(), cqe.flags().bits())
+            }
+            None => cqe,
+        })
+    }
+
+    /// The next CQE as the ring holds it (managed tokens untranslated): what `peek` and the
+    /// dispatch path start from.
+    #[inline(always)]
+    pub(crate) fn next_cqe(&mut self) -> io::Result<Option<Cqe>> {
         // Completions reaped earlier (EBUSY recovery, wait_for) are older than the ring's.
         if !self.reaped().is_empty() {
             return Ok(self.reaped().pop_front());
@@ -184,14 +158,14 @@ impl Completer<'_> {
         Ok(None)
     }
 
-    fn overflow_flag(&self) -> bool {
+    pub(crate) fn overflow_flag(&self) -> bool {
         self.s.sq_kflags().load(Ordering::Acquire) & SqFlags::CQ_OVERFLOW.bits() != 0
     }
 
     /// Whether an empty CQ ring may still have completions that only entering the kernel
     /// brings out.
     #[inline]
-    fn needs_enter(&self) -> bool {
+    pub(crate) fn needs_enter(&self) -> bool {
         self.s.always_enter_for_cq
             || self.s.sq_kflags().load(Ordering::Acquire)
                 & (SqFlags::CQ_OVERFLOW.bits() | SqFlags::TASKRUN.bits())
@@ -199,7 +173,7 @@ impl Completer<'_> {
     }
 
     /// One `IORING_ENTER_GETEVENTS` without submitting or waiting.
-    fn flush_cq(&mut self) -> io::Result<()> {
+    pub(crate) fn flush_cq(&mut self) -> io::Result<()> {
         // liburing's io_uring_get_events where it exists (unless a test forces the direct
         // path), a direct io_uring_enter otherwise.
         let via_liburing = if self.s.force_direct_flush {
@@ -249,8 +223,14 @@ impl Completer<'_> {
             if let Some(c) = self.peek()? {
                 return Ok(c);
             }
-            self.enter_wait(1, None)?;
+            self.wait_for_one()?;
         }
+    }
+
+    /// Enters the kernel until one completion may be there (a signal or a spurious wake-up
+    /// returns too: the caller looks again).
+    pub(crate) fn wait_for_one(&mut self) -> io::Result<()> {
+        self.enter_wait(1, None)
     }
 
     /// Blocks until at least `n` completions are ready; returns how many are. `n` larger
@@ -381,7 +361,12 @@ impl Completer<'_> {
         while n < out.len() {
             match self.reaped().pop_front() {
                 Some(c) => {
-                    out[n] = c;
+                    // Accounted when it was reaped; only the user's view is left to make.
+                    out[n] = if c.user_data() & MANAGED != 0 {
+                        self.deliver_raw(c)
+                    } else {
+                        c
+                    };
                     n += 1;
                 }
                 None => break,
@@ -414,14 +399,17 @@ impl Completer<'_> {
             let index = ((head.wrapping_add(i as u32) & s.cq_mask) as usize) << s.cqe_shift;
             // SAFETY: as in `pop_ring`: published by the kernel, not yet released by us.
             *slot = unsafe { s.cqes.add(index).read() };
-            any |= slot.user_data;
+            any |= slot.user_data();
         }
         if n > 0 {
             s.cq_khead()
                 .store(head.wrapping_add(n as u32), Ordering::Release);
             if (any & MANAGED != 0) | s.backpressure.is_some() {
-                for c in &out[..n] {
+                for c in &mut out[..n] {
                     self.account(c);
+                    if c.user_data() & MANAGED != 0 {
+                        *c = self.deliver_raw(*c);
+                    }
                 }
             }
         }
@@ -471,7 +459,7 @@ impl Completer<'_> {
             }
             self.enter_wait(1, None)?;
         };
-        if Some(c.user_data) != token {
+        if Some(c.user_data()) != token {
             self.reaped().push_back(c);
         }
         Ok(())
@@ -480,7 +468,7 @@ impl Completer<'_> {
     /// Removes a CQE from the reaped queue (the one `Ring::wait_for` already handed over).
     pub(crate) fn forget_reaped(&mut self, user_data: u64) {
         let q = self.reaped();
-        if let Some(i) = q.iter().rposition(|c| c.user_data == user_data) {
+        if let Some(i) = q.iter().rposition(|c| c.user_data() == user_data) {
             q.remove(i);
         }
     }
@@ -488,5 +476,185 @@ impl Completer<'_> {
     /// The kernel's CQ overflow counter (`cq.koverflow`): completions it could not post.
     pub fn cq_overflow(&self) -> u32 {
         self.s.cq_overflow()
+    }
+}
+
+/// The CQ ring as a batch (liburing's `io_uring_for_each_cqe` + `io_uring_cq_advance`): it
+/// reads the kernel's tail once per run of ready completions and keeps the ring's geometry in
+/// itself (registers, in a loop). Iterating yields each completion (the user's
+/// view, as [`Completer::peek`] gives it); [`next_completion`](Self::next_completion) yields
+/// it dispatched. When the ring is empty it flushes the kernel's overflow list / task work
+/// first, like `peek`, so an iteration never stops short of a completion the kernel holds.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use system_liburing::{op::Nop, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let mut sq = ring.submitter(); // the SQ batch: pushes keep its indices in registers
+/// for i in 0..4 {
+///     sq.push_with_user_data(Nop::new(), i)?;
+/// }
+/// sq.submit_and_wait(4)?;
+/// let sum: u64 = ring.completions().map(|c| c.user_data()).sum();
+/// assert_eq!(sum, 0 + 1 + 2 + 3);
+/// # Ok(()) }
+/// ```
+#[doc(alias = "io_uring_for_each_cqe")]
+#[doc(alias = "io_uring_cq_advance")]
+pub struct CompletionQueue<'a> {
+    c: Completer<'a>,
+    /// Our head: entries before it are consumed but maybe not yet released.
+    head: u32,
+    /// The kernel's tail as last read.
+    tail: u32,
+    mask: u32,
+    shift: u32,
+    cqes: *const Cqe,
+    khead: *const std::sync::atomic::AtomicU32,
+    /// Backpressure is counted (every CQE takes the accounting path).
+    counted: bool,
+    /// Completions reaped earlier (EBUSY recovery, wait_for) come first.
+    queued: bool,
+}
+
+impl<'a> CompletionQueue<'a> {
+    pub(crate) fn new(c: Completer<'a>) -> CompletionQueue<'a> {
+        let s = c.s;
+        let head = s.cq_khead().load(Ordering::Acquire);
+        // SAFETY: the reaped queue is the completer's alone.
+        let queued = unsafe { !(*s.reaped.get()).is_empty() };
+        CompletionQueue {
+            head,
+            tail: head,
+            mask: s.cq_mask,
+            shift: s.cqe_shift,
+            cqes: s.cqes,
+            khead: s.cq_khead,
+            counted: s.backpressure.is_some(),
+            queued,
+            c,
+        }
+    }
+
+    /// The next CQE as the ring holds it, not yet accounted. The cold paths take what they
+    /// need by value, never `&mut self`, so that in a loop the batch's fields stay in
+    /// registers.
+    #[inline(always)]
+    fn take(&mut self) -> Option<Cqe> {
+        if self.queued {
+            match pop_queued(self.c.s) {
+                Some(c) => return Some(c),
+                None => self.queued = false,
+            }
+        }
+        if self.head == self.tail {
+            self.tail = refill(self.c.s, self.head)?;
+        }
+        let index = ((self.head & self.mask) as usize) << self.shift;
+        // SAFETY: entries between our head and the tail we acquired are written by the
+        // kernel and stay untouched until we release the head past them.
+        let cqe = unsafe { self.cqes.add(index).read() };
+        self.head = self.head.wrapping_add(1);
+        // Released at once (one plain store on x86): a batch dropped half-way leaves nothing
+        // consumed but unreleased, which the next peek would see again.
+        // SAFETY: the pointer comes from liburing's mapping, valid until the ring drops.
+        unsafe { &*self.khead }.store(self.head, Ordering::Release);
+        Some(cqe)
+    }
+
+    /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
+    /// gives its op back.
+    pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
+        let queued = self.queued;
+        let mut cqe = self.take()?;
+        // A CQE from the reaped queue was accounted when it was reaped.
+        let fresh = !queued || !self.queued;
+        if fresh && ((cqe.user_data() & MANAGED != 0) | self.counted) {
+            cqe = account(self.c.s, self.c.locked, cqe);
+        }
+        Some(crate::Completion::new(cqe, self.c.s, self.c.locked))
+    }
+}
+
+/// The next completion reaped earlier (EBUSY recovery, wait_for), already accounted.
+#[cold]
+fn pop_queued(s: &Shared) -> Option<Cqe> {
+    // SAFETY: the reaped queue is the completer's alone (the batch holds the completer).
+    unsafe { (*s.reaped.get()).pop_front() }
+}
+
+/// Reads the kernel's tail again; when the ring is empty, flushes the overflow list / task
+/// work as `peek` does. The new tail, if any CQE is there now.
+#[cold]
+#[inline(never)]
+fn refill(s: &Shared, head: u32) -> Option<u32> {
+    let tail = s.cq_ktail().load(Ordering::Acquire);
+    if tail != head {
+        return Some(tail);
+    }
+    let mut c = Completer {
+        s,
+        locked: false,
+        _not_sync: PhantomData,
+    };
+    for _ in 0..MAX_FLUSH_ROUNDS {
+        if !c.needs_enter() || c.flush_cq().is_err() {
+            return None;
+        }
+        let tail = s.cq_ktail().load(Ordering::Acquire);
+        if tail != head {
+            return Some(tail);
+        }
+        if !c.overflow_flag() {
+            return None;
+        }
+    }
+    None
+}
+
+/// A CQE leaving through the plain view: accounted (unless it was when reaped earlier),
+/// then as `Completer::deliver_raw` shows it.
+#[cold]
+#[inline(never)]
+fn deliver(s: &Shared, locked: bool, cqe: Cqe, fresh: bool) -> Cqe {
+    let cqe = if fresh { account(s, locked, cqe) } else { cqe };
+    if cqe.user_data() & MANAGED == 0 {
+        return cqe;
+    }
+    Completer {
+        s,
+        locked,
+        _not_sync: PhantomData,
+    }
+    .deliver_raw(cqe)
+}
+
+/// `Completer::account`, without a completer; the CQE back.
+#[cold]
+#[inline(never)]
+fn account(s: &Shared, locked: bool, cqe: Cqe) -> Cqe {
+    Completer {
+        s,
+        locked,
+        _not_sync: PhantomData,
+    }
+    .account(&cqe);
+    cqe
+}
+
+impl Iterator for CompletionQueue<'_> {
+    type Item = Cqe;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Cqe> {
+        let queued = self.queued;
+        let cqe = self.take()?;
+        if (cqe.user_data() & MANAGED != 0) | self.counted {
+            // A CQE from the reaped queue was accounted when it was reaped.
+            let fresh = !queued || !self.queued;
+            return Some(deliver(self.c.s, self.c.locked, cqe, fresh));
+        }
+        Some(cqe)
     }
 }

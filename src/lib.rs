@@ -62,11 +62,13 @@
 pub use system_liburing_sys as sys;
 
 mod buf;
+mod completion;
 mod cq;
+mod entry;
 mod error;
 pub mod fd;
 mod flags;
-mod inflight;
+mod mapped;
 pub mod op;
 pub mod raw;
 pub mod register;
@@ -75,17 +77,20 @@ mod ring;
 pub mod rt;
 mod sq;
 mod syscall;
+mod table;
 
 pub use buf::{IoBuf, IoBufMut, SharedBuf};
-pub use cq::{Completer, Cqe};
+pub use completion::Completion;
+pub use cq::{Completer, CompletionQueue, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
-pub use op::{Op, Ticket, Unmanaged};
+pub use op::{Op, Unmanaged};
 pub use register::{FixedBuf, Restriction};
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]
 pub use syscall::fault;
+pub use table::Ticket;
 
 /// The liburing version this crate was built against (pkg-config, or `"unknown"`).
 pub const LIBURING_BUILD_VERSION: &str = env!("SYSTEM_LIBURING_BUILD_VERSION");

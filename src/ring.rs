@@ -3,9 +3,10 @@
 use crate::cq::{Completer, Cqe};
 use crate::error::{NotCompleted, PushError, SubmitBusy};
 use crate::flags::{Features, SetupFlags, SqFlags};
-use crate::inflight::{InFlight, INTERNAL};
+use crate::mapped::{RegisteredRingFd, Shared};
 use crate::op::{Multishot, Op, Shot, Unmanaged};
 use crate::sq::{Sqe, Submitter};
+use crate::table::{Table, INTERNAL};
 use crate::{error, sys, Ticket};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
@@ -13,114 +14,13 @@ use std::io;
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 static NEXT_RING_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// How long `Drop` waits for cancelled operations before leaking their memory.
 const DROP_REAP_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Everything both halves of a ring read. Immutable after setup except: liburing's struct
-/// (SQ fields touched only by the submitter, CQ fields only by the completer), the reaped
-/// queue (completer only), the in-flight table (behind its mutex) and the backpressure
-/// counters (each written by one half only).
-pub(crate) struct Shared {
-    pub(crate) raw: UnsafeCell<sys::io_uring>,
-    pub(crate) setup: SetupFlags,
-    pub(crate) features: Features,
-    pub(crate) ring_fd: RawFd,
-    /// The registered ring fd (`register_ring_fd`): its index and the thread whose table
-    /// holds it. Only that thread's `io_uring_enter`s use the index; every other thread
-    /// (a moved ring, a split `Completer`) enters through `ring_fd`.
-    registered: Option<RegisteredRingFd>,
-    pub(crate) sq_mask: u32,
-    pub(crate) sq_entries: u32,
-    pub(crate) cq_mask: u32,
-    pub(crate) cq_entries: u32,
-    pub(crate) sqe_shift: u32,
-    pub(crate) cqe_shift: u32,
-    pub(crate) sqes: std::ptr::NonNull<Sqe>,
-    pub(crate) cqes: *const crate::cq::CqeAbi,
-    sq_khead: *const AtomicU32,
-    sq_ktail: *const AtomicU32,
-    sq_kflags: *const AtomicU32,
-    cq_khead: *const AtomicU32,
-    cq_ktail: *const AtomicU32,
-    cq_koverflow: *const AtomicU32,
-    /// DEFER_TASKRUN and IOPOLL rings post completions only when the kernel is entered.
-    pub(crate) always_enter_for_cq: bool,
-    /// Test switch: flush with a direct io_uring_enter even where liburing has get_events.
-    pub(crate) force_direct_flush: bool,
-    pub(crate) backpressure: Option<u32>,
-    /// SQEs pushed (written only by the submitter) and CQEs reaped (only by the completer),
-    /// counted while backpressure is on; in flight = submitted - completed.
-    pub(crate) submitted: AtomicU32,
-    pub(crate) completed: AtomicU32,
-    pub(crate) inflight: Mutex<InFlight>,
-    /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
-    /// `wait_for`); peek returns them first, in order.
-    pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
-    /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
-    pub(crate) supported_ops: [u64; 4],
-    /// Whether the ring has a buffer table (dense or sparse).
-    pub(crate) buffer_table: bool,
-    /// Every registered buffer's memory, replaced slots' included: dropped with Shared, i.e.
-    /// after io_uring_queue_exit.
-    pub(crate) buffer_pools: Vec<std::sync::Arc<crate::register::BufPool>>,
-    /// Provided buffer rings registered here: their memory outlives io_uring_queue_exit.
-    pub(crate) buf_rings: Vec<std::sync::Arc<crate::register::BufRingInner>>,
-    /// Unique per ring in this process: ops check that a buffer ring they name is ours.
-    pub(crate) id: u64,
-}
-
-// SAFETY: the raw pointers point into the ring's own mmap, which lives as long as Shared.
-// Mutation is partitioned: SQ-side fields only through the unique Submitter (or &mut Ring),
-// CQ-side fields and `reaped` only through the unique Completer (or &mut Ring); shared
-// ring indices are atomics; the in-flight table is behind a Mutex.
-unsafe impl Send for Shared {}
-// SAFETY: as above: no `&Shared` method mutates anything but atomics and the mutex.
-unsafe impl Sync for Shared {}
-
-impl Shared {
-    // SAFETY (all six): the pointers come from liburing's mapping of the ring, valid and
-    // 4-byte aligned until io_uring_queue_exit, which only Ring::drop calls.
-    #[inline]
-    pub(crate) fn sq_khead(&self) -> &AtomicU32 {
-        // SAFETY: see above.
-        unsafe { &*self.sq_khead }
-    }
-    #[inline]
-    pub(crate) fn sq_ktail(&self) -> &AtomicU32 {
-        // SAFETY: see above.
-        unsafe { &*self.sq_ktail }
-    }
-    #[inline]
-    pub(crate) fn sq_kflags(&self) -> &AtomicU32 {
-        // SAFETY: see above.
-        unsafe { &*self.sq_kflags }
-    }
-    #[inline]
-    pub(crate) fn cq_khead(&self) -> &AtomicU32 {
-        // SAFETY: see above.
-        unsafe { &*self.cq_khead }
-    }
-    #[inline]
-    pub(crate) fn cq_ktail(&self) -> &AtomicU32 {
-        // SAFETY: see above.
-        unsafe { &*self.cq_ktail }
-    }
-    pub(crate) fn cq_overflow(&self) -> u32 {
-        // SAFETY: see above.
-        unsafe { &*self.cq_koverflow }.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn inflight(&self) -> MutexGuard<'_, InFlight> {
-        // A panic while holding the lock cannot leave the table half-updated (each method
-        // completes its update before anything that could panic), so poisoning is ignored.
-        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Builds a [`Ring`]: `io_uring_queue_init_params` with the chosen setup flags.
 #[derive(Debug, Clone)]
@@ -479,6 +379,7 @@ impl Ring {
                 }
             }
             let ring_fd = (*r).ring_fd;
+            let id = NEXT_RING_ID.fetch_add(1, Ordering::Relaxed);
             Ring {
                 s: Box::new(Shared {
                     setup,
@@ -506,12 +407,14 @@ impl Ring {
                     backpressure: backpressure.then_some(cq_entries),
                     submitted: AtomicU32::new(0),
                     completed: AtomicU32::new(0),
-                    inflight: Mutex::new(InFlight::default()),
+                    table: UnsafeCell::new(Table::default()),
+                    table_lock: Mutex::new(()),
                     reaped: UnsafeCell::new(VecDeque::new()),
                     buffer_table: false,
                     buffer_pools: Vec::new(),
                     buf_rings: Vec::new(),
-                    id: NEXT_RING_ID.fetch_add(1, Ordering::Relaxed),
+                    id,
+                    home: crate::table::Home::new(id),
                     supported_ops: [u64::MAX; 4],
                     raw,
                 }),
@@ -522,10 +425,7 @@ impl Ring {
     /// The submitting half, borrowed.
     #[inline]
     pub fn submitter(&mut self) -> Submitter<'_> {
-        Submitter {
-            s: &self.s,
-            _not_sync: PhantomData,
-        }
+        Submitter::new(&self.s, false)
     }
 
     /// The completing half, borrowed.
@@ -533,6 +433,7 @@ impl Ring {
     pub fn completer(&mut self) -> Completer<'_> {
         Completer {
             s: &self.s,
+            locked: false,
             _not_sync: PhantomData,
         }
     }
@@ -541,12 +442,10 @@ impl Ring {
     /// (liburing's one-submitter / one-completer rule, enforced by the borrow checker).
     pub fn split(&mut self) -> (Submitter<'_>, Completer<'_>) {
         (
-            Submitter {
-                s: &self.s,
-                _not_sync: PhantomData,
-            },
+            Submitter::new(&self.s, true),
             Completer {
                 s: &self.s,
+                locked: true,
                 _not_sync: PhantomData,
             },
         )
@@ -581,7 +480,7 @@ impl Ring {
 
     /// Managed operations whose completion has not been reaped.
     pub fn in_flight(&self) -> usize {
-        self.s.inflight().pending()
+        self.s.table_ref().pending()
     }
 
     /// liburing's `struct io_uring`, for calling any `sys` function on this ring.
@@ -596,6 +495,32 @@ impl Ring {
     #[inline]
     pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
         self.submitter().push(op)
+    }
+
+    /// Queues a managed operation under your tag (C's user_data). See
+    /// [`Submitter::push_tagged`] and [`next_completion`](Self::next_completion).
+    #[doc(alias = "io_uring_sqe_set_data64")]
+    #[inline]
+    pub fn push_tagged<O: Op>(&mut self, op: O, tag: u64) -> Result<(), PushError<O>> {
+        self.submitter().push_tagged(op, tag)
+    }
+
+    /// The next completion, dispatched: a tagged op's hands its op back. See
+    /// [`Completer::next_completion`] and [`Completion`](crate::Completion).
+    #[inline]
+    pub fn next_completion(&mut self) -> io::Result<Option<crate::Completion<'_>>> {
+        let cqe = self.completer().next_cqe()?;
+        Ok(cqe.map(|c| crate::Completion::new(c, &self.s, false)))
+    }
+
+    /// Blocks for the next completion, dispatched. See [`Completer::wait_completion`].
+    pub fn wait_completion(&mut self) -> io::Result<crate::Completion<'_>> {
+        loop {
+            if let Some(c) = self.completer().next_cqe()? {
+                return Ok(crate::Completion::new(c, &self.s, false));
+            }
+            self.completer().wait_for_one()?;
+        }
     }
 
     /// Queues an operation that owns no memory under your user_data. See
@@ -623,13 +548,22 @@ impl Ring {
     #[doc(alias = "io_uring_submit_and_wait")]
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
-        match self.submitter().submit_and_wait(want) {
+        let first = self.submit_queued(want);
+        match first {
             Err(e) if SubmitBusy::is(&e) => {
                 self.completer().reap_all_into_queue()?;
-                self.submitter().submit_and_wait(want)
+                self.submit_queued(want)
             }
             r => r,
         }
+    }
+
+    /// The submit path without building a `Submitter`: the tail is liburing's own.
+    #[inline]
+    fn submit_queued(&mut self, want: u32) -> io::Result<u32> {
+        // SAFETY: `&mut self`: no submitter exists, so the tail is ours to read.
+        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
+        crate::sq::submit_and_wait(&self.s, tail, want)
     }
 
     /// The next completion, flushing the kernel's overflow list / task work when the ring
@@ -658,6 +592,12 @@ impl Ring {
         self.completer().wait_nr(n)
     }
 
+    /// The CQ ring as a batch: see [`CompletionQueue`](crate::CompletionQueue).
+    #[doc(alias = "io_uring_for_each_cqe")]
+    pub fn completions(&mut self) -> crate::CompletionQueue<'_> {
+        crate::CompletionQueue::new(self.completer())
+    }
+
     /// Completions ready without entering the kernel.
     #[doc(alias = "io_uring_cq_ready")]
     pub fn cq_ready(&mut self) -> u32 {
@@ -677,13 +617,7 @@ impl Ring {
         &mut self,
         ticket: Ticket<O>,
     ) -> Result<O::Output, NotCompleted<Ticket<O>>> {
-        finish_in(&self.s, ticket)
-    }
-
-    /// Frees a finished managed op whose ticket is gone (the async layer's dropped futures).
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    pub(crate) fn discard_done(&mut self, token: u64) {
-        drop(self.s.inflight().take_done(token));
+        finish_in(&mut self.s, ticket)
     }
 
     /// Submits and blocks until this operation completes, then finishes it. Other
@@ -694,12 +628,12 @@ impl Ring {
             return Err(NotCompleted::foreign(ticket).into());
         }
         let token = ticket.user_data();
-        if !self.s.inflight().is_done(token) {
+        if !self.s.table.get_mut().is_done(token) {
             self.submit_through_signals()?;
         }
         let mut ticket = ticket;
         loop {
-            match finish_in(&self.s, ticket) {
+            match finish_in(&mut self.s, ticket) {
                 Ok(out) => {
                     self.completer().forget_reaped(token);
                     return Ok(out);
@@ -726,7 +660,8 @@ impl Ring {
         }
         match self
             .s
-            .inflight()
+            .table
+            .get_mut()
             .with_op::<O, _>(ticket.user_data(), |op| op.take_item())
         {
             Some((Some(item), _)) => Shot::Item(item),
@@ -833,7 +768,8 @@ impl Ring {
             let mut cancels = vec![InternalCancel::any()];
             cancels.extend(
                 self.s
-                    .inflight()
+                    .table
+                    .get_mut()
                     .pending_tokens()
                     .into_iter()
                     .map(InternalCancel::user_data),
@@ -854,7 +790,7 @@ impl Ring {
             }
             let _ = self.submit();
         }
-        while self.s.inflight().pending() > 0 {
+        while self.s.table.get_mut().pending() > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -874,7 +810,7 @@ impl Ring {
                 Ok(Some(_)) => {}
             }
         }
-        self.s.inflight().pending()
+        self.s.table.get_mut().pending()
     }
 
     /// Submits until the SQ is empty: the kernel stops a batch at an SQE that fails before it
@@ -984,21 +920,18 @@ impl Submitter<'_> {
     }
 }
 
-fn finish_in<O: Op>(s: &Shared, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
+fn finish_in<O: Op>(
+    s: &mut Shared,
+    ticket: Ticket<O>,
+) -> Result<O::Output, NotCompleted<Ticket<O>>> {
     if ticket.ring() != s.id {
         return Err(NotCompleted::foreign(ticket));
     }
-    let taken = s.inflight().take_done(ticket.user_data());
-    match taken {
-        Some((res, cqe)) => match res.into_any().downcast::<O>() {
-            Ok(op) => Ok(op.complete(cqe)),
-            // A Ticket<O> is only ever made for an O of this ring; keep the memory rather
-            // than panic.
-            Err(other) => {
-                std::mem::forget(other);
-                Err(NotCompleted::pending(ticket))
-            }
-        },
+    match s.table.get_mut().take::<O>(ticket.user_data()) {
+        Some((op, cqe)) => {
+            ticket.finished();
+            Ok(op.complete(cqe))
+        }
         None => Err(NotCompleted::pending(ticket)),
     }
 }
@@ -1009,27 +942,6 @@ struct RsrcUpdate {
     offset: u32,
     resv: u32,
     data: u64,
-}
-
-/// A ring fd registered in one thread's table.
-pub(crate) struct RegisteredRingFd {
-    index: u32,
-    thread: std::thread::ThreadId,
-}
-
-impl Shared {
-    /// The fd and flags for an `io_uring_enter` made on the calling thread: the registered
-    /// index where this thread registered it, the ring fd everywhere else.
-    #[inline]
-    pub(crate) fn enter_target(&self) -> (i32, u32) {
-        match &self.registered {
-            None => (self.ring_fd, 0),
-            Some(r) if r.thread == std::thread::current().id() => {
-                (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
-            }
-            Some(_) => (self.ring_fd, 0),
-        }
-    }
 }
 
 fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
@@ -1070,10 +982,10 @@ fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
 impl Drop for Ring {
     #[doc(alias = "io_uring_queue_exit")]
     fn drop(&mut self) {
-        if self.s.inflight().pending() > 0 {
+        if self.s.table.get_mut().pending() > 0 {
             self.cancel_in_flight(DROP_REAP_TIMEOUT);
             // What the kernel has not let go of is leaked, never freed: it may still write it.
-            let _leaked = self.s.inflight().leak_pending();
+            let _leaked = self.s.table.get_mut().leak_pending();
             #[cfg(feature = "fault-injection")]
             crate::syscall::fault::count_leaked(_leaked);
         }

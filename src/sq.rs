@@ -2,71 +2,99 @@
 //!
 //! The state is liburing's own (`sq.sqe_head` / `sq.sqe_tail` in `struct io_uring`), so raw
 //! liburing calls and this layer can be mixed on one ring; the shared indices are read and
-//! written with acquire/release atomics.
+//! written with acquire/release atomics. A [`Submitter`] is also the batch view of the SQ:
+//! while it lives it keeps the tail, the kernel's head as last read and the ring's geometry
+//! in itself (registers, in a loop) and reads the kernel's head only when the ring looks
+//! full.
 
+use crate::entry::MANAGED;
 use crate::error::{PushError, SubmitBusy};
 use crate::flags::{SetupFlags, SqFlags};
-use crate::inflight::MANAGED;
+use crate::mapped::Shared;
 use crate::op::private::Sealed;
 use crate::op::{Op, Unmanaged};
-use crate::ring::Shared;
 use crate::{sys, syscall, Ticket};
 use std::io;
 use std::marker::PhantomData;
 use std::sync::atomic::{fence, Ordering};
 
-/// A submission queue entry in the kernel's ABI layout (`struct io_uring_sqe`, 64 bytes),
-/// written by the ops as one whole value. Named fields instead of bindgen's (whose anonymous
-/// unions are numbered differently by every liburing release).
-#[doc(hidden)]
-#[repr(C)]
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Sqe {
-    pub opcode: u8,
-    pub flags: u8,
-    pub ioprio: u16,
-    pub fd: i32,
-    pub off: u64,
-    pub addr: u64,
-    pub len: u32,
-    pub op_flags: u32,
-    pub user_data: u64,
-    pub buf_index: u16,
-    pub personality: u16,
-    pub file_index: u32,
-    pub addr3: u64,
-    pub pad: u64,
-}
-
-impl Sqe {
-    /// `sqe->fd` from an op's file, with `IOSQE_FIXED_FILE` when it is a registered slot:
-    /// the flag comes from the type, never from the user.
-    #[inline(always)]
-    pub(crate) fn set_fd<F: crate::fd::IoFd>(&mut self, file: &F) {
-        let (fd, fixed) = file.sqe_fd();
-        self.fd = fd;
-        if fixed {
-            self.flags |= crate::SqeFlags::FIXED_FILE.bits();
-        }
-    }
-}
-
-const _: () = assert!(std::mem::size_of::<Sqe>() == std::mem::size_of::<sys::io_uring_sqe>());
-const _: () = assert!(std::mem::offset_of!(Sqe, user_data) == 32);
+pub use crate::entry::Sqe;
 
 /// `IORING_OP_URING_CMD` (5.19), spelled out: headers older than it lack the constant.
 const URING_CMD: u8 = 46;
 
 /// The submitting half of a ring: queues operations and submits them. Obtained from
-/// [`Ring::split`](crate::Ring::split) (or used implicitly by `Ring`'s own methods). It may
+/// [`Ring::submitter`](crate::Ring::submitter) (a batch view: hold it across many pushes),
+/// [`Ring::split`](crate::Ring::split), or used implicitly by `Ring`'s own methods. It may
 /// live on another thread than the [`Completer`](crate::Completer).
 pub struct Submitter<'a> {
     pub(crate) s: &'a Shared,
+    /// Whether the in-flight table needs its lock: true for the halves of `Ring::split`,
+    /// false for a half that borrows the ring alone.
+    pub(crate) locked: bool,
+    /// liburing's `sq.sqe_tail`, kept here while the half lives (and written through to
+    /// liburing's struct at each claim, for raw liburing calls and the next half).
+    tail: u32,
+    /// The kernel's SQ head as last read: slots up to `head + entries` are free.
+    head: u32,
+    mask: u32,
+    entries: u32,
+    shift: u32,
+    sqes: std::ptr::NonNull<Sqe>,
+    /// The probe's opcode set, copied so a batch keeps it in registers.
+    ops: [u64; 4],
+    /// Backpressure is on (the rare path).
+    backpressure: bool,
+    ring: u64,
     // Not Sync: two threads must not share one submitter.
-    pub(crate) _not_sync: PhantomData<std::cell::Cell<()>>,
+    _not_sync: PhantomData<std::cell::Cell<()>>,
 }
 
-impl Submitter<'_> {
+// SAFETY: the raw pointer is the ring's SQE array, owned by the `Shared` the submitter
+// borrows (which is Sync); the submitter is the only writer of SQE slots and of the SQ tail
+// while it exists, so moving it to another thread moves that exclusive right with it.
+unsafe impl Send for Submitter<'_> {}
+
+impl<'a> Submitter<'a> {
+    /// The submitting half of `s`; `locked` as in [`Shared::with_table`].
+    #[inline(always)]
+    pub(crate) fn new(s: &'a Shared, locked: bool) -> Submitter<'a> {
+        // SAFETY: a plain read of the submitter's own index; nothing else writes it while a
+        // submitter exists (the ring is borrowed by it).
+        let tail = unsafe { (*s.raw.get()).sq.sqe_tail };
+        Submitter {
+            s,
+            locked,
+            tail,
+            // Looks full: the first push reads the kernel's head.
+            head: tail.wrapping_sub(s.sq_entries),
+            mask: s.sq_mask,
+            entries: s.sq_entries,
+            shift: s.sqe_shift,
+            sqes: s.sqes,
+            ops: s.supported_ops,
+            backpressure: s.backpressure.is_some(),
+            ring: s.id,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// A copy of this half, for the cold paths: see `push_with_user_data`.
+    #[inline(always)]
+    fn detached(&self) -> Submitter<'a> {
+        Submitter {
+            _not_sync: PhantomData,
+            ..*self
+        }
+    }
+
+    /// Takes back the indices a copy advanced.
+    #[inline(always)]
+    fn sync_from(&mut self, other: &Submitter<'a>) {
+        self.tail = other.tail;
+        self.head = other.head;
+    }
+
     /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
     /// tail is published, so a `&mut` to it is exclusive.
     #[inline(always)]
@@ -75,36 +103,39 @@ impl Submitter<'_> {
         Some(self.claim::<O>(tail))
     }
 
-    /// The tail index of a free SQE slot, or `None` when the SQ is full (one acquire load of
-    /// the kernel's head). Nothing is taken until [`claim`](Self::claim).
+    /// The tail index of a free SQE slot, or `None` when the SQ is full. The kernel's head
+    /// is read (acquire) only when the cached one says full. Nothing is taken until
+    /// [`claim`](Self::claim).
     #[inline(always)]
-    fn free_slot(&self) -> Option<u32> {
-        let s = self.s;
-        let head = s.sq_khead().load(Ordering::Acquire);
-        // SAFETY: a plain read of our own index; only the submitter writes it.
-        let tail = unsafe { (*s.raw.get()).sq.sqe_tail };
-        (tail.wrapping_sub(head) < s.sq_entries).then_some(tail)
+    fn free_slot(&mut self) -> Option<u32> {
+        if self.tail.wrapping_sub(self.head) >= self.entries {
+            self.head = self.s.sq_khead().load(Ordering::Acquire);
+            if self.tail.wrapping_sub(self.head) >= self.entries {
+                return None;
+            }
+        }
+        Some(self.tail)
     }
 
     /// Takes the slot `free_slot` found, for an op of type `O`.
     #[inline(always)]
     fn claim<O: Sealed>(&mut self, tail: u32) -> &mut Sqe {
-        let s = self.s;
         // Ops fill only the first 64 bytes. On SQE128 rings a driver command (URING_CMD)
         // also reads the second half, which must then not carry what an earlier raw SQE
         // left there (stale buffer addresses included): it is zeroed for those ops only,
         // a test the compiler removes for every other op.
-        let clear_second_half = O::OPCODE == URING_CMD && s.sqe_shift != 0;
-        // SAFETY: only the submitter touches sq.sqe_tail (we hold the unique submitter), and
+        let clear_second_half = O::OPCODE == URING_CMD && self.shift != 0;
+        self.tail = tail.wrapping_add(1);
+        let index = ((tail & self.mask) as usize) << self.shift;
+        // SAFETY: only the submitter advances the tail (we hold the unique submitter), and
         // `tail` came from free_slot with no claim in between, so the slot is free and ours
-        // (two `Sqe`s long when sqe_shift is 1).
+        // (two `Sqe`s long when shift is 1) until the tail is published.
         unsafe {
-            (*s.raw.get()).sq.sqe_tail = tail.wrapping_add(1);
-            let index = ((tail & s.sq_mask) as usize) << s.sqe_shift;
+            (*self.s.raw.get()).sq.sqe_tail = self.tail;
             if clear_second_half {
-                s.sqes.add(index + 1).write(Sqe::default());
+                self.sqes.add(index + 1).write(Sqe::default());
             }
-            s.sqes.add(index).as_mut()
+            self.sqes.add(index).as_mut()
         }
     }
 
@@ -112,18 +143,14 @@ impl Submitter<'_> {
     #[doc(alias = "io_uring_sq_space_left")]
     pub fn sq_space_left(&self) -> u32 {
         let head = self.s.sq_khead().load(Ordering::Acquire);
-        // SAFETY: a plain read of our own index; only the submitter writes it.
-        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
-        self.s.sq_entries - tail.wrapping_sub(head)
+        self.entries - self.tail.wrapping_sub(head)
     }
 
     /// Entries queued but not yet consumed by the kernel.
     #[doc(alias = "io_uring_sq_ready")]
     pub fn sq_ready(&self) -> u32 {
         let head = self.s.sq_khead().load(Ordering::Acquire);
-        // SAFETY: as in `sq_space_left`.
-        let tail = unsafe { (*self.s.raw.get()).sq.sqe_tail };
-        tail.wrapping_sub(head)
+        self.tail.wrapping_sub(head)
     }
 
     /// Whether the backpressure cap is reached (only called when backpressure is on).
@@ -144,7 +171,7 @@ impl Submitter<'_> {
     /// Whether the kernel's probe lists this opcode (read once at setup).
     #[inline(always)]
     fn supported(&self, opcode: u8) -> bool {
-        self.s.supported_ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
+        self.ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
     }
 
     /// The rare checks, in one place: unsupported op, backpressure (counted here: callers
@@ -181,7 +208,7 @@ impl Submitter<'_> {
     #[inline(always)]
     fn check<O: Sealed>(&self, op: O) -> Result<O, PushError<O>> {
         if O::VALIDATES {
-            if let Err(why) = op.validate(self.s.id) {
+            if let Err(why) = op.validate(self.ring) {
                 return Err(PushError::Invalid(op, why));
             }
         }
@@ -194,24 +221,53 @@ impl Submitter<'_> {
     #[doc(alias = "io_uring_get_sqe")]
     #[inline]
     pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
+        let token = self.push_managed(op, None)?;
+        Ok(Ticket::new(token, &self.s.home))
+    }
+
+    /// Queues a managed operation under your `tag` (C's user_data; bit 63 is the crate's and
+    /// is refused): the ring owns it until its last CQE, which
+    /// [`next_completion`](crate::Completer::next_completion) hands out as a
+    /// [`Completion`](crate::Completion) that gives the op back
+    /// ([`output`](crate::Completion::output)). Through [`peek`](crate::Completer::peek) /
+    /// wait / drain its CQEs show `tag` as user_data, and the last one drops the op.
+    #[doc(alias = "io_uring_sqe_set_data64")]
+    #[inline]
+    pub fn push_tagged<O: Op>(&mut self, op: O, tag: u64) -> Result<(), PushError<O>> {
+        if tag & MANAGED != 0 {
+            return Err(PushError::ReservedUserData(op));
+        }
+        self.push_managed(op, Some(tag)).map(drop)
+    }
+
+    /// A managed push: checks, a slot of the in-flight table, the SQE; returns the token.
+    #[inline(always)]
+    fn push_managed<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
         let op = self.check(op)?;
-        let op = if !self.supported(O::OPCODE) | self.s.backpressure.is_some() {
-            self.admit(op)?
+        let op = if !self.supported(O::OPCODE) | self.backpressure {
+            // On a copy, for the reason given in `push_with_user_data`.
+            let mut me = self.detached();
+            let r = me.admit(op);
+            self.sync_from(&me);
+            r?
         } else {
             op
         };
-        // Box first: the SQE then points into the heap, which stays put when the box moves
-        // into the in-flight table.
-        let mut boxed = Box::new(op);
-        let s = self.s;
+        let (s, locked) = (self.s, self.locked);
         let sqe = self.claim::<O>(tail);
-        boxed.prepare(sqe, s.id);
-        let token = s.inflight().insert(boxed);
+        // The op moves into its slot first: the SQE then points into memory that stays put
+        // until the op is taken back.
+        let token = s.with_table(locked, |t| {
+            s.home.release_orphans(t);
+            let (token, op) = t.insert(op, tag);
+            op.prepare(sqe, s.id);
+            token
+        });
         sqe.user_data = token;
-        Ok(Ticket::new(token, s.id))
+        Ok(token)
     }
 
     /// Queues an operation that needs nothing kept alive (NOP, fsync of a registered file,
@@ -225,15 +281,20 @@ impl Submitter<'_> {
         op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
-        // One branch for everything rare.
-        if (user_data & MANAGED != 0) | !self.supported(O::OPCODE) | self.s.backpressure.is_some() {
-            return self.push_with_user_data_rare(op, user_data);
+        // One branch for everything rare, on a copy of the half: `self` is never passed by
+        // reference to a function that is not inlined, so in a batch its fields stay in
+        // registers.
+        if (user_data & MANAGED != 0) | !self.supported(O::OPCODE) | self.backpressure {
+            let mut me = self.detached();
+            let r = me.push_with_user_data_rare(op, user_data);
+            self.sync_from(&me);
+            return r;
         }
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
         let mut op = self.check(op)?;
-        let ring = self.s.id;
+        let ring = self.ring;
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
@@ -257,28 +318,11 @@ impl Submitter<'_> {
         };
         let op = self.check(op)?;
         let mut op = self.admit(op)?;
-        let ring = self.s.id;
+        let ring = self.ring;
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
         Ok(())
-    }
-
-    /// Publishes the queued SQEs to the kernel (release store of the tail); returns how
-    /// many are waiting for the kernel.
-    #[inline]
-    fn flush(&mut self) -> u32 {
-        let s = self.s;
-        // SAFETY: sqe_head/sqe_tail are the submitter's; ktail is written only by us.
-        unsafe {
-            let raw = s.raw.get();
-            let tail = (*raw).sq.sqe_tail;
-            if (*raw).sq.sqe_head != tail {
-                (*raw).sq.sqe_head = tail;
-                s.sq_ktail().store(tail, Ordering::Release);
-            }
-            tail.wrapping_sub(s.sq_khead().load(Ordering::Acquire))
-        }
     }
 
     /// Submits every queued SQE; returns how many the kernel took.
@@ -301,33 +345,53 @@ impl Submitter<'_> {
     #[doc(alias = "io_uring_submit_and_wait")]
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
-        let s = self.s;
-        let pending = self.flush();
-        let mut flags = 0;
-        let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
-        if sqpoll {
-            // Full fence: our tail store must be visible before we read the poller's flag,
-            // and the poller's flag store before its next read of our tail.
-            fence(Ordering::SeqCst);
-            if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
-                flags |= sys::IORING_ENTER_SQ_WAKEUP;
-            } else if want == 0 {
-                return Ok(pending);
-            }
-        } else if pending == 0 && want == 0 {
-            return Ok(0);
+        let r = submit_and_wait(self.s, self.tail, want);
+        self.head = self.s.sq_khead().load(Ordering::Acquire);
+        r
+    }
+}
+
+/// Publishes the SQEs up to `tail` to the kernel (release store of the tail) and enters it
+/// when it must: the submit path both `Submitter` and `Ring` take, without building a half.
+///
+/// `tail` is the submitter's (liburing's `sq.sqe_tail`, which the caller owns).
+#[inline]
+pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u32> {
+    // SAFETY: sqe_head/sqe_tail are the submitter's, and the caller is it; ktail is written
+    // only by us.
+    let pending = unsafe {
+        let raw = s.raw.get();
+        (*raw).sq.sqe_tail = tail;
+        if (*raw).sq.sqe_head != tail {
+            (*raw).sq.sqe_head = tail;
+            s.sq_ktail().store(tail, Ordering::Release);
         }
-        if want > 0 {
-            flags |= sys::IORING_ENTER_GETEVENTS;
+        tail.wrapping_sub(s.sq_khead().load(Ordering::Acquire))
+    };
+    let mut flags = 0;
+    let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
+    if sqpoll {
+        // Full fence: our tail store must be visible before we read the poller's flag, and
+        // the poller's flag store before its next read of our tail.
+        fence(Ordering::SeqCst);
+        if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
+            flags |= sys::IORING_ENTER_SQ_WAKEUP;
+        } else if want == 0 {
+            return Ok(pending);
         }
-        // Looked up only now: the SQPOLL fast path above makes no system call.
-        let (fd, registered) = s.enter_target();
-        match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
-            Ok(n) => Ok(if sqpoll { pending } else { n }),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
-            }
-            Err(e) => Err(e),
+    } else if pending == 0 && want == 0 {
+        return Ok(0);
+    }
+    if want > 0 {
+        flags |= sys::IORING_ENTER_GETEVENTS;
+    }
+    // Looked up only now: the SQPOLL fast path above makes no system call.
+    let (fd, registered) = s.enter_target();
+    match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
+        Ok(n) => Ok(if sqpoll { pending } else { n }),
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
         }
+        Err(e) => Err(e),
     }
 }

@@ -15,27 +15,79 @@ pub(crate) fn enter(
     argsz: usize,
 ) -> io::Result<u32> {
     #[cfg(feature = "fault-injection")]
-    if let Some(e) = fault::take(fault::Site::Enter) {
-        return Err(io::Error::from_raw_os_error(e));
+    {
+        fault::count_syscall();
+        if let Some(e) = fault::take(fault::Site::Enter) {
+            return Err(io::Error::from_raw_os_error(e));
+        }
     }
     // SAFETY: io_uring_enter only reads `arg` (an io_uring_getevents_arg or sigset of
     // `argsz` bytes, or null) for the duration of the call; every pointer passed by this crate
     // is to a live local. The kernel validates the fd and flags.
     let ret = unsafe {
-        libc::syscall(
+        syscall6(
             libc::SYS_io_uring_enter,
-            fd,
-            to_submit,
-            min_complete,
-            flags,
-            arg,
-            argsz,
+            [
+                fd as usize,
+                to_submit as usize,
+                min_complete as usize,
+                flags as usize,
+                arg as usize,
+                argsz,
+            ],
         )
     };
     if ret < 0 {
-        Err(io::Error::last_os_error())
+        Err(io::Error::from_raw_os_error(-ret as i32))
     } else {
         Ok(ret as u32)
+    }
+}
+
+/// A system call with six arguments, returning the kernel's value (`-errno` on failure).
+/// On x86_64 the `syscall` instruction itself: libc's variadic `syscall()` costs a call, an
+/// argument shuffle and an `errno` store on every submit.
+///
+/// # Safety
+/// As the system call `nr` with these arguments.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn syscall6(nr: libc::c_long, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the Linux x86_64 system call ABI: number in rax, arguments in rdi, rsi, rdx,
+    // r10, r8, r9; the kernel clobbers rcx and r11 and touches no user stack; what the call
+    // does with the arguments is the caller's promise.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a[0],
+            in("rsi") a[1],
+            in("rdx") a[2],
+            in("r10") a[3],
+            in("r8") a[4],
+            in("r9") a[5],
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        )
+    };
+    ret
+}
+
+/// # Safety
+/// As the system call `nr` with these arguments.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+unsafe fn syscall6(nr: libc::c_long, a: [usize; 6]) -> isize {
+    // SAFETY: the caller's promise; libc's wrapper sets errno, which is turned back.
+    let ret = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+    if ret < 0 {
+        -(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO) as isize)
+    } else {
+        ret as isize
     }
 }
 
@@ -45,8 +97,11 @@ pub(crate) fn liburing_get_events(ring: *mut crate::sys::io_uring) -> Option<io:
     #[cfg(liburing_has = "io_uring_get_events")]
     {
         #[cfg(feature = "fault-injection")]
-        if let Some(e) = fault::take(fault::Site::GetEvents) {
-            return Some(Err(io::Error::from_raw_os_error(e)));
+        {
+            fault::count_syscall();
+            if let Some(e) = fault::take(fault::Site::GetEvents) {
+                return Some(Err(io::Error::from_raw_os_error(e)));
+            }
         }
         // SAFETY: callers pass an initialised ring that outlives the call; the function only
         // reads the ring's fd fields, which nothing changes while a ring handle is borrowed.
@@ -68,8 +123,11 @@ pub(crate) fn register(
     nr_args: u32,
 ) -> io::Result<u32> {
     #[cfg(feature = "fault-injection")]
-    if let Some(e) = fault::take(fault::Site::Register) {
-        return Err(io::Error::from_raw_os_error(e));
+    {
+        fault::count_syscall();
+        if let Some(e) = fault::take(fault::Site::Register) {
+            return Err(io::Error::from_raw_os_error(e));
+        }
     }
     // SAFETY: the caller passes an `arg` valid for `opcode` and `nr_args` (checked at each
     // call site); the kernel copies it during the call.
@@ -121,6 +179,18 @@ pub mod fault {
 
     thread_local! {
         static LEAKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        static SYSCALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// io_uring system calls the safe layer made on this thread (`io_uring_enter` and
+    /// `io_uring_register` it issues itself, and liburing's `io_uring_get_events`): the fast
+    /// paths' tests count what an empty peek, a batch drain or an empty submit cost.
+    pub fn syscalls() -> usize {
+        SYSCALLS.with(|n| n.get())
+    }
+
+    pub(crate) fn count_syscall() {
+        SYSCALLS.with(|c| c.set(c.get() + 1));
     }
 
     pub(crate) fn count_leaked(n: usize) {

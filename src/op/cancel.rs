@@ -229,7 +229,7 @@ mod tests {
             assert_eq!((why.what(), why.value()), ("cancel_flags", u64::from(bit)));
         }
         let fd_only = crate::sys::IORING_ASYNC_CANCEL_FD;
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         CancelFd::new(file(), 0).prepare(&mut sqe, 1);
         assert_eq!(sqe.op_flags, fd_only);
         CancelFd::new(crate::fd::Fixed::new(3, 1), 0).prepare(&mut sqe, 1);
@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn a_ticket_cancels_only_on_its_own_ring() {
-        let ticket = Ticket::<crate::op::Nop>::new(crate::inflight::MANAGED | 9, 4);
+        let home = crate::table::Home::new(4);
+        let ticket = Ticket::<crate::op::Nop>::new(crate::entry::MANAGED | 9, &home);
         assert!(AsyncCancel::ticket(&ticket).validate(4).is_ok());
         assert_eq!(
             AsyncCancel::ticket(&ticket).validate(5).unwrap_err().what(),

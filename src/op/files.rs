@@ -171,30 +171,30 @@ mod tests {
     #[test]
     fn files_update_counts_never_index_past_the_array() {
         let mut op = FilesUpdate::new(files(2), 5);
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 7);
         assert_eq!(sqe.len, 2);
-        let (slots, back) = op.complete(crate::Cqe::new(0, 1000, 0));
+        let (slots, back) = op.complete(crate::entry::Cqe::new(0, 1000, 0));
         let slots: Vec<u32> = slots.unwrap().iter().map(Fixed::index).collect();
         assert_eq!((slots, back.len()), (vec![5, 6], 2));
         // slot numbers that would wrap past u32::MAX end the list
         let mut op = FilesUpdate::new(files(3), u32::MAX - 1);
         op.prepare(&mut sqe, 7);
-        let (slots, _) = op.complete(crate::Cqe::new(0, 3, 0));
+        let (slots, _) = op.complete(crate::entry::Cqe::new(0, 3, 0));
         assert_eq!(slots.unwrap().len(), 2);
     }
 
     #[test]
     fn allocated_slots_come_from_what_the_kernel_wrote() {
         let mut op = FilesUpdate::alloc(files(3).into_iter().flatten().collect());
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 7);
         assert_eq!(sqe.off, u64::from(FILE_INDEX_ALLOC));
         // as the kernel leaves the array: the first two installed, the third not
         op.table[0] = 4;
         op.table[1] = 9;
         op.table[2] = -1;
-        let (slots, _) = op.complete(crate::Cqe::new(0, 100, 0));
+        let (slots, _) = op.complete(crate::entry::Cqe::new(0, 100, 0));
         let slots: Vec<u32> = slots.unwrap().iter().map(Fixed::index).collect();
         assert_eq!(slots, vec![4, 9]);
     }

@@ -1486,8 +1486,8 @@ const BLOCK_URING_CMD_DISCARD: u64 = 0x12 << 8;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::Sqe;
     use crate::op::private::Sealed;
-    use crate::sq::Sqe;
 
     const RING: u64 = 7;
 

@@ -17,10 +17,9 @@
     allow(unused_imports, dead_code)
 )]
 
-use crate::cq::Cqe;
+use crate::entry::Cqe;
+use crate::entry::Sqe;
 use crate::flags::OpFlags;
-use crate::sq::Sqe;
-use std::marker::PhantomData;
 
 mod buffers;
 mod cancel;
@@ -59,6 +58,9 @@ pub(crate) mod private {
         /// registered slot, a buffer ring...). A constant, so ops without anything to check
         /// pay nothing.
         const VALIDATES: bool = false;
+        /// Whether [`record`](Self::record) does anything (the table skips the call
+        /// otherwise).
+        const RECORDS: bool = false;
         /// Whether the op carries `IOSQE_CQE_SKIP_SUCCESS` (nothing to count down for
         /// backpressure when it succeeds).
         const SKIPS_SUCCESS: bool = false;
@@ -75,7 +77,7 @@ pub(crate) mod private {
         /// multishot ops keep them for their stream, zero-copy sends keep the first result
         /// while they wait for the notification.
         #[inline]
-        fn record(&mut self, _cqe: &crate::Cqe) {}
+        fn record(&mut self, _cqe: &crate::entry::Cqe) {}
     }
 }
 
@@ -213,6 +215,7 @@ impl<O: Unmanaged> SkipSuccess<O> {
 
 impl<O: Unmanaged> private::Sealed for SkipSuccess<O> {
     const OPCODE: u8 = O::OPCODE;
+    const RECORDS: bool = O::RECORDS;
     const VALIDATES: bool = true;
     const SKIPS_SUCCESS: bool = true;
     #[inline]
@@ -236,49 +239,6 @@ impl<O: Unmanaged> private::Sealed for SkipSuccess<O> {
 }
 
 impl<O: Unmanaged> Unmanaged for SkipSuccess<O> {}
-
-/// A managed operation in flight. Give it to [`Ring::finish`](crate::Ring::finish) once its
-/// CQE (whose user_data is [`Ticket::user_data`]) has been reaped. A ticket knows its ring:
-/// given to another ring it is refused ([`NotCompleted::is_foreign`](crate::NotCompleted::is_foreign))
-/// and nothing changes there. Dropping a ticket without finishing keeps the op's memory
-/// until the ring is dropped, never less.
-#[must_use = "the ticket is how the buffers come back"]
-pub struct Ticket<O> {
-    token: u64,
-    ring: u64,
-    _op: PhantomData<fn() -> O>,
-}
-
-impl<O> Ticket<O> {
-    pub(crate) fn new(token: u64, ring: u64) -> Self {
-        Ticket {
-            token,
-            ring,
-            _op: PhantomData,
-        }
-    }
-
-    /// The user_data of this op's CQE.
-    pub fn user_data(&self) -> u64 {
-        self.token
-    }
-
-    /// The id of the ring it was pushed on.
-    pub(crate) fn ring(&self) -> u64 {
-        self.ring
-    }
-}
-
-impl<O> std::fmt::Debug for Ticket<O> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Ticket<{}>({:#x})",
-            std::any::type_name::<O>(),
-            self.token
-        )
-    }
-}
 
 /// An SQE for `opcode` with everything else zero (what liburing's `io_uring_prep_rw`
 /// starts from).
@@ -375,9 +335,10 @@ macro_rules! define_ops {
             const VALIDATES: bool = false
                 $($(|| <$fdt as $crate::fd::IoFd>::CHECKED)+)?
                 $(|| $crate::op::define_ops!(@true $vs))?;
+            const RECORDS: bool = false $(|| $crate::op::define_ops!(@true $rs))?;
             #[inline]
             #[allow(unused_variables)]
-            fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe, ring: u64) {
+            fn prepare(&mut $ps, $sqe: &mut $crate::entry::Sqe, ring: u64) {
                 $(let $pring = ring;)?
                 *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
                 $sqe.personality = $ps.personality;
@@ -385,7 +346,7 @@ macro_rules! define_ops {
             }
             $(
                 #[inline]
-                fn record(&mut $rs, $rc: &$crate::Cqe) $rec
+                fn record(&mut $rs, $rc: &$crate::entry::Cqe) $rec
             )?
             $crate::op::define_ops!(@validate [$($($fdf: $fdt),+)?] [$(($vs, $vid) $val)?]);
         }
@@ -395,7 +356,7 @@ macro_rules! define_ops {
             type Output = $out;
             #[inline]
             #[allow(unused_mut)]
-            fn complete(mut $cs, $cqe: $crate::Cqe) -> $out $complete
+            fn complete(mut $cs, $cqe: $crate::entry::Cqe) -> $out $complete
         }
 
         $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$($($g: $b),+)?]);

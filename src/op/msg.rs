@@ -9,8 +9,8 @@
 //! CQE are checked against [`MSG_RING_CQE_FLAGS`].
 
 use super::define_ops;
+use crate::entry::MANAGED;
 use crate::fd::{Fixed, IoFd};
-use crate::inflight::MANAGED;
 use crate::Refused;
 use std::io;
 
@@ -261,7 +261,7 @@ fn target_slot_ok(slot: u32) -> Result<(), Refused> {
 /// The SQE of an `IORING_MSG_SEND_FD` (all but the target ring's fd): slot `source` of this
 /// ring's table to `file_index` (already in the kernel's plus-one form) of the target's.
 #[allow(dead_code)]
-fn send_fd(sqe: &mut crate::sq::Sqe, source: Fixed, file_index: u32, data: u64, flags: u32) {
+fn send_fd(sqe: &mut crate::entry::Sqe, source: Fixed, file_index: u32, data: u64, flags: u32) {
     sqe.addr = MSG_SEND_FD;
     sqe.addr3 = u64::from(source.index());
     sqe.file_index = file_index;

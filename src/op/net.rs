@@ -12,10 +12,11 @@
 
 use super::{addr_len_word, define_ops, filled, owned_fd, unit, Multishot, Shots};
 use crate::buf::{IoBuf, IoBufMut};
+use crate::entry::Cqe;
 use crate::error::allow_bits;
 use crate::fd::{DirectSlot, Fixed, IoFd};
 use crate::register::{BufGuard, BufRing, FixedBuf, Selecting};
-use crate::{sys, Cqe, CqeFlags, Refused};
+use crate::{sys, CqeFlags, Refused};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::OwnedFd;
@@ -211,7 +212,7 @@ const NAME_ROOM: usize = std::mem::size_of::<libc::sockaddr_storage>();
 impl SockAddr {
     /// liburing's `io_uring_prep_send_set_addr`: a send's destination in `sqe->addr2`, its
     /// length in `sqe->addr_len`.
-    fn set_send_addr(&self, sqe: &mut crate::sq::Sqe) {
+    fn set_send_addr(&self, sqe: &mut crate::entry::Sqe) {
         sqe.off = &self.storage as *const libc::sockaddr_storage as u64;
         sqe.file_index = addr_len_word(self.len as u16);
     }

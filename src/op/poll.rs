@@ -5,9 +5,9 @@
 //! choice ([`PollAdd`] or [`PollMulti`]), never a bit the user passes.
 
 use super::{define_ops, unit, Multishot, Shots};
+use crate::entry::MANAGED;
 use crate::error::allow_bits;
 use crate::fd::{IoFd, OsFd};
-use crate::inflight::MANAGED;
 use crate::Refused;
 use std::io;
 
@@ -521,7 +521,7 @@ mod tests {
 
     #[test]
     fn multishot_comes_from_the_op_only() {
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         PollAdd::new(devnull(), libc::POLLIN as u32).prepare(&mut sqe, 1);
         assert_eq!(sqe.len, 0);
         PollMulti::new(devnull(), libc::POLLIN as u32).prepare(&mut sqe, 1);
@@ -563,10 +563,10 @@ mod tests {
         assert!(EpollWait::new(devnull(), 0, 0).validate(1).is_err());
         let mut op = EpollWait::new(devnull(), 2, 0);
         op.validate(1).unwrap();
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 1);
         assert_eq!(sqe.len, 2);
-        let (events, _ep) = crate::op::Op::complete(op, crate::Cqe::new(0, 1000, 0));
+        let (events, _ep) = crate::op::Op::complete(op, crate::entry::Cqe::new(0, 1000, 0));
         assert_eq!(events.unwrap().len(), 2);
     }
 

@@ -503,7 +503,7 @@ struct FixedVectored<F> {
 #[allow(dead_code)]
 impl<F: IoFd> FixedVectored<F> {
     /// Fills the SQE (the opcode is the caller's); the ranges were checked by `check`.
-    fn prepare(&mut self, sqe: &mut crate::sq::Sqe) {
+    fn prepare(&mut self, sqe: &mut crate::entry::Sqe) {
         let base = self.buf.as_mut_ptr();
         self.iovecs = IoVecs(
             self.ranges

@@ -302,7 +302,7 @@ mod tests {
         let word = Arc::new(AtomicU32::new(0));
         let mut op = FutexWait::new(word.clone(), 0, u32::MAX, FUTEX2_PRIVATE);
         assert!(op.validate(0).is_ok());
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 0);
         assert_eq!(sqe.fd as u32, FUTEX2_PRIVATE | FUTEX2_SIZE_U32);
         // FUTEX2_SIZE_U64 (3), FUTEX2_NUMA (4): memory past the AtomicU32.

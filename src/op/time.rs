@@ -71,7 +71,7 @@ pub enum TimeoutFired {
 }
 
 /// `-ETIME` is a timer that fired; a count is a timeout completed by `count`.
-fn fired(cqe: &crate::Cqe) -> io::Result<TimeoutFired> {
+fn fired(cqe: &crate::entry::Cqe) -> io::Result<TimeoutFired> {
     match cqe.raw_result() {
         r if r == -libc::ETIME => Ok(TimeoutFired::Expired),
         r if r >= 0 => Ok(TimeoutFired::CountReached),
@@ -306,7 +306,7 @@ mod tests {
     use crate::sys::{IORING_TIMEOUT_ABS, IORING_TIMEOUT_BOOTTIME, IORING_TIMEOUT_REALTIME};
 
     fn flags(op: &mut impl Sealed) -> u32 {
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 1);
         sqe.op_flags
     }
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn count_is_the_offset() {
-        let mut sqe = crate::sq::Sqe::default();
+        let mut sqe = crate::entry::Sqe::default();
         Timeout::new(Duration::ZERO).count(3).prepare(&mut sqe, 1);
         assert_eq!((sqe.off, sqe.len), (3, 1));
     }

@@ -1,0 +1,165 @@
+//! The mapped ring: liburing's `struct io_uring`, the pointers into the SQ and CQ rings the
+//! kernel shares with us, their sizes, and the state both halves read. Below the halves
+//! (`sq.rs`, `cq.rs`) and above the entries (`entry.rs`) and the in-flight table.
+
+use crate::entry::{Cqe, Sqe};
+use crate::flags::{Features, SetupFlags};
+use crate::sys;
+use crate::table::Table;
+use std::cell::UnsafeCell;
+use std::collections::VecDeque;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+/// Everything both halves of a ring read. Immutable after setup except: liburing's struct
+/// (SQ fields touched only by the submitter, CQ fields only by the completer), the reaped
+/// queue (completer only), the in-flight table (behind its mutex) and the backpressure
+/// counters (each written by one half only).
+pub(crate) struct Shared {
+    pub(crate) raw: UnsafeCell<sys::io_uring>,
+    pub(crate) setup: SetupFlags,
+    pub(crate) features: Features,
+    pub(crate) ring_fd: RawFd,
+    /// The registered ring fd (`register_ring_fd`): its index and the thread whose table
+    /// holds it. Only that thread's `io_uring_enter`s use the index; every other thread
+    /// (a moved ring, a split `Completer`) enters through `ring_fd`.
+    pub(crate) registered: Option<RegisteredRingFd>,
+    pub(crate) sq_mask: u32,
+    pub(crate) sq_entries: u32,
+    pub(crate) cq_mask: u32,
+    pub(crate) cq_entries: u32,
+    pub(crate) sqe_shift: u32,
+    pub(crate) cqe_shift: u32,
+    pub(crate) sqes: std::ptr::NonNull<Sqe>,
+    pub(crate) cqes: *const Cqe,
+    pub(crate) sq_khead: *const AtomicU32,
+    pub(crate) sq_ktail: *const AtomicU32,
+    pub(crate) sq_kflags: *const AtomicU32,
+    pub(crate) cq_khead: *const AtomicU32,
+    pub(crate) cq_ktail: *const AtomicU32,
+    pub(crate) cq_koverflow: *const AtomicU32,
+    /// DEFER_TASKRUN and IOPOLL rings post completions only when the kernel is entered.
+    pub(crate) always_enter_for_cq: bool,
+    /// Test switch: flush with a direct io_uring_enter even where liburing has get_events.
+    pub(crate) force_direct_flush: bool,
+    pub(crate) backpressure: Option<u32>,
+    /// SQEs pushed (written only by the submitter) and CQEs reaped (only by the completer),
+    /// counted while backpressure is on; in flight = submitted - completed.
+    pub(crate) submitted: AtomicU32,
+    pub(crate) completed: AtomicU32,
+    /// The managed ops in flight. Reached without a lock by whoever holds the ring
+    /// exclusively (`&mut Ring`, or a half borrowed alone from it); the two halves of a
+    /// split ring take `table_lock` (see [`Shared::with_table`]).
+    pub(crate) table: UnsafeCell<Table>,
+    pub(crate) table_lock: Mutex<()>,
+    /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
+    /// `wait_for`); peek returns them first, in order.
+    pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
+    /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
+    pub(crate) supported_ops: [u64; 4],
+    /// Whether the ring has a buffer table (dense or sparse).
+    pub(crate) buffer_table: bool,
+    /// Every registered buffer's memory, replaced slots' included: dropped with Shared, i.e.
+    /// after io_uring_queue_exit.
+    pub(crate) buffer_pools: Vec<std::sync::Arc<crate::register::BufPool>>,
+    /// Provided buffer rings registered here: their memory outlives io_uring_queue_exit.
+    pub(crate) buf_rings: Vec<std::sync::Arc<crate::register::BufRingInner>>,
+    /// Unique per ring in this process: ops check that a buffer ring they name is ours.
+    pub(crate) id: u64,
+    /// Shared with this ring's tickets: the id, and the tokens of tickets dropped unfinished.
+    pub(crate) home: std::sync::Arc<crate::table::Home>,
+}
+
+// SAFETY: the raw pointers point into the ring's own mmap, which lives as long as Shared.
+// Mutation is partitioned: SQ-side fields only through the unique Submitter (or &mut Ring),
+// CQ-side fields and `reaped` only through the unique Completer (or &mut Ring); shared
+// ring indices are atomics; the in-flight table is behind a Mutex.
+unsafe impl Send for Shared {}
+// SAFETY: as above: no `&Shared` method mutates anything but atomics and the mutex.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    // SAFETY (all six): the pointers come from liburing's mapping of the ring, valid and
+    // 4-byte aligned until io_uring_queue_exit, which only Ring::drop calls.
+    #[inline]
+    pub(crate) fn sq_khead(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_khead }
+    }
+    #[inline]
+    pub(crate) fn sq_ktail(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_ktail }
+    }
+    #[inline]
+    pub(crate) fn sq_kflags(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.sq_kflags }
+    }
+    #[inline]
+    pub(crate) fn cq_khead(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_khead }
+    }
+    #[inline]
+    pub(crate) fn cq_ktail(&self) -> &AtomicU32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_ktail }
+    }
+    pub(crate) fn cq_overflow(&self) -> u32 {
+        // SAFETY: see above.
+        unsafe { &*self.cq_koverflow }.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` on the in-flight table. `locked` is false only for callers that hold the
+    /// ring exclusively (a half made by `Ring::submitter` / `Ring::completer`, which borrow
+    /// `&mut Ring`); the halves of `Ring::split` pass true and serialise on `table_lock`.
+    #[inline(always)]
+    pub(crate) fn with_table<R>(&self, locked: bool, f: impl FnOnce(&mut Table) -> R) -> R {
+        if locked {
+            // A panic while holding the lock cannot leave the table half-updated (each
+            // method completes its update before anything that could panic).
+            let _guard = self.table_lock.lock().unwrap_or_else(|p| p.into_inner());
+            // SAFETY: every locked access holds `table_lock`; unlocked ones exist only while
+            // the ring is borrowed exclusively, when no locked half can exist.
+            f(unsafe { &mut *self.table.get() })
+        } else {
+            // SAFETY: the caller holds the ring exclusively (see above): nothing else
+            // reaches the table meanwhile.
+            f(unsafe { &mut *self.table.get() })
+        }
+    }
+
+    /// The in-flight table, for read-only questions asked through `&Ring`: while a shared
+    /// reference to the ring exists nothing can mutate the table (every mutation needs
+    /// `&mut Ring` or a half that borrows it).
+    #[inline]
+    pub(crate) fn table_ref(&self) -> &Table {
+        // SAFETY: see above: no `&mut Table` can be live while `&Shared` is reachable
+        // through `&Ring`... except through split halves, which borrow `&mut Ring` and so
+        // exclude `&Ring` for their lifetime.
+        unsafe { &*self.table.get() }
+    }
+}
+
+/// A ring fd registered in one thread's table.
+pub(crate) struct RegisteredRingFd {
+    pub(crate) index: u32,
+    pub(crate) thread: std::thread::ThreadId,
+}
+
+impl Shared {
+    /// The fd and flags for an `io_uring_enter` made on the calling thread: the registered
+    /// index where this thread registered it, the ring fd everywhere else.
+    #[inline]
+    pub(crate) fn enter_target(&self) -> (i32, u32) {
+        match &self.registered {
+            None => (self.ring_fd, 0),
+            Some(r) if r.thread == std::thread::current().id() => {
+                (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+            }
+            Some(_) => (self.ring_fd, 0),
+        }
+    }
+}

@@ -1,0 +1,776 @@
+//! The table of managed ops in flight: where an op lives from push to its last CQE.
+//!
+//! A managed op's user_data is a token: bit 63 set (the crate's half of the space), a
+//! 31-bit generation, a 32-bit slot index. The generation keeps a late CQE for a finished
+//! slot from reaching the slot's next owner (the bug class of tokio#8112), and a type check
+//! keeps a token that survived 2^31 reuses of its slot from reading another type. Only the
+//! reap path moves a slot to `Done`, and only a `Done` slot gives its op back, so no safe
+//! call can free memory the kernel may still write.
+//!
+//! Storage is a slab of fixed chunks that never move (so pointers into an op stay valid
+//! while it is in flight): an op of up to [`INLINE`] bytes lives in its slot, a larger one
+//! in a box the slot points to. In steady state a push allocates nothing.
+
+use crate::entry::{Cqe, MANAGED};
+use crate::op::private::Sealed;
+use std::any::TypeId;
+use std::marker::PhantomData;
+use std::mem::{align_of, size_of, MaybeUninit};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Slots per chunk.
+const CHUNK: usize = 64;
+/// Bytes of inline storage per slot: `Read<File, Vec<u8>>`, `Write`, `Readv`... fit.
+pub(crate) const INLINE: usize = 64;
+/// No slot (end of the free list).
+const NONE: u32 = u32::MAX;
+/// Slot index reserved for the crate's own internal requests (drop-time cancels).
+pub(crate) const INTERNAL_SLOT: u32 = u32::MAX;
+/// The user_data of internal requests; never a live slot's token.
+pub(crate) const INTERNAL: u64 = MANAGED | INTERNAL_SLOT as u64;
+
+type Store = MaybeUninit<[u64; INLINE / 8]>;
+
+/// What the table needs of a stored op without knowing its type.
+struct VTable {
+    type_id: fn() -> TypeId,
+    /// `Sealed::record`, for ops that keep something of their CQEs.
+    record: Option<unsafe fn(*mut Store, &Cqe)>,
+    /// Drops the op (inline or boxed) and leaves the store uninitialised.
+    drop: unsafe fn(*mut Store),
+    /// Forgets the op without dropping it (leaked: the kernel may still write it).
+    forget: unsafe fn(*mut Store),
+}
+
+/// Whether an `O` is stored in the slot itself.
+const fn inline<O>() -> bool {
+    size_of::<O>() <= size_of::<Store>() && align_of::<O>() <= align_of::<Store>()
+}
+
+/// The op in a store holding an `O`.
+///
+/// # Safety
+/// `store` must hold an `O`, as written by [`Table::insert`].
+unsafe fn op_ptr<O>(store: *mut Store) -> *mut O {
+    if inline::<O>() {
+        store.cast::<O>()
+    } else {
+        // SAFETY: a boxed O's store holds the box's pointer (the caller's promise).
+        unsafe { store.cast::<*mut O>().read() }
+    }
+}
+
+/// # Safety
+/// `store` must hold an `O`.
+unsafe fn record<O: Sealed>(store: *mut Store, cqe: &Cqe) {
+    // SAFETY: the store holds an O (caller); the table holds `&mut` of the slot.
+    unsafe { (*op_ptr::<O>(store)).record(cqe) }
+}
+
+/// # Safety
+/// `store` must hold an `O`; it is uninitialised afterwards.
+unsafe fn drop_op<O>(store: *mut Store) {
+    // SAFETY: the store holds an O (caller), dropped exactly once here.
+    unsafe {
+        if inline::<O>() {
+            std::ptr::drop_in_place(store.cast::<O>());
+        } else {
+            drop(Box::from_raw(store.cast::<*mut O>().read()));
+        }
+    }
+}
+
+/// # Safety
+/// `store` must hold an `O`; it counts as uninitialised afterwards.
+unsafe fn forget_op<O>(store: *mut Store) {
+    if !inline::<O>() {
+        // SAFETY: a boxed O's store holds the box's pointer; the box is kept, never freed.
+        keep_forever(unsafe { store.cast::<*mut O>().read() }.cast());
+    }
+    // An inline O is simply never dropped: the chunk holding it is kept too (`leak_pending`).
+}
+
+/// Memory the kernel may still write, held for the rest of the process: never freed, and
+/// still reachable (from this static), so a leak checker does not report the intended
+/// keep-alive as a leak.
+fn keep_forever(p: *mut u8) {
+    static KEPT: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    KEPT.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(p as usize);
+}
+
+struct VTableOf<O>(PhantomData<O>);
+
+impl<O: Sealed + Send + 'static> VTableOf<O> {
+    const TABLE: VTable = VTable {
+        type_id: TypeId::of::<O>,
+        record: if O::RECORDS { Some(record::<O>) } else { None },
+        drop: drop_op::<O>,
+        forget: forget_op::<O>,
+    };
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Free,
+    InFlight,
+    Done,
+}
+
+struct Slot {
+    generation: u32,
+    state: State,
+    /// The ticket was dropped: free the op at its last CQE.
+    orphan: bool,
+    /// Next free slot while `Free`.
+    next_free: u32,
+    /// The user's tag (C's user_data) for ops pushed with one.
+    tag: Option<u64>,
+    /// The last CQE, once `Done`.
+    cqe: Cqe,
+    /// Some while the slot holds an op (InFlight or Done): how to handle it.
+    vt: Option<&'static VTable>,
+    store: Store,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        generation: 0,
+        state: State::Free,
+        orphan: false,
+        next_free: NONE,
+        tag: None,
+        cqe: Cqe::new(0, 0, 0),
+        vt: None,
+        store: MaybeUninit::uninit(),
+    };
+}
+
+/// What a ring shares with its tickets: its identity, and the tokens of tickets dropped
+/// unfinished, which the ring releases at its next reap (or push).
+pub(crate) struct Home {
+    id: u64,
+    orphans: Mutex<Vec<u64>>,
+    any: AtomicBool,
+}
+
+impl Home {
+    pub(crate) fn new(id: u64) -> Arc<Home> {
+        Arc::new(Home {
+            id,
+            orphans: Mutex::new(Vec::new()),
+            any: AtomicBool::new(false),
+        })
+    }
+
+    /// Hands the tokens of dropped tickets to the table (a relaxed load when there are none).
+    #[inline(always)]
+    pub(crate) fn release_orphans(&self, table: &mut Table) {
+        if self.any.load(Ordering::Relaxed) {
+            self.release_orphans_slow(table);
+        }
+    }
+
+    #[cold]
+    fn release_orphans_slow(&self, table: &mut Table) {
+        // Cleared before taking the list: a ticket dropped meanwhile sets it again.
+        self.any.store(false, Ordering::Relaxed);
+        let tokens = std::mem::take(&mut *self.orphans.lock().unwrap_or_else(|p| p.into_inner()));
+        for token in tokens {
+            table.orphan(token);
+        }
+    }
+}
+
+/// A managed operation in flight, pushed with [`Ring::push`](crate::Ring::push). Give it to
+/// [`Ring::finish`](crate::Ring::finish) once its CQE (whose user_data is
+/// [`Ticket::user_data`]) has been reaped, or to [`Ring::wait_for`](crate::Ring::wait_for).
+/// A ticket knows its ring: given to another ring it is refused
+/// ([`NotCompleted::is_foreign`](crate::NotCompleted::is_foreign)) and nothing changes
+/// there. Dropping a ticket gives up the op: its memory (buffers, files) is released when its
+/// last CQE is reaped — or, if that happened already, at the ring's next managed push or
+/// reap — and never before.
+#[must_use = "the ticket is how the buffers come back (dropping it releases them at completion)"]
+pub struct Ticket<O> {
+    token: u64,
+    /// `None` once finished (the drop then has nothing to report).
+    home: Option<Arc<Home>>,
+    _op: PhantomData<fn() -> O>,
+}
+
+impl<O> Ticket<O> {
+    pub(crate) fn new(token: u64, home: &Arc<Home>) -> Self {
+        Ticket {
+            token,
+            home: Some(home.clone()),
+            _op: PhantomData,
+        }
+    }
+
+    /// The user_data of this op's CQE.
+    pub fn user_data(&self) -> u64 {
+        self.token
+    }
+
+    /// The id of the ring it was pushed on.
+    pub(crate) fn ring(&self) -> u64 {
+        self.home.as_ref().map_or(0, |h| h.id)
+    }
+
+    /// The op was taken back: nothing to report when the ticket drops.
+    pub(crate) fn finished(mut self) {
+        self.home = None;
+    }
+}
+
+impl<O> Drop for Ticket<O> {
+    fn drop(&mut self) {
+        if let Some(home) = self.home.take() {
+            home.orphans
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(self.token);
+            home.any.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl<O> std::fmt::Debug for Ticket<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Ticket<{}>({:#x})",
+            std::any::type_name::<O>(),
+            self.token
+        )
+    }
+}
+
+/// What reaping a CQE did to the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reaped {
+    /// No live slot owns it: a raw op's, or a stale token's. The caller passes it on.
+    NotOurs,
+    /// A CQE with `IORING_CQE_F_MORE`: the op stays in flight.
+    More { tag: Option<u64> },
+    /// The op's last CQE: it is `Done` (its ticket or a completion takes it back).
+    Done { tag: Option<u64> },
+    /// The op's last CQE, and its ticket was gone: the op has been dropped.
+    Freed { tag: Option<u64> },
+}
+
+/// The table. Pure Rust, no kernel: exercised directly by unit tests.
+pub(crate) struct Table {
+    /// Chunks of `CHUNK` slots, allocated once and never moved (`Box::into_raw`).
+    chunks: Vec<*mut Slot>,
+    /// Head of the free list.
+    free: u32,
+    /// Slots whose last CQE has not been reaped.
+    pending: usize,
+}
+
+// SAFETY: the table owns its chunks and the ops in them, which are `Send` (`Op: Send`);
+// the raw pointers are only a way to keep each chunk's address fixed.
+unsafe impl Send for Table {}
+
+impl Default for Table {
+    fn default() -> Table {
+        Table {
+            chunks: Vec::new(),
+            free: NONE,
+            pending: 0,
+        }
+    }
+}
+
+/// (generation, index) of a managed token; `None` for anything else.
+#[inline(always)]
+fn split(token: u64) -> Option<(u32, u32)> {
+    if token & MANAGED == 0 || token == INTERNAL {
+        return None;
+    }
+    Some((((token >> 32) as u32) & 0x7fff_ffff, token as u32))
+}
+
+#[inline(always)]
+fn token(generation: u32, index: u32) -> u64 {
+    MANAGED | (u64::from(generation & 0x7fff_ffff) << 32) | u64::from(index)
+}
+
+impl Table {
+    /// The slot at `index`, which must exist.
+    #[inline(always)]
+    fn slot(&mut self, index: u32) -> &mut Slot {
+        let (chunk, at) = (index as usize / CHUNK, index as usize % CHUNK);
+        // SAFETY: every index below `chunks.len() * CHUNK` names a slot of a live chunk;
+        // `&mut self` makes the access exclusive.
+        unsafe { &mut *self.chunks[chunk].add(at) }
+    }
+
+    /// The live slot a token names, with its index.
+    #[inline(always)]
+    fn live(&mut self, token: u64) -> Option<&mut Slot> {
+        let (generation, index) = split(token)?;
+        if index as usize >= self.chunks.len() * CHUNK {
+            return None;
+        }
+        let slot = self.slot(index);
+        (slot.generation & 0x7fff_ffff == generation && slot.state != State::Free).then_some(slot)
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let first = (self.chunks.len() * CHUNK) as u32;
+        let chunk: Box<[Slot; CHUNK]> = Box::new([const { Slot::EMPTY }; CHUNK]);
+        self.chunks.push(Box::into_raw(chunk).cast::<Slot>());
+        for i in (0..CHUNK as u32).rev() {
+            let head = self.free;
+            self.slot(first + i).next_free = head;
+            self.free = first + i;
+        }
+    }
+
+    /// Stores an op (tagged with the user's `tag`, if any); returns its token and where it
+    /// now lives, which does not change until it is taken back or dropped: `prepare` may
+    /// point the SQE into it.
+    #[inline]
+    pub(crate) fn insert<O: Sealed + Send + 'static>(
+        &mut self,
+        op: O,
+        tag: Option<u64>,
+    ) -> (u64, &mut O) {
+        if self.free == NONE {
+            self.grow();
+        }
+        let index = self.free;
+        self.pending += 1;
+        let slot = self.slot(index);
+        let next = slot.next_free;
+        slot.state = State::InFlight;
+        slot.orphan = false;
+        slot.tag = tag;
+        slot.vt = Some(const { &VTableOf::<O>::TABLE });
+        let generation = slot.generation;
+        let p: *mut O = if inline::<O>() {
+            let p = (&raw mut slot.store).cast::<O>();
+            // SAFETY: the store is free (uninitialised), large and aligned enough for an O.
+            unsafe { p.write(op) };
+            p
+        } else {
+            let b = Box::into_raw(Box::new(op));
+            // SAFETY: the store is free and holds a pointer's worth of bytes.
+            unsafe { (&raw mut slot.store).cast::<*mut O>().write(b) };
+            b
+        };
+        self.free = next;
+        // SAFETY: the op was just written at `p`, inside a chunk (or box) that stays put;
+        // the returned borrow is tied to `&mut self`.
+        (token(generation, index), unsafe { &mut *p })
+    }
+
+    /// Records a reaped CQE: the op sees it, and at its last CQE (no `IORING_CQE_F_MORE`)
+    /// the slot is `Done` — or freed, when its ticket is gone.
+    #[inline]
+    pub(crate) fn complete(&mut self, cqe: &Cqe) -> Reaped {
+        let Some(slot) = self.live(cqe.user_data()) else {
+            return Reaped::NotOurs;
+        };
+        if slot.state != State::InFlight {
+            return Reaped::NotOurs;
+        }
+        let vt = slot.vt.expect("an in-flight slot holds an op");
+        if let Some(record) = vt.record {
+            // SAFETY: the slot holds the op its vtable was made for.
+            unsafe { record((&raw mut slot.store), cqe) };
+        }
+        let tag = slot.tag;
+        if cqe.flags().contains(crate::CqeFlags::MORE) {
+            return Reaped::More { tag };
+        }
+        slot.state = State::Done;
+        slot.cqe = *cqe;
+        let orphan = slot.orphan;
+        self.pending -= 1;
+        if orphan {
+            self.release(cqe.user_data());
+            return Reaped::Freed { tag };
+        }
+        Reaped::Done { tag }
+    }
+
+    /// Takes back a finished op of type `O` and its last CQE; frees the slot. `None` when
+    /// the token is stale, the op not done yet, or of another type.
+    pub(crate) fn take<O: Sealed + Send + 'static>(&mut self, token: u64) -> Option<(O, Cqe)> {
+        let slot = self.live(token)?;
+        if slot.state != State::Done || (slot.vt?.type_id)() != TypeId::of::<O>() {
+            return None;
+        }
+        // SAFETY: the slot holds an O (type checked) that nobody else reaches; the store is
+        // treated as uninitialised from here on.
+        let op = unsafe {
+            let p = op_ptr::<O>(&raw mut slot.store);
+            if inline::<O>() {
+                p.read()
+            } else {
+                *Box::from_raw(p)
+            }
+        };
+        let cqe = slot.cqe;
+        slot.vt = None;
+        let index = token as u32;
+        self.free_slot(index);
+        Some((op, cqe))
+    }
+
+    /// Drops a finished op (its ticket or completion was dropped, or a raw reap freed it).
+    /// Returns whether there was one.
+    pub(crate) fn release(&mut self, token: u64) -> bool {
+        let Some(slot) = self.live(token) else {
+            return false;
+        };
+        if slot.state != State::Done {
+            return false;
+        }
+        if let Some(vt) = slot.vt.take() {
+            // SAFETY: the slot holds the op its vtable was made for; dropped once.
+            unsafe { (vt.drop)(&raw mut slot.store) };
+        }
+        self.free_slot(token as u32);
+        true
+    }
+
+    /// The ticket of a slot was dropped unfinished: drop the op now if it is done, else at
+    /// its last CQE.
+    pub(crate) fn orphan(&mut self, token: u64) {
+        let Some(slot) = self.live(token) else {
+            return;
+        };
+        match slot.state {
+            State::InFlight => slot.orphan = true,
+            State::Done => {
+                self.release(token);
+            }
+            State::Free => {}
+        }
+    }
+
+    fn free_slot(&mut self, index: u32) {
+        let head = self.free;
+        let slot = self.slot(index);
+        slot.state = State::Free;
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.next_free = head;
+        slot.vt = None;
+        self.free = index;
+    }
+
+    /// Runs `f` on a live op (in flight or done, not yet taken back) of type `O`; also says
+    /// whether its last CQE has been reaped. `None` for a stale token or another type.
+    pub(crate) fn with_op<O: Sealed + Send + 'static, R>(
+        &mut self,
+        token: u64,
+        f: impl FnOnce(&mut O) -> R,
+    ) -> Option<(R, bool)> {
+        let slot = self.live(token)?;
+        if (slot.vt?.type_id)() != TypeId::of::<O>() {
+            return None;
+        }
+        let done = slot.state == State::Done;
+        // SAFETY: the slot holds an O (type checked); `&mut self` makes the access exclusive.
+        let op = unsafe { &mut *op_ptr::<O>(&raw mut slot.store) };
+        Some((f(op), done))
+    }
+
+    /// Whether a token's last CQE has been reaped (and its op not yet taken back).
+    pub(crate) fn is_done(&mut self, token: u64) -> bool {
+        self.live(token).is_some_and(|s| s.state == State::Done)
+    }
+
+    /// The tag a live token's op was pushed with.
+    pub(crate) fn tag(&mut self, token: u64) -> Option<u64> {
+        self.live(token).and_then(|s| s.tag)
+    }
+
+    /// Operations whose last CQE has not been reaped.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Tokens of every op still in flight.
+    pub(crate) fn pending_tokens(&mut self) -> Vec<u64> {
+        let n = (self.chunks.len() * CHUNK) as u32;
+        (0..n)
+            .filter_map(|i| {
+                let s = self.slot(i);
+                (s.state == State::InFlight).then(|| token(s.generation, i))
+            })
+            .collect()
+    }
+
+    /// Gives up on every op still in flight without freeing its memory: the kernel may still
+    /// write it, so leaking is the only sound choice. Ops already done are dropped normally.
+    /// The chunks themselves are leaked when any op was (an inline op lives in its chunk).
+    /// Returns how many were leaked.
+    pub(crate) fn leak_pending(&mut self) -> usize {
+        let n = (self.chunks.len() * CHUNK) as u32;
+        let mut leaked = 0;
+        for i in 0..n {
+            let slot = self.slot(i);
+            if slot.state == State::InFlight {
+                if let Some(vt) = slot.vt.take() {
+                    // SAFETY: the slot holds the op its vtable was made for; forgotten once.
+                    unsafe { (vt.forget)(&raw mut slot.store) };
+                }
+                slot.state = State::Free;
+                leaked += 1;
+            }
+        }
+        if leaked > 0 {
+            // Inline ops of leaked slots live in these chunks: drop the finished ops they
+            // also hold, then keep the chunks themselves forever.
+            for i in 0..n {
+                let slot = self.slot(i);
+                if let Some(vt) = slot.vt.take() {
+                    // SAFETY: a finished op (every in-flight one was taken above); dropped once.
+                    unsafe { (vt.drop)(&raw mut slot.store) };
+                }
+            }
+            for chunk in self.chunks.drain(..) {
+                keep_forever(chunk.cast());
+            }
+            self.free = NONE;
+        }
+        self.pending = 0;
+        leaked
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        // Nothing in flight may be freed (the ring leaks those before dropping the table;
+        // this keeps the rule even if it did not).
+        if self.pending > 0 {
+            self.leak_pending();
+        }
+        let n = (self.chunks.len() * CHUNK) as u32;
+        for i in 0..n {
+            let slot = self.slot(i);
+            if let Some(vt) = slot.vt.take() {
+                // SAFETY: the slot holds the op its vtable was made for; nothing is in
+                // flight any more (leaked just above), so these are finished ops nobody
+                // took back.
+                unsafe { (vt.drop)(&raw mut slot.store) };
+            }
+        }
+        for &chunk in &self.chunks {
+            // SAFETY: made by Box::into_raw of a [Slot; CHUNK] in `grow`, freed once.
+            drop(unsafe { Box::from_raw(chunk.cast::<[Slot; CHUNK]>()) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sq::Sqe;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A test op of `N` words that counts its drops and the CQEs it was shown.
+    struct Probe<const N: usize> {
+        drops: Arc<AtomicUsize>,
+        seen: usize,
+        _pad: [u64; N],
+    }
+
+    impl<const N: usize> Probe<N> {
+        fn new(drops: &Arc<AtomicUsize>) -> Self {
+            Probe {
+                drops: drops.clone(),
+                seen: 0,
+                _pad: [7; N],
+            }
+        }
+    }
+
+    impl<const N: usize> Drop for Probe<N> {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    impl<const N: usize> Sealed for Probe<N> {
+        const OPCODE: u8 = 0;
+        const RECORDS: bool = true;
+        fn prepare(&mut self, _sqe: &mut Sqe, _ring: u64) {}
+        fn record(&mut self, _cqe: &Cqe) {
+            self.seen += 1;
+        }
+    }
+
+    type Small = Probe<1>;
+    type Large = Probe<16>;
+
+    fn cqe(token: u64, flags: u32) -> Cqe {
+        Cqe::new(token, 0, flags)
+    }
+
+    const MORE: u32 = crate::sys::IORING_CQE_F_MORE;
+
+    #[test]
+    fn small_ops_live_in_their_slot_large_ones_in_a_box() {
+        assert!(inline::<Small>());
+        assert!(!inline::<Large>());
+        assert!(inline::<crate::op::Read<std::fs::File, Vec<u8>>>());
+    }
+
+    #[test]
+    fn life_cycle_inline_and_boxed() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), None);
+        let (b, _) = t.insert(Large::new(&drops), None);
+        assert!(a & MANAGED != 0 && b & MANAGED != 0);
+        assert_eq!(t.pending(), 2);
+        assert!(t.take::<Small>(a).is_none(), "not reaped yet");
+        assert_eq!(t.complete(&cqe(a, 0)), Reaped::Done { tag: None });
+        assert_eq!(
+            t.complete(&cqe(a, 0)),
+            Reaped::NotOurs,
+            "one last CQE per op"
+        );
+        assert!(t.take::<Large>(a).is_none(), "another type is refused");
+        let (op, c) = t.take::<Small>(a).unwrap();
+        assert_eq!((op.seen, c.user_data()), (1, a));
+        drop(op);
+        assert!(t.take::<Small>(a).is_none(), "exactly once");
+        assert_eq!(t.complete(&cqe(b, 0)), Reaped::Done { tag: None });
+        let (op, _) = t.take::<Large>(b).unwrap();
+        assert_eq!(op._pad, [7; 16], "a boxed op comes back whole");
+        drop(op);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+        assert_eq!(t.pending(), 0);
+    }
+
+    #[test]
+    fn stale_tokens_never_reach_the_next_owner() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), None);
+        t.complete(&cqe(a, 0));
+        drop(t.take::<Small>(a).unwrap());
+        let (b, _) = t.insert(Small::new(&drops), None);
+        assert_eq!(a as u32, b as u32, "slot reused");
+        assert_ne!(a, b, "generation differs");
+        assert_eq!(
+            t.complete(&cqe(a, 0)),
+            Reaped::NotOurs,
+            "late CQE of the old owner"
+        );
+        assert!(!t.is_done(b));
+        assert_eq!(t.complete(&cqe(b, 0)), Reaped::Done { tag: None });
+    }
+
+    #[test]
+    fn multishot_stays_in_flight_until_last_and_sees_every_cqe() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), Some(9));
+        assert_eq!(t.complete(&cqe(a, MORE)), Reaped::More { tag: Some(9) });
+        assert_eq!(t.complete(&cqe(a, MORE)), Reaped::More { tag: Some(9) });
+        assert!(!t.is_done(a));
+        assert_eq!(t.with_op::<Small, _>(a, |op| op.seen), Some((2, false)));
+        assert_eq!(t.complete(&cqe(a, 0)), Reaped::Done { tag: Some(9) });
+        assert_eq!(t.tag(a), Some(9));
+        assert_eq!(t.with_op::<Small, _>(a, |op| op.seen), Some((3, true)));
+    }
+
+    #[test]
+    fn orphans_are_dropped_at_their_last_cqe_or_at_once_when_done() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Large::new(&drops), None);
+        let (b, _) = t.insert(Small::new(&drops), None);
+        t.orphan(a);
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "still in flight: kept");
+        assert_eq!(t.complete(&cqe(a, 0)), Reaped::Freed { tag: None });
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "released at its last CQE");
+        t.complete(&cqe(b, 0));
+        t.orphan(b);
+        assert_eq!(drops.load(Ordering::Relaxed), 2, "done: released at once");
+        assert_eq!(t.pending(), 0);
+        let (c, _) = t.insert(Small::new(&drops), None);
+        assert!(
+            c as u32 == a as u32 || c as u32 == b as u32,
+            "freed slots are reused"
+        );
+    }
+
+    #[test]
+    fn foreign_and_internal_tokens_are_not_ours() {
+        let mut t = Table::default();
+        assert_eq!(t.complete(&cqe(42, 0)), Reaped::NotOurs);
+        assert_eq!(t.complete(&cqe(INTERNAL, 0)), Reaped::NotOurs);
+        assert_eq!(t.complete(&cqe(MANAGED | 7, 0)), Reaped::NotOurs);
+        assert_eq!(t.complete(&cqe(MANAGED | 1 << 40, 0)), Reaped::NotOurs);
+    }
+
+    #[test]
+    fn leak_pending_forgets_only_in_flight() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (_a, _) = t.insert(Small::new(&drops), None);
+        let (_b, _) = t.insert(Large::new(&drops), None);
+        let (c, _) = t.insert(Small::new(&drops), None);
+        t.complete(&cqe(c, 0));
+        assert_eq!(t.pending_tokens().len(), 2);
+        assert_eq!(t.leak_pending(), 2);
+        drop(t);
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "only the finished op is dropped; in-flight ones are leaked, never freed"
+        );
+    }
+
+    #[test]
+    fn dropping_the_table_drops_finished_ops_and_leaks_in_flight_ones() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), None);
+        let (_b, _) = t.insert(Small::new(&drops), None);
+        t.complete(&cqe(a, 0));
+        drop(t);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn many_slots_across_chunks() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let tokens: Vec<u64> = (0..300)
+            .map(|i| t.insert(Small::new(&drops), Some(i)).0)
+            .collect();
+        for (i, &tok) in tokens.iter().enumerate().rev() {
+            assert_eq!(
+                t.complete(&cqe(tok, 0)),
+                Reaped::Done {
+                    tag: Some(i as u64)
+                }
+            );
+            assert!(t.release(tok));
+        }
+        assert_eq!(drops.load(Ordering::Relaxed), 300);
+        assert_eq!(t.pending(), 0);
+    }
+
+    #[test]
+    fn slot_size() {
+        // The README states the per-op memory of the table; keep it honest.
+        let slot = std::mem::size_of::<Slot>();
+        eprintln!("table slot: {slot} bytes ({INLINE} of them inline storage)");
+        assert!(slot <= INLINE + 64, "{slot}");
+    }
+}
