@@ -51,6 +51,28 @@ impl Sqe {
     }
 }
 
+impl Sqe {
+    /// The entry's 64 bytes as the kernel reads them (native byte order), field by field.
+    pub(crate) fn to_bytes(self) -> [u8; 64] {
+        let mut b = [0u8; 64];
+        let mut put = |at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+        put(0, &[self.opcode, self.flags]);
+        put(2, &self.ioprio.to_ne_bytes());
+        put(4, &self.fd.to_ne_bytes());
+        put(8, &self.off.to_ne_bytes());
+        put(16, &self.addr.to_ne_bytes());
+        put(24, &self.len.to_ne_bytes());
+        put(28, &self.op_flags.to_ne_bytes());
+        put(32, &self.user_data.to_ne_bytes());
+        put(40, &self.buf_index.to_ne_bytes());
+        put(42, &self.personality.to_ne_bytes());
+        put(44, &self.file_index.to_ne_bytes());
+        put(48, &self.addr3.to_ne_bytes());
+        put(56, &self.pad.to_ne_bytes());
+        b
+    }
+}
+
 const _: () = assert!(std::mem::size_of::<Sqe>() == std::mem::size_of::<sys::io_uring_sqe>());
 const _: () = assert!(std::mem::offset_of!(Sqe, user_data) == 32);
 
@@ -328,6 +350,55 @@ impl Submitter<'_> {
                 Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
             }
             Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sqe;
+    use std::mem::offset_of;
+
+    /// `to_bytes` puts each field where the kernel's layout has it.
+    #[test]
+    fn to_bytes_follows_the_layout() {
+        let sqe = Sqe {
+            opcode: 1,
+            flags: 2,
+            ioprio: 0x0303,
+            fd: 0x0404_0404,
+            off: 0x0505_0505_0505_0505,
+            addr: 0x0606_0606_0606_0606,
+            len: 0x0707_0707,
+            op_flags: 0x0808_0808,
+            user_data: 0x0909_0909_0909_0909,
+            buf_index: 0x0a0a,
+            personality: 0x0b0b,
+            file_index: 0x0c0c_0c0c,
+            addr3: 0x0d0d_0d0d_0d0d_0d0d,
+            pad: 0x0e0e_0e0e_0e0e_0e0e,
+        };
+        let b = sqe.to_bytes();
+        for (at, size, v) in [
+            (offset_of!(Sqe, opcode), 1, 1u8),
+            (offset_of!(Sqe, flags), 1, 2),
+            (offset_of!(Sqe, ioprio), 2, 3),
+            (offset_of!(Sqe, fd), 4, 4),
+            (offset_of!(Sqe, off), 8, 5),
+            (offset_of!(Sqe, addr), 8, 6),
+            (offset_of!(Sqe, len), 4, 7),
+            (offset_of!(Sqe, op_flags), 4, 8),
+            (offset_of!(Sqe, user_data), 8, 9),
+            (offset_of!(Sqe, buf_index), 2, 10),
+            (offset_of!(Sqe, personality), 2, 11),
+            (offset_of!(Sqe, file_index), 4, 12),
+            (offset_of!(Sqe, addr3), 8, 13),
+            (offset_of!(Sqe, pad), 8, 14),
+        ] {
+            assert!(
+                b[at..at + size].iter().all(|&x| x == v),
+                "field at {at}: {b:?}"
+            );
         }
     }
 }

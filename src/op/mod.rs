@@ -280,6 +280,29 @@ impl<O> std::fmt::Debug for Ticket<O> {
     }
 }
 
+/// The 64-byte SQE `op` would write when pushed on `ring`, prepared into a local entry that
+/// is never queued: a seam for validation tools (`uring-check`'s `prep-encoding` check
+/// compares it field by field with what the linked liburing's `io_uring_prep_*` writes).
+/// Not part of the API: it may change with any release.
+///
+/// The op is checked first, as a push would (its flag words, slots and buffer rings against
+/// `ring`), and refused the same way. `user_data` is left 0 (a push sets the crate's own).
+/// Nothing reaches the kernel, and the bytes are plain numbers: pointers in them name the
+/// op's own memory, valid while `op` is neither moved nor dropped. Preparing does what a push
+/// would to the op itself: a `Close` gives up ownership of its fd (the number in the
+/// entry's `fd` is then the caller's to close), an op on a buffer ring counts as armed until
+/// it is dropped.
+#[doc(hidden)]
+pub fn encode<O: Op>(ring: &crate::Ring, op: &mut O) -> Result<[u8; 64], crate::Refused> {
+    let id = ring.s.id;
+    if O::VALIDATES {
+        op.validate(id)?;
+    }
+    let mut sqe = Sqe::default();
+    op.prepare(&mut sqe, id);
+    Ok(sqe.to_bytes())
+}
+
 /// An SQE for `opcode` with everything else zero (what liburing's `io_uring_prep_rw`
 /// starts from).
 #[inline]
