@@ -547,3 +547,31 @@ pub(crate) fn addr_len_word(len: u16) -> u32 {
 pub(crate) fn filled(n: u32, given: u32) -> usize {
     n.min(given) as usize
 }
+
+#[cfg(all(test, liburing_has = "io_uring_prep_read"))]
+mod tests {
+    use super::*;
+
+    /// The validation seam checks the op as a push would, writes the op's own memory and
+    /// slot into the bytes, and queues nothing.
+    #[test]
+    fn encode_validates_and_queues_nothing() {
+        let mut ring = crate::Ring::new(2).unwrap();
+        let other = crate::Ring::new(2).unwrap();
+        let buf = Vec::<u8>::with_capacity(16);
+        let p = buf.as_ptr() as u64;
+        let mut op = Read::new(ring.fixed_file(1), buf, 7);
+        let b = encode(&ring, &mut op).unwrap();
+        let u32_at = |at: usize| u32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+        let u64_at = |at: usize| u64::from_ne_bytes(b[at..at + 8].try_into().unwrap());
+        assert_eq!(u32::from(b[0]), crate::sys::IORING_OP_READ);
+        assert_eq!(b[1], crate::SqeFlags::FIXED_FILE.bits());
+        assert_eq!(
+            (u32_at(4), u64_at(8), u64_at(16), u32_at(24)),
+            (1, 7, p, 16)
+        );
+        assert_eq!(u64_at(32), 0, "user_data is the push's");
+        assert_eq!(encode(&other, &mut op).unwrap_err().what(), "fd");
+        assert_eq!(ring.submitter().sq_ready(), 0);
+    }
+}
