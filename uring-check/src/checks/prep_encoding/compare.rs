@@ -147,6 +147,17 @@ pub struct PointeeDiff {
 }
 
 impl Diff {
+    /// A difference in the field's own value (no pointer rule involved).
+    #[cfg(test)]
+    pub fn raw(field: Field, krate: u64, lib: u64) -> Diff {
+        Diff {
+            field,
+            krate,
+            lib,
+            pointee: None,
+        }
+    }
+
     /// The crate's and liburing's value (behind the pointer when the difference is there).
     pub fn values(&self) -> (u64, u64) {
         match &self.pointee {

@@ -285,12 +285,7 @@ mod tests {
     use crate::checks::Verdict;
 
     fn diff(field: Field, krate: u64, lib: u64) -> Diff {
-        Diff {
-            field,
-            krate,
-            lib,
-            pointee: None,
-        }
+        Diff::raw(field, krate, lib)
     }
 
     fn compared(helper: &'static str, opcode: &'static str, diffs: Vec<Diff>) -> Compared {

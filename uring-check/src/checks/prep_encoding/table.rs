@@ -342,12 +342,7 @@ mod tests {
     use system_liburing::op::catalogue;
 
     fn diff(field: Field, krate: u64, lib: u64) -> Diff {
-        Diff {
-            field,
-            krate,
-            lib,
-            pointee: None,
-        }
+        Diff::raw(field, krate, lib)
     }
 
     const NEW: Option<(u32, u32)> = Some((6, 18));

@@ -80,42 +80,40 @@ pub fn socket_direct_alloc_helper(env: &mut Env) -> R {
     }
 }
 
+/// An accept scenario: no peer address asked for (null address and length on liburing's
+/// side, as the crate's accept ops ask for none).
+fn accept_like<O: Op>(
+    env: &mut Env,
+    make: impl FnOnce(&Env) -> O,
+    prep: impl FnOnce(*mut sys::io_uring_sqe, i32),
+) -> R {
+    let fd = env.nullfd;
+    let mut op = make(env);
+    // SAFETY: no pointer rules.
+    unsafe { env.pair(&mut op, |sqe| prep(sqe, fd), &[]) }
+}
+
 #[cfg(liburing_has = "io_uring_prep_accept")]
 pub fn accept(env: &mut Env) -> R {
-    let fd = env.nullfd;
-    let mut op = op::Accept::new(env.null());
-    // SAFETY: no pointer rules; null address and length, as the op asks for none.
-    unsafe {
-        env.pair(
-            &mut op,
-            |sqe| sys::io_uring_prep_accept(sqe, fd, std::ptr::null_mut(), std::ptr::null_mut(), 0),
-            &[],
-        )
-    }
+    use std::ptr::null_mut as null;
+    accept_like(
+        env,
+        |env| op::Accept::new(env.null()),
+        // SAFETY (in the closure): a fresh SQE; accept allows a null address and length.
+        |sqe, fd| unsafe { sys::io_uring_prep_accept(sqe, fd, null(), null(), 0) },
+    )
 }
 
 #[cfg(liburing_has = "io_uring_prep_accept_direct")]
 fn accept_direct(env: &mut Env, alloc: bool) -> R {
-    let fd = env.nullfd;
+    use std::ptr::null_mut as null;
     let (slot, index) = direct(env, alloc);
-    let mut op = op::AcceptDirect::new(env.null(), slot);
-    // SAFETY: as in accept.
-    unsafe {
-        env.pair(
-            &mut op,
-            |sqe| {
-                sys::io_uring_prep_accept_direct(
-                    sqe,
-                    fd,
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                    0,
-                    index,
-                )
-            },
-            &[],
-        )
-    }
+    accept_like(
+        env,
+        |env| op::AcceptDirect::new(env.null(), slot),
+        // SAFETY (in the closure): as in accept.
+        |sqe, fd| unsafe { sys::io_uring_prep_accept_direct(sqe, fd, null(), null(), 0, index) },
+    )
 }
 
 #[cfg(liburing_has = "io_uring_prep_accept_direct")]
@@ -130,78 +128,67 @@ pub fn accept_direct_alloc(env: &mut Env) -> R {
 
 #[cfg(liburing_has = "io_uring_prep_multishot_accept")]
 pub fn multishot_accept(env: &mut Env) -> R {
-    let fd = env.nullfd;
-    let mut op = op::AcceptMulti::new(env.null());
-    // SAFETY: as in accept.
-    unsafe {
-        env.pair(
-            &mut op,
-            |sqe| {
-                sys::io_uring_prep_multishot_accept(
-                    sqe,
-                    fd,
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                    0,
-                )
-            },
-            &[],
-        )
-    }
+    use std::ptr::null_mut as null;
+    accept_like(
+        env,
+        |env| op::AcceptMulti::new(env.null()),
+        // SAFETY (in the closure): as in accept.
+        |sqe, fd| unsafe { sys::io_uring_prep_multishot_accept(sqe, fd, null(), null(), 0) },
+    )
 }
 
 #[cfg(liburing_has = "io_uring_prep_multishot_accept_direct")]
 pub fn multishot_accept_direct(env: &mut Env) -> R {
-    let fd = env.nullfd;
-    let mut op = op::AcceptMultiDirect::new(env.null());
-    // SAFETY: as in accept.
-    unsafe {
-        env.pair(
-            &mut op,
-            |sqe| {
-                sys::io_uring_prep_multishot_accept_direct(
-                    sqe,
-                    fd,
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                    0,
-                )
-            },
-            &[],
-        )
-    }
+    use std::ptr::null_mut as null;
+    accept_like(
+        env,
+        |env| op::AcceptMultiDirect::new(env.null()),
+        // SAFETY (in the closure): as in accept.
+        |sqe, fd| unsafe { sys::io_uring_prep_multishot_accept_direct(sqe, fd, null(), null(), 0) },
+    )
 }
 
-const SOCKADDR_RULE: [(Field, Pointee); 1] = [(Field::Addr, Pointee::Bytes(SIN_LEN))];
-
-#[cfg(liburing_has = "io_uring_prep_connect")]
-pub fn connect(env: &mut Env) -> R {
-    let (addr, sin) = inet(4242);
+/// A scenario that gives the socket an address (`connect`, `bind`): `127.0.0.1:port` as the
+/// crate's `SocketAddr` and as the C caller's 16-byte `sockaddr_in`, compared byte for byte.
+fn addressed<O: Op>(
+    env: &mut Env,
+    port: u16,
+    make: impl FnOnce(&Env, std::net::SocketAddr) -> O,
+    prep: impl FnOnce(*mut sys::io_uring_sqe, i32, *const libc::sockaddr_in, u32),
+) -> R {
+    let (addr, sin) = inet(port);
     let fd = env.nullfd;
-    let mut op = op::Connect::new(env.null(), addr);
+    let mut op = make(env, addr);
     // SAFETY: the op's sockaddr lives in the op, `sin` through the call; 16 bytes each.
     unsafe {
         env.pair(
             &mut op,
-            |sqe| sys::io_uring_prep_connect(sqe, fd, &sin as *const _ as _, SIN_LEN as _),
-            &SOCKADDR_RULE,
+            |sqe| prep(sqe, fd, &sin, SIN_LEN as u32),
+            &[(Field::Addr, Pointee::Bytes(SIN_LEN))],
         )
     }
 }
 
+#[cfg(liburing_has = "io_uring_prep_connect")]
+pub fn connect(env: &mut Env) -> R {
+    addressed(
+        env,
+        4242,
+        |env, addr| op::Connect::new(env.null(), addr),
+        // SAFETY (in the closure): a fresh SQE and a live sockaddr.
+        |sqe, fd, sin, len| unsafe { sys::io_uring_prep_connect(sqe, fd, sin as _, len as _) },
+    )
+}
+
 #[cfg(liburing_has = "io_uring_prep_bind")]
 pub fn bind(env: &mut Env) -> R {
-    let (addr, sin) = inet(4243);
-    let fd = env.nullfd;
-    let mut op = op::Bind::new(env.null(), addr);
-    // SAFETY: as in connect.
-    unsafe {
-        env.pair(
-            &mut op,
-            |sqe| sys::io_uring_prep_bind(sqe, fd, &sin as *const _ as _, SIN_LEN as _),
-            &SOCKADDR_RULE,
-        )
-    }
+    addressed(
+        env,
+        4243,
+        |env, addr| op::Bind::new(env.null(), addr),
+        // SAFETY (in the closure): as in connect.
+        |sqe, fd, sin, len| unsafe { sys::io_uring_prep_bind(sqe, fd, sin as _, len as _) },
+    )
 }
 
 #[cfg(liburing_has = "io_uring_prep_listen")]
