@@ -45,6 +45,28 @@ impl Sqe {
     }
 }
 
+impl Sqe {
+    /// The entry's 64 bytes as the kernel reads them (native byte order), field by field.
+    pub(crate) fn to_bytes(self) -> [u8; 64] {
+        let mut b = [0u8; 64];
+        let mut put = |at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+        put(0, &[self.opcode, self.flags]);
+        put(2, &self.ioprio.to_ne_bytes());
+        put(4, &self.fd.to_ne_bytes());
+        put(8, &self.off.to_ne_bytes());
+        put(16, &self.addr.to_ne_bytes());
+        put(24, &self.len.to_ne_bytes());
+        put(28, &self.op_flags.to_ne_bytes());
+        put(32, &self.user_data.to_ne_bytes());
+        put(40, &self.buf_index.to_ne_bytes());
+        put(42, &self.personality.to_ne_bytes());
+        put(44, &self.file_index.to_ne_bytes());
+        put(48, &self.addr3.to_ne_bytes());
+        put(56, &self.pad.to_ne_bytes());
+        b
+    }
+}
+
 const _: () = assert!(std::mem::size_of::<Sqe>() == std::mem::size_of::<sys::io_uring_sqe>());
 const _: () = assert!(std::mem::offset_of!(Sqe, user_data) == 32);
 

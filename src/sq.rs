@@ -395,3 +395,52 @@ pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u3
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Sqe;
+    use std::mem::offset_of;
+
+    /// `to_bytes` puts each field where the kernel's layout has it.
+    #[test]
+    fn to_bytes_follows_the_layout() {
+        let sqe = Sqe {
+            opcode: 1,
+            flags: 2,
+            ioprio: 0x0303,
+            fd: 0x0404_0404,
+            off: 0x0505_0505_0505_0505,
+            addr: 0x0606_0606_0606_0606,
+            len: 0x0707_0707,
+            op_flags: 0x0808_0808,
+            user_data: 0x0909_0909_0909_0909,
+            buf_index: 0x0a0a,
+            personality: 0x0b0b,
+            file_index: 0x0c0c_0c0c,
+            addr3: 0x0d0d_0d0d_0d0d_0d0d,
+            pad: 0x0e0e_0e0e_0e0e_0e0e,
+        };
+        let b = sqe.to_bytes();
+        for (at, size, v) in [
+            (offset_of!(Sqe, opcode), 1, 1u8),
+            (offset_of!(Sqe, flags), 1, 2),
+            (offset_of!(Sqe, ioprio), 2, 3),
+            (offset_of!(Sqe, fd), 4, 4),
+            (offset_of!(Sqe, off), 8, 5),
+            (offset_of!(Sqe, addr), 8, 6),
+            (offset_of!(Sqe, len), 4, 7),
+            (offset_of!(Sqe, op_flags), 4, 8),
+            (offset_of!(Sqe, user_data), 8, 9),
+            (offset_of!(Sqe, buf_index), 2, 10),
+            (offset_of!(Sqe, personality), 2, 11),
+            (offset_of!(Sqe, file_index), 4, 12),
+            (offset_of!(Sqe, addr3), 8, 13),
+            (offset_of!(Sqe, pad), 8, 14),
+        ] {
+            assert!(
+                b[at..at + size].iter().all(|&x| x == v),
+                "field at {at}: {b:?}"
+            );
+        }
+    }
+}

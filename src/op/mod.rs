@@ -240,6 +240,29 @@ impl<O: Unmanaged> private::Sealed for SkipSuccess<O> {
 
 impl<O: Unmanaged> Unmanaged for SkipSuccess<O> {}
 
+/// The 64-byte SQE `op` would write when pushed on `ring`, prepared into a local entry that
+/// is never queued: a seam for validation tools (`uring-check`'s `prep-encoding` check
+/// compares it field by field with what the linked liburing's `io_uring_prep_*` writes).
+/// Not part of the API: it may change with any release.
+///
+/// The op is checked first, as a push would (its flag words, slots and buffer rings against
+/// `ring`), and refused the same way. `user_data` is left 0 (a push sets the crate's own).
+/// Nothing reaches the kernel, and the bytes are plain numbers: pointers in them name the
+/// op's own memory, valid while `op` is neither moved nor dropped. Preparing does what a push
+/// would to the op itself: a `Close` gives up ownership of its fd (the number in the
+/// entry's `fd` is then the caller's to close), an op on a buffer ring counts as armed until
+/// it is dropped.
+#[doc(hidden)]
+pub fn encode<O: Op>(ring: &crate::Ring, op: &mut O) -> Result<[u8; 64], crate::Refused> {
+    let id = ring.s.id;
+    if O::VALIDATES {
+        op.validate(id)?;
+    }
+    let mut sqe = Sqe::default();
+    op.prepare(&mut sqe, id);
+    Ok(sqe.to_bytes())
+}
+
 /// An SQE for `opcode` with everything else zero (what liburing's `io_uring_prep_rw`
 /// starts from).
 #[inline]
@@ -484,4 +507,32 @@ pub(crate) fn addr_len_word(len: u16) -> u32 {
 #[inline]
 pub(crate) fn filled(n: u32, given: u32) -> usize {
     n.min(given) as usize
+}
+
+#[cfg(all(test, liburing_has = "io_uring_prep_read"))]
+mod tests {
+    use super::*;
+
+    /// The validation seam checks the op as a push would, writes the op's own memory and
+    /// slot into the bytes, and queues nothing.
+    #[test]
+    fn encode_validates_and_queues_nothing() {
+        let mut ring = crate::Ring::new(2).unwrap();
+        let other = crate::Ring::new(2).unwrap();
+        let buf = Vec::<u8>::with_capacity(16);
+        let p = buf.as_ptr() as u64;
+        let mut op = Read::new(ring.fixed_file(1), buf, 7);
+        let b = encode(&ring, &mut op).unwrap();
+        let u32_at = |at: usize| u32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+        let u64_at = |at: usize| u64::from_ne_bytes(b[at..at + 8].try_into().unwrap());
+        assert_eq!(u32::from(b[0]), crate::sys::IORING_OP_READ);
+        assert_eq!(b[1], crate::SqeFlags::FIXED_FILE.bits());
+        assert_eq!(
+            (u32_at(4), u64_at(8), u64_at(16), u32_at(24)),
+            (1, 7, p, 16)
+        );
+        assert_eq!(u64_at(32), 0, "user_data is the push's");
+        assert_eq!(encode(&other, &mut op).unwrap_err().what(), "fd");
+        assert_eq!(ring.submitter().sq_ready(), 0);
+    }
 }

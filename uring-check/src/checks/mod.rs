@@ -34,6 +34,7 @@ mod min_timeout_unsupported;
 mod no_lost_completions;
 mod peek_batch_mixed;
 mod peek_batch_overflow;
+pub mod prep_encoding;
 mod queue_mmap;
 mod read_multishot;
 mod recvmsg_validate;
@@ -70,6 +71,7 @@ pub const ALL: &[Check] = &[
     wait_timeout_etime::CHECK,
     peek_batch_mixed::CHECK,
     recvmsg_validate::CHECK,
+    prep_encoding::CHECK,
 ];
 
 /// The check with this name.

@@ -201,3 +201,35 @@ pub fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// A liburing release, `(major, minor)`.
+pub type Release = (u32, u32);
+
+/// The release actually linked, from the library file's name (`liburing.so.2.1.0` is 2.1,
+/// `liburing.so.1.0.7` is 0.7: the 0.x releases had soname 1), since the pkg-config file of
+/// some releases names the one before (2.1's says 2.0); else the build version.
+pub fn linked_release() -> Option<Release> {
+    let lib = std::fs::canonicalize(system_liburing::sys::LIBURING_LIBRARY).ok();
+    let from_name = lib
+        .as_ref()
+        .and_then(|p| {
+            p.file_name()?
+                .to_str()?
+                .strip_prefix("liburing.so.")
+                .map(str::to_owned)
+        })
+        .and_then(|v| {
+            let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
+            match (it.next()??, it.next()??, it.next()) {
+                (1, 0, Some(Some(minor))) => Some((0, minor)),
+                (major, minor, _) if major >= 2 => Some((major, minor)),
+                _ => None,
+            }
+        });
+    from_name.or_else(|| {
+        let mut it = system_liburing::LIBURING_BUILD_VERSION
+            .split('.')
+            .map(|p| p.parse::<u32>().ok());
+        Some((it.next()??, it.next()??))
+    })
+}
