@@ -35,16 +35,19 @@ fn wait_timeout_with_a_huge_duration_does_not_panic() {
 #[test]
 #[ignore = "finding: register_buffers_update(1, usize::MAX, _) overflows (debug panic)"]
 fn register_buffers_update_with_a_huge_count_is_einval() {
-    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "buffers update")
-    else {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "buffers update") else {
         return;
     };
     if ring.register_buffers_sparse(4).is_err() {
-        common::skip("buffers update", format_args!("no sparse buffer table here"));
+        common::skip(
+            "buffers update",
+            format_args!("no sparse buffer table here"),
+        );
         return;
     }
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ring.register_buffers_update(1, usize::MAX, 4096).map(|v| v.len())
+        ring.register_buffers_update(1, usize::MAX, 4096)
+            .map(|v| v.len())
     }));
     let r = r.expect("register_buffers_update panicked on a hostile count");
     assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EINVAL));
@@ -59,7 +62,11 @@ fn register_buffers_update_with_a_huge_count_is_einval() {
 fn xattr_sizes_past_memory_are_refused_not_a_panic() {
     let r = std::panic::catch_unwind(|| {
         let f = std::fs::File::open("/dev/null").unwrap();
-        drop(system_liburing::op::FGetXattr::new(f, c"user.x".into(), usize::MAX));
+        drop(system_liburing::op::FGetXattr::new(
+            f,
+            c"user.x".into(),
+            usize::MAX,
+        ));
     });
     assert!(r.is_ok(), "FGetXattr::new(.., usize::MAX) panicked");
     let r = std::panic::catch_unwind(|| {

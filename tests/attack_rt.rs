@@ -11,6 +11,15 @@ use system_liburing::op::{Nop, PollMulti, Write};
 use system_liburing::rt::AsyncRing;
 use system_liburing::Ring;
 
+/// Runs `f` on a current-thread runtime: the driver task runs only when the test yields.
+fn block_on(f: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
 fn async_ring(what: &str) -> Option<AsyncRing> {
     let ring = common::ring_or_skip(Ring::builder().entries(8), what)?;
     Some(AsyncRing::new(ring).unwrap())
@@ -26,11 +35,7 @@ fn async_ring(what: &str) -> Option<AsyncRing> {
 #[ignore = "finding: AsyncRing::op reports a failed submit as 'never reached the kernel' but the op runs later"]
 fn a_failed_submit_in_op_is_not_a_write_that_never_happened() {
     use system_liburing::fault::{self, Site};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let Some(ring) = async_ring("rt submit fault") else {
             return;
         };
@@ -64,11 +69,7 @@ fn a_failed_submit_in_op_is_not_a_write_that_never_happened() {
 #[test]
 #[ignore = "finding: a dropped multishot future is never freed when an F_MORE CQE was pending"]
 fn a_dropped_multishot_future_is_freed_at_its_last_cqe() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let Some(ring) = async_ring("rt abandoned multishot") else {
             return;
         };
@@ -79,7 +80,7 @@ fn a_dropped_multishot_future_is_freed_at_its_last_cqe() {
         // Give the kernel time to post the F_MORE CQE; the driver task has not run yet.
         std::thread::sleep(Duration::from_millis(50));
         drop(fut); // abandoned + AsyncCancel: the cancel posts the final CQE
-        // Let the driver reap everything (the F_MORE CQE, the cancel's, the final one).
+                   // Let the driver reap everything (the F_MORE CQE, the cancel's, the final one).
         for _ in 0..20 {
             tokio::time::sleep(Duration::from_millis(20)).await;
             ring.op(Nop::new()).await.unwrap().unwrap();
@@ -96,11 +97,7 @@ fn a_dropped_multishot_future_is_freed_at_its_last_cqe() {
 /// its CQEs was posted is freed when its last CQE (the cancel's `ECANCELED`) is reaped.
 #[test]
 fn a_dropped_multishot_future_with_nothing_posted_is_freed() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let Some(ring) = async_ring("rt abandoned multishot, control") else {
             return;
         };

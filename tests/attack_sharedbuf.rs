@@ -91,7 +91,9 @@ fn msg_trunc_recv_clobbers_bytes_an_inflight_write_sends() {
     let w = ring.push(Write::new(tx, buf.clone(), 0)).unwrap();
     ring.submit().unwrap(); // the kernel parks the write until the socket drains
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let r = ring.push(Recv::new(udp, buf.clone(), libc::MSG_TRUNC)).unwrap();
+    let r = ring
+        .push(Recv::new(udp, buf.clone(), libc::MSG_TRUNC))
+        .unwrap();
     drop(r); // never finished: freed with the ring
 
     // Drain the filler, then read what the write sent.

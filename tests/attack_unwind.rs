@@ -88,10 +88,7 @@ fn a_panicking_epoll_ctl_never_reaches_another_epoll() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "child:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "child:\n{stdout}\n{stderr}");
 }
 
 fn child() {
@@ -105,7 +102,12 @@ fn child() {
         u64: 0xdead_beef,
     };
     let r = catch_unwind(AssertUnwindSafe(|| {
-        let _ = ring.push(EpollCtl::new(attacker_ep, Panics, libc::EPOLL_CTL_ADD, event));
+        let _ = ring.push(EpollCtl::new(
+            attacker_ep,
+            Panics,
+            libc::EPOLL_CTL_ADD,
+            event,
+        ));
     }));
     assert!(r.is_err(), "as_fd panicked inside push");
     // The op (and the epoll it held) is gone. The victim opens an epoll: same number.
