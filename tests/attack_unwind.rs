@@ -1,0 +1,142 @@
+//! Attack reproducers: a panic inside `push` — in the user's own `AsFd::as_fd`, which
+//! `prepare` calls after the SQE slot was claimed — leaves a half-written SQE in the SQ.
+//! The op is dropped by the unwind (its files closed, its box freed), but the slot stays
+//! claimed, and the next submit hands the kernel whatever `prepare` had written so far:
+//! numbers of files the op no longer holds, pointers into the freed box. `AsFd` is a safe
+//! trait; a panicking impl is safe code. Run with
+//! `cargo test --test attack_unwind -- --ignored`.
+
+mod common;
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::{Command, Stdio};
+use system_liburing::op::{EpollCtl, Nop, Read};
+use system_liburing::Ring;
+
+/// A file handle whose `as_fd` panics (say, an `Option<File>` taken earlier and unwrapped).
+struct Panics;
+
+impl AsFd for Panics {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        panic!("as_fd on a handle that lost its file")
+    }
+}
+
+/// Setup helper (the victim's side, not the attack): a fresh epoll instance.
+fn epoll() -> OwnedFd {
+    // SAFETY: epoll_create1 takes no pointers; the result is checked and owned here.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(fd >= 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: a fresh fd nobody else owns.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// FINDING (forged completion): after a push that panicked in `prepare`, the next submit
+/// sends the half-written SQE (user_data 0): a CQE nobody pushed comes back from `peek`.
+#[test]
+#[ignore = "finding: a panic in prepare leaves a claimed, half-written SQE that is submitted"]
+fn a_panicking_push_leaves_no_sqe_behind() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "unwind") else {
+        return;
+    };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let _ = ring.push(Read::new(Panics, Vec::with_capacity(8), 0));
+    }));
+    assert!(r.is_err(), "as_fd panicked inside push");
+    ring.push_with_user_data(Nop::new(), 5).unwrap();
+    ring.submit_and_wait(1).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut seen = Vec::new();
+    while let Some(c) = ring.peek().unwrap() {
+        seen.push((c.user_data(), c.raw_result()));
+    }
+    assert_eq!(seen, vec![(5, 0)], "CQEs of SQEs nobody pushed: {seen:?}");
+}
+
+const CHILD: &str = "ATTACK_UNWIND_CHILD";
+
+/// FINDING (I/O safety, the class-3 attack of issue 12 reopened through unwinding):
+/// `EpollCtl::prepare` writes `sqe.fd = epfd`, `sqe.addr = &self.event` (inside the box),
+/// then calls `fd.as_fd()`, which panics. The unwind drops the op — closing the epoll it
+/// held and freeing the box — but the SQE stays queued. A victim then opens an epoll and
+/// gets the freed number; the next submit runs `EPOLL_CTL_ADD` *on the victim's epoll*, for
+/// fd 0 (the unwritten `sqe.off`), with an event read from the freed box. (With tokio as
+/// the victim, the event's data is read back as a pointer: the crash issue 12 started from.)
+///
+/// Runs in a child whose stdin is a pipe, so fd 0 can be added to an epoll. The child
+/// checks the victim's epoll: it already holds fd 0 (`EEXIST`), which only the orphaned
+/// SQE could have added.
+#[test]
+#[ignore = "finding: a panicking AsFd in EpollCtl makes the kernel act on a closed (reused) epoll fd"]
+fn a_panicking_epoll_ctl_never_reaches_another_epoll() {
+    if std::env::var(CHILD).is_ok() {
+        return child();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args([
+            "a_panicking_epoll_ctl_never_reaches_another_epoll",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child:\n{stdout}\n{stderr}");
+}
+
+fn child() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "unwind epoll") else {
+        return;
+    };
+    let attacker_ep = epoll();
+    let number = attacker_ep.as_raw_fd();
+    let event = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: 0xdead_beef,
+    };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let _ = ring.push(EpollCtl::new(
+            attacker_ep,
+            Panics,
+            libc::EPOLL_CTL_ADD,
+            event,
+        ));
+    }));
+    assert!(r.is_err(), "as_fd panicked inside push");
+    // The op (and the epoll it held) is gone. The victim opens an epoll: same number.
+    let victim = epoll();
+    assert_eq!(victim.as_raw_fd(), number, "the freed number is reused");
+    ring.submit_and_wait(1).unwrap();
+    let cqe = ring.peek().unwrap().expect("the orphaned SQE's CQE");
+    eprintln!(
+        "orphaned SQE: user_data {} res {}",
+        cqe.user_data(),
+        cqe.raw_result()
+    );
+    // What the victim's epoll reports: an event it never registered, whose data word was
+    // read by the kernel from the op's freed box (0xdeadbeef if nothing reused it yet).
+    let mut got = [libc::epoll_event { events: 0, u64: 0 }; 1];
+    // SAFETY: the victim's own wait: a live epoll fd and room for one event.
+    let n = unsafe { libc::epoll_wait(victim.as_raw_fd(), got.as_mut_ptr(), 1, 100) };
+    let data = got[0].u64;
+    eprintln!("victim epoll_wait: {n} event(s), data {data:#x}");
+    // Is fd 0 (our stdin, a pipe) in the victim's epoll? Adding it again says EEXIST if so.
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: 1,
+    };
+    // SAFETY: the victim's own check: a live epoll fd and a live event.
+    let rc = unsafe { libc::epoll_ctl(victim.as_raw_fd(), libc::EPOLL_CTL_ADD, 0, &mut ev) };
+    let err = std::io::Error::last_os_error();
+    assert!(
+        rc == 0,
+        "the victim's epoll already held fd 0, added by an op that no longer existed ({err})"
+    );
+}
