@@ -18,7 +18,8 @@ pub unsafe trait IoBuf: Send + 'static {
 ///
 /// # Safety
 /// As [`IoBuf`], for `bytes_total` writable bytes at `stable_mut_ptr`; `set_init` must accept
-/// any `n <= bytes_total` after the kernel wrote `n` bytes.
+/// any `n <= bytes_total` after the kernel wrote `n` bytes; after `init_room` all
+/// `bytes_total` bytes must be initialised.
 pub unsafe trait IoBufMut: Send + 'static {
     /// Start of the writable bytes.
     fn stable_mut_ptr(&mut self) -> *mut u8;
@@ -29,6 +30,13 @@ pub unsafe trait IoBufMut: Send + 'static {
     /// # Safety
     /// The first `n` bytes must have been written.
     unsafe fn set_init(&mut self, n: usize);
+    /// Makes every one of the `bytes_total` bytes initialised (zeroing those that are not
+    /// yet), called before a receive with `MSG_TRUNC`, whose count on a stream socket
+    /// includes bytes it never copied. A buffer whose bytes are always initialised does
+    /// nothing — and a buffer other handles share *must* do nothing: Rust code writing
+    /// bytes that an in-flight op is sending, or that another thread zeroes too, is a data
+    /// race.
+    fn init_room(&mut self);
 }
 
 // SAFETY: a Vec's heap block does not move when the Vec moves; it is not reallocated while
@@ -55,6 +63,12 @@ unsafe impl IoBufMut for Vec<u8> {
         // SAFETY: the caller promises the first n <= capacity bytes are initialised.
         unsafe { self.set_len(n) };
     }
+    fn init_room(&mut self) {
+        // The Vec is this op's alone: its spare capacity is written through its own API.
+        for b in self.spare_capacity_mut() {
+            b.write(0);
+        }
+    }
 }
 
 // SAFETY: boxed slices live on the heap and do not move with the box.
@@ -77,6 +91,7 @@ unsafe impl IoBufMut for Box<[u8]> {
         self.len()
     }
     unsafe fn set_init(&mut self, _n: usize) {}
+    fn init_room(&mut self) {}
 }
 
 // SAFETY: 'static data never moves nor dies.
@@ -243,4 +258,7 @@ unsafe impl IoBufMut for SharedBuf {
         self.0.len
     }
     unsafe fn set_init(&mut self, _n: usize) {}
+    /// Every byte is initialised from `new` on; writing them here would race with the
+    /// other handles' ops and threads.
+    fn init_room(&mut self) {}
 }

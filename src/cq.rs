@@ -102,27 +102,36 @@ impl Completer<'_> {
     #[doc(alias = "io_uring_peek_cqe")]
     #[inline(always)]
     pub fn peek(&mut self) -> io::Result<Option<Cqe>> {
-        match self.next_cqe()? {
-            Some(c) if c.user_data() & MANAGED != 0 => Ok(Some(self.deliver_raw(c))),
-            r => Ok(r),
+        loop {
+            return match self.next_cqe()? {
+                Some(c) if c.user_data() & MANAGED != 0 => match self.deliver_raw(c) {
+                    Some(c) => Ok(Some(c)),
+                    None => continue,
+                },
+                r => Ok(r),
+            };
         }
     }
 
     /// A managed CQE leaving through the plain CQE view (peek / wait / drain): a tagged op's
     /// shows its tag as user_data, and its op is dropped at its last CQE (nobody could take
-    /// it back any more); a ticketed op's stays as it is, for its ticket.
+    /// it back any more); a ticketed op's stays as it is, for its ticket. `None` for the
+    /// crate's own requests (`INTERNAL`), which no user pushed.
     #[cold]
     #[inline(never)]
-    pub(crate) fn deliver_raw(&self, cqe: Cqe) -> Cqe {
+    pub(crate) fn deliver_raw(&self, cqe: Cqe) -> Option<Cqe> {
         let token = cqe.user_data();
+        if token == crate::table::INTERNAL {
+            return None;
+        }
         self.s.with_table(self.locked, |t| match t.tag(token) {
             Some(tag) => {
                 if !cqe.flags().contains(crate::CqeFlags::MORE) {
                     t.release(token);
                 }
-                Cqe::new(tag, cqe.raw_result(), cqe.flags().bits())
+                Some(Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()))
             }
-            None => cqe,
+            None => Some(cqe),
         })
     }
 
@@ -130,14 +139,21 @@ impl Completer<'_> {
     /// dispatch path start from.
     #[inline(always)]
     pub(crate) fn next_cqe(&mut self) -> io::Result<Option<Cqe>> {
-        // Completions reaped earlier (EBUSY recovery, wait_for) are older than the ring's.
-        if !self.reaped().is_empty() {
-            return Ok(self.reaped().pop_front());
+        loop {
+            // Completions reaped earlier (EBUSY recovery, wait_for) are older than the ring's.
+            let c = if !self.reaped().is_empty() {
+                self.reaped().pop_front()
+            } else if let Some(c) = self.pop_ring() {
+                Some(c)
+            } else {
+                self.peek_slow()?
+            };
+            // The crate's own requests (a slot left by an unwinding push) are no one's.
+            match c {
+                Some(c) if c.user_data() == crate::table::INTERNAL => continue,
+                c => return Ok(c),
+            }
         }
-        if let Some(c) = self.pop_ring() {
-            return Ok(Some(c));
-        }
-        self.peek_slow()
     }
 
     #[cold]
@@ -264,7 +280,10 @@ impl Completer<'_> {
     /// Waits up to `timeout` for a completion; `Ok(None)` when none came.
     #[doc(alias = "io_uring_wait_cqe_timeout")]
     pub fn wait_timeout(&mut self, timeout: Duration) -> io::Result<Option<Cqe>> {
-        let deadline = Instant::now() + timeout;
+        // A timeout past what `Instant` can hold is as good as none.
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            return self.wait().map(Some);
+        };
         loop {
             if let Some(c) = self.peek()? {
                 return Ok(Some(c));
@@ -362,12 +381,15 @@ impl Completer<'_> {
             match self.reaped().pop_front() {
                 Some(c) => {
                     // Accounted when it was reaped; only the user's view is left to make.
-                    out[n] = if c.user_data() & MANAGED != 0 {
+                    let c = if c.user_data() & MANAGED != 0 {
                         self.deliver_raw(c)
                     } else {
-                        c
+                        Some(c)
                     };
-                    n += 1;
+                    if let Some(c) = c {
+                        out[n] = c;
+                        n += 1;
+                    }
                 }
                 None => break,
             }
@@ -405,15 +427,32 @@ impl Completer<'_> {
             s.cq_khead()
                 .store(head.wrapping_add(n as u32), Ordering::Release);
             if (any & MANAGED != 0) | s.backpressure.is_some() {
-                for c in &mut out[..n] {
-                    self.account(c);
-                    if c.user_data() & MANAGED != 0 {
-                        *c = self.deliver_raw(*c);
-                    }
-                }
+                return self.deliver_run(&mut out[..n]);
             }
         }
         n
+    }
+
+    /// Accounts a run of CQEs just taken off the ring and makes the user's view of it in place
+    /// (the crate's own requests leave the run). Returns how many are left.
+    #[cold]
+    #[inline(never)]
+    fn deliver_run(&mut self, run: &mut [Cqe]) -> usize {
+        let mut kept = 0;
+        for i in 0..run.len() {
+            let c = run[i];
+            self.account(&c);
+            let c = if c.user_data() & MANAGED != 0 {
+                self.deliver_raw(c)
+            } else {
+                Some(c)
+            };
+            if let Some(c) = c {
+                run[kept] = c;
+                kept += 1;
+            }
+        }
+        kept
     }
 
     /// Moves everything the kernel has (ring and overflow list) into the reaped queue, so
@@ -447,6 +486,17 @@ impl Completer<'_> {
     }
 
     fn reap_one_except(&mut self, token: Option<u64>) -> io::Result<()> {
+        self.reap_one_within(token, None)
+    }
+
+    /// As `reap_one_into_queue`, waiting at most `timeout` (a back-off that lets the kernel
+    /// complete requests; nothing queued when none came).
+    pub(crate) fn reap_one_into_queue_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.reap_one_within(None, Some(timeout))
+    }
+
+    fn reap_one_within(&mut self, token: Option<u64>, timeout: Option<Duration>) -> io::Result<()> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let c = loop {
             if let Some(c) = self.pop_ring() {
                 break c;
@@ -457,7 +507,16 @@ impl Completer<'_> {
                     break c;
                 }
             }
-            self.enter_wait(1, None)?;
+            match deadline {
+                None => self.enter_wait(1, None)?,
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(());
+                    }
+                    self.enter_wait(1, Some(left))?;
+                }
+            }
         };
         if Some(c.user_data()) != token {
             self.reaped().push_back(c);
@@ -566,14 +625,18 @@ impl<'a> CompletionQueue<'a> {
     /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
     /// gives its op back.
     pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
-        let queued = self.queued;
-        let mut cqe = self.take()?;
-        // A CQE from the reaped queue was accounted when it was reaped.
-        let fresh = !queued || !self.queued;
-        if fresh && ((cqe.user_data() & MANAGED != 0) | self.counted) {
-            cqe = account(self.c.s, self.c.locked, cqe);
+        loop {
+            let queued = self.queued;
+            let mut cqe = self.take()?;
+            // A CQE from the reaped queue was accounted when it was reaped.
+            let fresh = !queued || !self.queued;
+            if fresh && ((cqe.user_data() & MANAGED != 0) | self.counted) {
+                cqe = account(self.c.s, self.c.locked, cqe);
+            }
+            if cqe.user_data() != crate::table::INTERNAL {
+                return Some(crate::Completion::new(cqe, self.c.s, self.c.locked));
+            }
         }
-        Some(crate::Completion::new(cqe, self.c.s, self.c.locked))
     }
 }
 
@@ -617,10 +680,10 @@ fn refill(s: &Shared, head: u32) -> Option<u32> {
 /// then as `Completer::deliver_raw` shows it.
 #[cold]
 #[inline(never)]
-fn deliver(s: &Shared, locked: bool, cqe: Cqe, fresh: bool) -> Cqe {
+fn deliver(s: &Shared, locked: bool, cqe: Cqe, fresh: bool) -> Option<Cqe> {
     let cqe = if fresh { account(s, locked, cqe) } else { cqe };
     if cqe.user_data() & MANAGED == 0 {
-        return cqe;
+        return Some(cqe);
     }
     Completer {
         s,
@@ -648,13 +711,18 @@ impl Iterator for CompletionQueue<'_> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Cqe> {
-        let queued = self.queued;
-        let cqe = self.take()?;
-        if (cqe.user_data() & MANAGED != 0) | self.counted {
-            // A CQE from the reaped queue was accounted when it was reaped.
-            let fresh = !queued || !self.queued;
-            return Some(deliver(self.c.s, self.c.locked, cqe, fresh));
+        loop {
+            let queued = self.queued;
+            let cqe = self.take()?;
+            if (cqe.user_data() & MANAGED != 0) | self.counted {
+                // A CQE from the reaped queue was accounted when it was reaped.
+                let fresh = !queued || !self.queued;
+                match deliver(self.c.s, self.c.locked, cqe, fresh) {
+                    Some(c) => return Some(c),
+                    None => continue,
+                }
+            }
+            return Some(cqe);
         }
-        Some(cqe)
     }
 }

@@ -141,10 +141,16 @@ impl SubmitBusy {
 /// [`Ring::finish`](crate::Ring::finish) could not hand the op back: its completion has not
 /// been reaped yet, or the ticket belongs to another ring. The ticket comes back, and
 /// nothing changed on either ring.
+///
+/// [`Ring::wait_for`](crate::Ring::wait_for) returns one too, inside its `io::Error`, when
+/// submitting or waiting failed for good (another thread's `io_uring_enter` on a
+/// `SINGLE_ISSUER` ring, a closed ring fd...): the op was not withdrawn — it may still run —
+/// so its ticket comes back ([`NotCompleted::recover`]) and its result with it, later.
 #[derive(Debug)]
 pub struct NotCompleted<T> {
     ticket: T,
     foreign: bool,
+    cause: Option<io::Error>,
 }
 
 impl<T> NotCompleted<T> {
@@ -152,6 +158,7 @@ impl<T> NotCompleted<T> {
         NotCompleted {
             ticket,
             foreign: false,
+            cause: None,
         }
     }
 
@@ -159,6 +166,15 @@ impl<T> NotCompleted<T> {
         NotCompleted {
             ticket,
             foreign: true,
+            cause: None,
+        }
+    }
+
+    pub(crate) fn failed(ticket: T, cause: io::Error) -> Self {
+        NotCompleted {
+            ticket,
+            foreign: false,
+            cause: Some(cause),
         }
     }
 
@@ -171,28 +187,86 @@ impl<T> NotCompleted<T> {
     pub fn is_foreign(&self) -> bool {
         self.foreign
     }
+
+    /// What failed while waiting (from [`Ring::wait_for`](crate::Ring::wait_for)), with its
+    /// errno.
+    pub fn cause(&self) -> Option<&io::Error> {
+        self.cause.as_ref()
+    }
+}
+
+impl<T: fmt::Debug + Send + Sync + 'static> NotCompleted<T> {
+    /// Takes the ticket back out of an `io::Error` that [`Ring::wait_for`](crate::Ring::wait_for)
+    /// returned; the error itself when it carries none (it then concerned no op in flight).
+    ///
+    /// ```no_run
+    /// # fn demo(ring: &mut system_liburing::Ring, t: system_liburing::Ticket<system_liburing::op::Nop>) -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, NotCompleted, Ticket};
+    /// match ring.wait_for(t) {
+    ///     Ok(out) => out?,
+    ///     Err(e) => {
+    ///         let t: Ticket<Nop> = NotCompleted::recover(e)?; // the op may still complete
+    ///         drop(t); // released at its completion
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn recover(e: io::Error) -> Result<T, io::Error> {
+        if !e
+            .get_ref()
+            .is_some_and(|inner| inner.is::<NotCompleted<T>>())
+        {
+            return Err(e);
+        }
+        match e
+            .into_inner()
+            .map(|inner| inner.downcast::<NotCompleted<T>>())
+        {
+            Some(Ok(nc)) => Ok(nc.ticket),
+            _ => unreachable!("checked just above"),
+        }
+    }
+
+    /// Into an `io::Error` whose kind is the cause's, keeping the ticket inside.
+    pub(crate) fn into_io(self) -> io::Error {
+        let kind = match &self.cause {
+            Some(c) => c.kind(),
+            None if self.foreign => io::ErrorKind::InvalidInput,
+            None => io::ErrorKind::WouldBlock,
+        };
+        io::Error::new(kind, self)
+    }
 }
 
 impl<T> fmt::Display for NotCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.foreign {
-            "the ticket belongs to another ring"
-        } else {
-            "the operation's completion has not been reaped yet"
-        })
+        match &self.cause {
+            Some(c) => write!(
+                f,
+                "waiting for the operation failed ({c}); it was not withdrawn and may still \
+                 complete: recover its ticket with NotCompleted::recover"
+            ),
+            None if self.foreign => f.write_str("the ticket belongs to another ring"),
+            None => f.write_str("the operation's completion has not been reaped yet"),
+        }
     }
 }
 
-impl<T: fmt::Debug> std::error::Error for NotCompleted<T> {}
+impl<T: fmt::Debug> std::error::Error for NotCompleted<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|c| c as _)
+    }
+}
 
 /// `?` in functions returning `io::Result`: `WouldBlock` while the completion is pending,
-/// `InvalidInput` for another ring's ticket. The ticket is dropped with the error.
+/// `InvalidInput` for another ring's ticket, the cause's kind after a failed wait. The ticket
+/// is dropped with the error (its op is released at its completion).
 impl<T> From<NotCompleted<T>> for io::Error {
     fn from(e: NotCompleted<T>) -> io::Error {
-        let kind = if e.foreign {
-            io::ErrorKind::InvalidInput
-        } else {
-            io::ErrorKind::WouldBlock
+        let kind = match &e.cause {
+            Some(c) => c.kind(),
+            None if e.foreign => io::ErrorKind::InvalidInput,
+            None => io::ErrorKind::WouldBlock,
         };
         io::Error::new(kind, e.to_string())
     }

@@ -628,9 +628,6 @@ impl Ring {
             return Err(NotCompleted::foreign(ticket).into());
         }
         let token = ticket.user_data();
-        if !self.s.table.get_mut().is_done(token) {
-            self.submit_through_signals()?;
-        }
         let mut ticket = ticket;
         loop {
             match finish_in(&mut self.s, ticket) {
@@ -640,11 +637,18 @@ impl Ring {
                 }
                 Err(e) => ticket = e.into_ticket(),
             }
-            match self.completer().reap_one_into_queue() {
+            // What is queued goes to the kernel first — again after an SQE it failed before
+            // issuing stopped its batch (the op may be behind it). A failure gives the ticket
+            // back inside the error: the op was not withdrawn.
+            let r = self
+                .submit_queued_through_signals()
+                .and_then(|()| self.completer().reap_one_into_queue());
+            match r {
+                Ok(()) => {}
                 // Interrupted by a signal: the op is still in flight and the ticket is ours;
                 // keep waiting instead of dropping it.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                r => r?,
+                Err(e) => return Err(NotCompleted::failed(ticket, e).into_io()),
             }
         }
     }
@@ -690,8 +694,11 @@ impl Ring {
                 Shot::Pending => {}
             }
             if !submitted {
-                self.submit_through_signals()?;
+                self.submit_queued_through_signals()?;
                 submitted = true;
+            } else if self.submitter().sq_ready() > 0 {
+                // An SQE the kernel failed before issuing stopped the batch: submit the rest.
+                self.submit_queued_through_signals()?;
             }
             match self.completer().reap_one_for(ticket.user_data()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -700,15 +707,34 @@ impl Ring {
         }
     }
 
-    /// Submits, retrying when a signal interrupts: a signal must not cost a blocking
-    /// caller the only handle to an op's buffers.
-    fn submit_through_signals(&mut self) -> io::Result<()> {
-        loop {
+    /// Submits what is queued, if anything, retrying when a signal interrupts or the kernel
+    /// asks to try again (`EAGAIN`, `EBUSY`: a blocking caller waits for room rather than
+    /// failing): a transient failure must not cost a blocking caller the only handle to an
+    /// op's buffers. Bounded: the kernel consumes at least one SQE per successful call.
+    fn submit_queued_through_signals(&mut self) -> io::Result<()> {
+        for attempt in 0u32.. {
+            if self.submitter().sq_ready() == 0 {
+                return Ok(());
+            }
             match self.submit() {
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                r => return r.map(drop),
+                Err(e)
+                    if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EBUSY))
+                        || SubmitBusy::is(&e) =>
+                {
+                    if attempt > 1000 {
+                        return Err(e);
+                    }
+                    // Room appears as the kernel completes requests.
+                    let _ = self
+                        .completer()
+                        .reap_one_into_queue_timeout(Duration::from_millis(1));
+                }
+                Err(e) => return Err(e),
             }
         }
+        Ok(())
     }
 
     /// Registers the ring fd (`IORING_REGISTER_RING_FDS`, 5.18) so that `io_uring_enter`

@@ -238,9 +238,14 @@ fn abandon(st: &mut State, token: u64) {
         .push_with_user_data(AsyncCancel::user_data(token), 0)
         .is_ok()
     {
-        st.queued = true;
-        if let Some(w) = st.driver.take() {
-            w.wake();
+        // Submitted on the spot, not at the driver's next turn: once the future is gone the
+        // op must stop taking data (a read meant for the next op, say) as soon as it can.
+        // A failure leaves the cancel queued for the driver.
+        if st.ring.submit().is_err() {
+            st.queued = true;
+            if let Some(w) = st.driver.take() {
+                w.wake();
+            }
         }
     }
 }

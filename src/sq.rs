@@ -95,11 +95,13 @@ impl<'a> Submitter<'a> {
         self.head = other.head;
     }
 
-    /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
-    /// tail is published, so a `&mut` to it is exclusive.
+    /// A free SQE slot, queued already, or `None` when the SQ is full: for the crate's own
+    /// requests, whose writing runs no user code (so cannot unwind half-written). The slot
+    /// stays ours until the next submit, so a `&mut` to it is exclusive.
     #[inline(always)]
     pub(crate) fn next_slot<O: Sealed>(&mut self) -> Option<&mut Sqe> {
         let tail = self.free_slot()?;
+        self.publish(tail);
         Some(self.claim::<O>(tail))
     }
 
@@ -117,7 +119,9 @@ impl<'a> Submitter<'a> {
         Some(self.tail)
     }
 
-    /// Takes the slot `free_slot` found, for an op of type `O`.
+    /// The slot `free_slot` found, to be written for an op of type `O`. It is queued only
+    /// by [`publish`](Self::publish), after the op's `prepare` (which runs the user's
+    /// `AsFd` impls) returned: a panic there leaves nothing half-written in the queue.
     #[inline(always)]
     fn claim<O: Sealed>(&mut self, tail: u32) -> &mut Sqe {
         // Ops fill only the first 64 bytes. On SQE128 rings a driver command (URING_CMD)
@@ -125,18 +129,24 @@ impl<'a> Submitter<'a> {
         // left there (stale buffer addresses included): it is zeroed for those ops only,
         // a test the compiler removes for every other op.
         let clear_second_half = O::OPCODE == URING_CMD && self.shift != 0;
-        self.tail = tail.wrapping_add(1);
         let index = ((tail & self.mask) as usize) << self.shift;
         // SAFETY: only the submitter advances the tail (we hold the unique submitter), and
-        // `tail` came from free_slot with no claim in between, so the slot is free and ours
-        // (two `Sqe`s long when shift is 1) until the tail is published.
+        // `tail` came from free_slot with no publish in between, so the slot is free and
+        // ours (two `Sqe`s long when shift is 1) until it is published.
         unsafe {
-            (*self.s.raw.get()).sq.sqe_tail = self.tail;
             if clear_second_half {
                 self.sqes.add(index + 1).write(Sqe::default());
             }
             self.sqes.add(index).as_mut()
         }
+    }
+
+    /// Queues the slot at `tail`, written since its [`claim`](Self::claim).
+    #[inline(always)]
+    fn publish(&mut self, tail: u32) {
+        self.tail = tail.wrapping_add(1);
+        // SAFETY: liburing's private SQ tail is written only by the unique submitter.
+        unsafe { (*self.s.raw.get()).sq.sqe_tail = self.tail };
     }
 
     /// Free slots in the submission queue.
@@ -174,8 +184,8 @@ impl<'a> Submitter<'a> {
         self.ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
     }
 
-    /// The rare checks, in one place: unsupported op, backpressure (counted here: callers
-    /// hold a free slot already). Returns the op back when it must not be queued.
+    /// The rare checks, in one place: unsupported op, backpressure (the CQE is counted in
+    /// once the SQE is queued). Returns the op back when it must not be queued.
     #[cold]
     #[inline(never)]
     fn admit<O: Sealed>(&mut self, op: O) -> Result<O, PushError<O>> {
@@ -197,7 +207,6 @@ impl<'a> Submitter<'a> {
             if self.backpressure_full(cap) {
                 return Err(PushError::Backpressure(op));
             }
-            self.count_in();
         }
         Ok(op)
     }
@@ -259,14 +268,18 @@ impl<'a> Submitter<'a> {
         let (s, locked) = (self.s, self.locked);
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
-        // until the op is taken back.
+        // until the op is taken back. A panic in `prepare` unstages it (nothing queued).
         let token = s.with_table(locked, |t| {
             s.home.release_orphans(t);
-            let (token, op) = t.insert(op, tag);
-            op.prepare(sqe, s.id);
-            token
+            let mut staged = t.stage(op, tag);
+            staged.op().prepare(sqe, s.id);
+            staged.commit()
         });
         sqe.user_data = token;
+        self.publish(tail);
+        if self.backpressure {
+            self.count_in();
+        }
         Ok(token)
     }
 
@@ -298,6 +311,7 @@ impl<'a> Submitter<'a> {
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
+        self.publish(tail);
         Ok(())
     }
 
@@ -322,6 +336,10 @@ impl<'a> Submitter<'a> {
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
+        self.publish(tail);
+        if self.backpressure {
+            self.count_in();
+        }
         Ok(())
     }
 

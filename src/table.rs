@@ -261,6 +261,38 @@ pub(crate) enum Reaped {
     Freed { tag: Option<u64> },
 }
 
+/// An op stored by [`Table::stage`] whose SQE is being written: committed, it is in flight;
+/// dropped (unwinding out of `prepare`), it is gone again.
+pub(crate) struct Staged<'t, O> {
+    table: &'t mut Table,
+    token: u64,
+    op: *mut O,
+}
+
+impl<O> Staged<'_, O> {
+    /// The staged op, where it lives.
+    #[inline(always)]
+    pub(crate) fn op(&mut self) -> &mut O {
+        // SAFETY: `stage` wrote the op at `op`, in a chunk (or box) that stays put while the
+        // slot is occupied, and this borrow is tied to the stage's, which holds the table.
+        unsafe { &mut *self.op }
+    }
+
+    /// The SQE is written: the op is in flight under the returned token.
+    #[inline(always)]
+    pub(crate) fn commit(self) -> u64 {
+        let token = self.token;
+        std::mem::forget(self);
+        token
+    }
+}
+
+impl<O> Drop for Staged<'_, O> {
+    fn drop(&mut self) {
+        self.table.unstage(self.token);
+    }
+}
+
 /// The table. Pure Rust, no kernel: exercised directly by unit tests.
 pub(crate) struct Table {
     /// Chunks of `CHUNK` slots, allocated once and never moved (`Box::into_raw`).
@@ -332,15 +364,17 @@ impl Table {
         }
     }
 
-    /// Stores an op (tagged with the user's `tag`, if any); returns its token and where it
-    /// now lives, which does not change until it is taken back or dropped: `prepare` may
-    /// point the SQE into it.
+    /// Stores an op (tagged with the user's `tag`, if any) and stages it: the op now lives
+    /// where it stays until taken back or dropped (`prepare` may point the SQE into it), and
+    /// unless [`Staged::commit`] is reached — the user's code in `prepare` (an `AsFd` impl)
+    /// panicked — the slot is given back and the op dropped, never left in flight with no
+    /// SQE to complete it.
     #[inline]
-    pub(crate) fn insert<O: Sealed + Send + 'static>(
+    pub(crate) fn stage<O: Sealed + Send + 'static>(
         &mut self,
         op: O,
         tag: Option<u64>,
-    ) -> (u64, &mut O) {
+    ) -> Staged<'_, O> {
         if self.free == NONE {
             self.grow();
         }
@@ -365,9 +399,39 @@ impl Table {
             b
         };
         self.free = next;
-        // SAFETY: the op was just written at `p`, inside a chunk (or box) that stays put;
-        // the returned borrow is tied to `&mut self`.
-        (token(generation, index), unsafe { &mut *p })
+        Staged {
+            token: token(generation, index),
+            op: p,
+            table: self,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn insert<O: Sealed + Send + 'static>(
+        &mut self,
+        op: O,
+        tag: Option<u64>,
+    ) -> (u64, ()) {
+        (self.stage(op, tag).commit(), ())
+    }
+
+    /// Undoes a stage that was not committed: drops the op and frees its slot.
+    #[cold]
+    fn unstage(&mut self, token: u64) {
+        let Some(slot) = self.live(token) else {
+            return;
+        };
+        let vt = slot.vt.take();
+        self.pending -= 1;
+        if let Some(vt) = vt {
+            // The slot is freed first, so a panic in the op's own drop (an abort, as this
+            // runs during unwinding) cannot leave it half-released.
+            let store: *mut Store = &raw mut self.slot(token as u32).store;
+            self.free_slot(token as u32);
+            // SAFETY: the slot held the op its vtable was made for, dropped once here; the
+            // store is not reused until a later `stage`.
+            unsafe { (vt.drop)(store) };
+        }
     }
 
     /// Records a reaped CQE: the op sees it, and at its last CQE (no `IORING_CQE_F_MORE`)
@@ -484,6 +548,7 @@ impl Table {
     }
 
     /// Whether a token's last CQE has been reaped (and its op not yet taken back).
+    #[cfg(test)]
     pub(crate) fn is_done(&mut self, token: u64) -> bool {
         self.live(token).is_some_and(|s| s.state == State::Done)
     }
@@ -624,6 +689,39 @@ mod tests {
         assert!(inline::<Small>());
         assert!(!inline::<Large>());
         assert!(inline::<crate::op::Read<std::fs::File, Vec<u8>>>());
+    }
+
+    #[test]
+    fn a_stage_not_committed_drops_its_op_and_frees_its_slot() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        for boxed in [false, true] {
+            let index = {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if boxed {
+                        let mut st = t.stage(Large::new(&drops), Some(3));
+                        st.op().seen = 1;
+                        panic!("prepare unwinds");
+                    }
+                    let mut st = t.stage(Small::new(&drops), Some(3));
+                    st.op().seen = 1;
+                    panic!("prepare unwinds");
+                }));
+                assert!(r.is_err());
+                t.free
+            };
+            assert_eq!(t.pending(), 0, "nothing in flight");
+            // The slot was freed: the next stage gets the same index, a new generation.
+            let again = t.insert(Small::new(&drops), None).0;
+            assert_eq!(again as u32, index);
+            assert_eq!(t.complete(&cqe(again, 0)), Reaped::Done { tag: None });
+            assert!(t.release(again));
+        }
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            4,
+            "each unwound op and each probe dropped once"
+        );
     }
 
     #[test]

@@ -1,7 +1,6 @@
-//! Attack reproducers: waits that never return although the kernel is done, and tickets
-//! lost to an error. Safe code only (std, this crate; no `unsafe`). Tests marked `#[ignore]`
-//! fail on the current code: each doc comment names the finding. Run them with
-//! `cargo test --test attack_hang -- --ignored`.
+//! Attack reproducers, kept as regression tests once fixed: waits that never returned
+//! although the kernel was done, and tickets lost to an error. Safe code only (std, this
+//! crate; no `unsafe`).
 
 mod common;
 
@@ -10,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
 use std::time::Duration;
 use system_liburing::op::{LinkTimeout, Nop, PollMulti, Write};
-use system_liburing::Ring;
+use system_liburing::{NotCompleted, Ring, Ticket};
 
 /// Runs `f` on its own thread and reports whether it returned within `limit`. A call that
 /// hangs is left blocked on that thread (the test then fails; the process ends with it).
@@ -25,14 +24,13 @@ fn returns_within<T: Send + 'static>(
     rx.recv_timeout(limit).ok()
 }
 
-/// FINDING (hang): `Ring::wait_for` submits once, then only waits. When an SQE queued before
-/// the op fails at init (an unknown personality id, which the docs say "completes with
-/// EINVAL"), the kernel stops consuming the SQ at that SQE (no `IORING_SETUP_SUBMIT_ALL`):
-/// the op's SQE stays queued and is never submitted, so `wait_for` blocks forever in
-/// `io_uring_enter(to_submit = 0, min_complete = 1)`. `Drop` knows this (it submits until
-/// the SQ is empty); `wait_for` and `next_shot` do not.
+/// Regression (was: hang): `Ring::wait_for` submitted once, then only waited. When an SQE
+/// queued before the op fails at init (an unknown personality id, which the docs say
+/// "completes with EINVAL"), the kernel stops consuming the SQ at that SQE (no
+/// `IORING_SETUP_SUBMIT_ALL`): the op's SQE stayed queued and `wait_for` blocked forever in
+/// `io_uring_enter(to_submit = 0, min_complete = 1)`. It now submits what is still queued
+/// on every round, as `Drop` does.
 #[test]
-#[ignore = "finding: wait_for hangs after an SQE the kernel fails at init"]
 fn wait_for_submits_what_an_sqe_failed_at_init_left_queued() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "init-failed sqe") else {
         return;
@@ -52,10 +50,9 @@ fn wait_for_submits_what_an_sqe_failed_at_init_left_queued() {
     assert_eq!((cqe.user_data(), cqe.raw_result()), (1, -libc::EINVAL));
 }
 
-/// FINDING (hang), same cause with another trigger: a lone `LinkTimeout` (not linked to
-/// anything) fails in its prep, which also ends the kernel's batch.
+/// Regression (was: hang), same cause with another trigger: a lone `LinkTimeout` (not
+/// linked to anything) fails in its prep, which also ends the kernel's batch.
 #[test]
-#[ignore = "finding: wait_for hangs after a lone LinkTimeout ends the batch"]
 fn wait_for_after_a_lone_link_timeout() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "lone link timeout")
     else {
@@ -74,11 +71,10 @@ fn wait_for_after_a_lone_link_timeout() {
     );
 }
 
-/// FINDING (hang): `Ring::next_shot` has the same single submit: a multishot poll queued
-/// behind an SQE that fails at init never reaches the kernel, and `next_shot` waits forever
-/// although the polled socket is readable.
+/// Regression (was: hang): `Ring::next_shot` had the same single submit: a multishot poll
+/// queued behind an SQE that fails at init never reached the kernel, and `next_shot` waited
+/// forever although the polled socket was readable.
 #[test]
-#[ignore = "finding: next_shot hangs after an SQE the kernel fails at init"]
 fn next_shot_submits_what_an_sqe_failed_at_init_left_queued() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "next_shot init") else {
         return;
@@ -97,14 +93,14 @@ fn next_shot_submits_what_an_sqe_failed_at_init_left_queued() {
     assert_eq!(first, Some(Some(true)));
 }
 
-/// FINDING (lost completion): `Ring::wait_for` takes the ticket by value and returns a plain
-/// `io::Error` when its submit fails for any reason but EINTR. The ticket is gone, yet the
-/// SQE stays queued: the next submit runs the op. Here a `SINGLE_ISSUER` ring (`Ring` is
-/// `Send`) is waited on from another thread: `EEXIST`. The caller is told the write failed;
-/// back on its own thread the ring submits it and the bytes arrive, and the result (and the
-/// buffer) can never be had. A retry by the caller would write twice.
+type WriteTicket = Ticket<Write<UnixStream, Vec<u8>>>;
+
+/// Regression (was: lost completion): `Ring::wait_for` took the ticket by value and returned
+/// a plain `io::Error` when its submit failed for any reason but EINTR; the SQE stayed
+/// queued and the next submit ran the op, whose result and buffer could never be had. Here
+/// a `SINGLE_ISSUER` ring (`Ring` is `Send`) is waited on from another thread: `EEXIST`.
+/// The error now carries the ticket: recovered, it finishes the op exactly once.
 #[test]
-#[ignore = "finding: wait_for loses the ticket on a failed submit; the op runs later"]
 fn wait_for_keeps_the_ticket_when_submit_fails() {
     let Some(mut ring) = common::ring_with_feature_or_skip(
         Ring::builder().entries(8).single_issuer(),
@@ -122,18 +118,23 @@ fn wait_for_keeps_the_ticket_when_submit_fails() {
     .join()
     .unwrap();
     let err = r.expect_err("the other thread may not submit on a SINGLE_ISSUER ring");
-    assert_eq!(err.raw_os_error(), Some(libc::EEXIST));
-    // The op was not withdrawn: it is still in flight, and the next submit performs it.
+    let cause = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<NotCompleted<WriteTicket>>())
+        .and_then(|nc| nc.cause())
+        .and_then(|c| c.raw_os_error());
+    assert_eq!(cause, Some(libc::EEXIST), "{err}");
+    // The op was not withdrawn: the ring still owns it, and the ticket comes back.
     assert_eq!(ring.in_flight(), 1, "the op is still owned by the ring");
-    the_write_happens_anyway(&mut ring, &mut rx, &err);
+    let t = NotCompleted::<WriteTicket>::recover(err).expect("the error carries the ticket");
+    the_write_happens_once(&mut ring, &mut rx, t);
 }
 
-/// FINDING (lost completion), the same through an errno the kernel returns under load:
-/// `io_uring_enter` failing with `EAGAIN` (injected at the crate's syscall seam, as a loaded
-/// system would) makes `wait_for` return `EAGAIN` and drop the ticket; the write still
-/// happens at the next submit.
+/// Regression (was: lost completion), the same through an errno the kernel returns under
+/// load: `io_uring_enter` failing with `EAGAIN` (injected at the crate's syscall seam, as a
+/// loaded system would) made `wait_for` return `EAGAIN` and drop the ticket. It is now
+/// retried: the wait goes on and hands back the write's output.
 #[test]
-#[ignore = "finding: wait_for loses the ticket on EAGAIN from submit"]
 fn wait_for_keeps_the_ticket_on_eagain() {
     use system_liburing::fault::{self, Site};
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "eagain") else {
@@ -144,21 +145,27 @@ fn wait_for_keeps_the_ticket_on_eagain() {
     fault::inject(Site::Enter, libc::EAGAIN, 1);
     let r = ring.wait_for(t);
     fault::clear();
-    let Err(err) = r else {
-        return; // fixed: the wait went on
-    };
-    the_write_happens_anyway(&mut ring, &mut rx, &err);
-}
-
-/// The end of both lost-ticket findings: the next submit performs the write whose
-/// `wait_for` failed; the caller, told "error", has no ticket to learn it succeeded.
-fn the_write_happens_anyway(ring: &mut Ring, rx: &mut UnixStream, err: &std::io::Error) {
-    ring.submit().unwrap();
+    let (n, _tx, buf) = r.expect("EAGAIN is retried, not reported");
+    assert_eq!((n.unwrap(), &buf[..]), (4, &b"once"[..]));
     rx.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let mut got = [0u8; 4];
     rx.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"once");
-    panic!("wait_for reported {err} but the write happened; its ticket and buffer are lost");
+}
+
+/// The recovered ticket finishes the write whose `wait_for` failed: its output once, its
+/// bytes once.
+fn the_write_happens_once(ring: &mut Ring, rx: &mut UnixStream, t: WriteTicket) {
+    let (n, _tx, buf) = ring
+        .wait_for(t)
+        .expect("on its own thread the wait succeeds");
+    assert_eq!((n.unwrap(), &buf[..]), (4, &b"once"[..]));
+    assert_eq!(ring.in_flight(), 0);
+    rx.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut got = [0u8; 8];
+    let n = rx.read(&mut got).unwrap();
+    assert_eq!(&got[..n], b"once", "written exactly once");
 }
 
 /// Control for the hang above (holds today): with `IORING_SETUP_SUBMIT_ALL` the kernel goes

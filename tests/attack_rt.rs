@@ -1,5 +1,5 @@
-//! Attack reproducers on the tokio layer (`rt::AsyncRing`). Safe code only. Run with
-//! `cargo test --features tokio,fault-injection --test attack_rt -- --ignored`.
+//! Attack reproducers on the tokio layer (`rt::AsyncRing`), kept as regression tests once
+//! fixed. Safe code only.
 
 mod common;
 
@@ -25,14 +25,13 @@ fn async_ring(what: &str) -> Option<AsyncRing> {
     Some(AsyncRing::new(ring).unwrap())
 }
 
-/// FINDING (lost completion): `AsyncRing::op` pushes, then submits; when the submit fails
+/// Regression (was: lost completion): `AsyncRing::op` pushes, then submits; when the submit fails
 /// (here `EAGAIN`, injected at the crate's syscall seam, as `io_uring_enter` returns under
 /// memory pressure; `EEXIST` on a `SINGLE_ISSUER` ring polled from another worker) it drops
 /// the ticket and the future resolves to `Err` — documented as "the op never reached the
 /// kernel". But the SQE stays queued, and the next `op()`'s submit performs it: the write
 /// happens after the caller was told it did not, and its result and buffer are lost.
 #[test]
-#[ignore = "finding: AsyncRing::op reports a failed submit as 'never reached the kernel' but the op runs later"]
 fn a_failed_submit_in_op_is_not_a_write_that_never_happened() {
     use system_liburing::fault::{self, Site};
     block_on(async {
@@ -59,7 +58,7 @@ fn a_failed_submit_in_op_is_not_a_write_that_never_happened() {
     });
 }
 
-/// FINDING (lost completion / leak): a dropped `OpFuture` of a multishot op (or a zero-copy
+/// Regression (was: lost completion / leak): a dropped `OpFuture` of a multishot op (or a zero-copy
 /// send: its first CQE carries `F_MORE` too) is put in `abandoned` and freed "when its CQE
 /// arrives" — but `reap` removes the token from `abandoned` at the *first* CQE it sees for
 /// it. If an `F_MORE` CQE was posted before the drop and reaped after it, the final CQE
@@ -67,7 +66,6 @@ fn a_failed_submit_in_op_is_not_a_write_that_never_happened() {
 /// it holds (here the socket, which the peer therefore never sees closed; for a
 /// `RecvMulti`, the buffers it received, which never go back to their `BufRing`).
 #[test]
-#[ignore = "finding: a dropped multishot future is never freed when an F_MORE CQE was pending"]
 fn a_dropped_multishot_future_is_freed_at_its_last_cqe() {
     block_on(async {
         let Some(ring) = async_ring("rt abandoned multishot") else {

@@ -1,8 +1,8 @@
 //! Attack reproducers on `SharedBuf`: its contract is that Rust code reaches the bytes only
 //! through the last handle, so the kernel may read and write them while ops hold handles.
-//! `Recv` / `RecvMsg` with `MSG_TRUNC` break it: their `prepare` zeroes the whole buffer
-//! from Rust (`recv_room`), through a handle other ops — and other threads — still share.
-//! Safe code only. Run with `cargo test --test attack_sharedbuf -- --ignored`.
+//! `Recv` / `RecvMsg` with `MSG_TRUNC` broke it: their `prepare` zeroed the whole buffer
+//! from Rust (`recv_room`), through a handle other ops — and other threads — still shared.
+//! Safe code only; kept as regression tests (run the first under helgrind to see no race).
 
 mod common;
 
@@ -14,17 +14,16 @@ use std::time::Duration;
 use system_liburing::op::{Recv, RecvMsg, Write};
 use system_liburing::{Ring, SharedBuf};
 
-/// FINDING (UB: data race between two Rust threads): two rings on two threads each push a
-/// `MSG_TRUNC` receive holding a clone of the same `SharedBuf`. Each push runs
-/// `ptr::write_bytes(ptr, 0, len)` over the same bytes with nothing ordering the two
-/// writes: a data race in Rust code, undefined behaviour by the language's rules.
-/// Evidence: `valgrind --tool=helgrind` reports "Possible data race during write" in
-/// `recv_room` (see the report). The test itself cannot observe a race; it passes unless a
-/// tool flags it, so it is marked ignored and run under helgrind/DRD by hand.
+/// Regression (was UB: a data race between two Rust threads): two rings on two threads each
+/// push a `MSG_TRUNC` receive holding a clone of the same `SharedBuf`. Each push ran
+/// `ptr::write_bytes(ptr, 0, len)` over the same bytes with nothing ordering the two writes
+/// (`valgrind --tool=helgrind` reported "Possible data race during write" in `recv_room`).
+/// The buffer now initialises its own room (`IoBufMut::init_room`), a no-op for a
+/// `SharedBuf`: no Rust code writes the bytes, which keep what they held.
 #[test]
-#[ignore = "finding: MSG_TRUNC recv zeroes a SharedBuf from two threads at once (run under helgrind)"]
-fn msg_trunc_recv_zeroes_a_shared_buf_from_two_threads() {
-    let buf = SharedBuf::new(1 << 16);
+fn msg_trunc_recv_never_writes_a_shared_buf_from_rust() {
+    let mut buf = SharedBuf::new(1 << 16);
+    buf.get_mut().unwrap().fill(0xAA);
     let barrier = Arc::new(Barrier::new(2));
     let threads: Vec<_> = (0..2)
         .map(|i| {
@@ -36,7 +35,7 @@ fn msg_trunc_recv_zeroes_a_shared_buf_from_two_threads() {
                 };
                 let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
                 barrier.wait();
-                // Only queued: the race is in push (prepare), before any submit.
+                // Only queued: the race was in push (prepare), before any submit.
                 if i == 0 {
                     let _t = ring.push(Recv::new(sock, buf, libc::MSG_TRUNC)).unwrap();
                 } else {
@@ -49,15 +48,21 @@ fn msg_trunc_recv_zeroes_a_shared_buf_from_two_threads() {
     for t in threads {
         t.join().unwrap();
     }
+    let bytes = buf
+        .get_mut()
+        .expect("both receives are gone, and their handles");
+    let changed = bytes.iter().filter(|&&b| b != 0xAA).count();
+    assert_eq!(
+        changed, 0,
+        "{changed} bytes of a shared buffer written from Rust"
+    );
 }
 
-/// FINDING (memory the kernel is reading is written by Rust code): a write holding one
+/// Regression (was: memory the kernel is reading written by Rust code): a write holding one
 /// handle of a `SharedBuf` waits for room on a full socket; a `MSG_TRUNC` receive pushed
-/// with another handle zeroes the bytes from Rust before the kernel has read them. The peer
-/// then receives zeros instead of what was in the buffer when the write was pushed — no
-/// Rust code should have been able to change those bytes while an op held them.
+/// with another handle zeroed the bytes from Rust before the kernel had read them, and the
+/// peer received zeros. No Rust code may change those bytes while an op holds them.
 #[test]
-#[ignore = "finding: a MSG_TRUNC recv clobbers a SharedBuf an in-flight write is sending"]
 fn msg_trunc_recv_clobbers_bytes_an_inflight_write_sends() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "clobber") else {
         return;

@@ -34,6 +34,9 @@ unsafe impl IoBufMut for Counted {
         // SAFETY: the caller promises n <= capacity bytes were written.
         unsafe { self.v.set_len(n) };
     }
+    fn init_room(&mut self) {
+        self.v.init_room();
+    }
 }
 
 impl Drop for Counted {

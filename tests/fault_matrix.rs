@@ -702,6 +702,9 @@ unsafe impl IoBufMut for TrackedBuf {
         // SAFETY: the caller promises n <= capacity bytes were written.
         unsafe { self.v.set_len(n) };
     }
+    fn init_room(&mut self) {
+        self.v.init_room();
+    }
 }
 
 impl Drop for TrackedBuf {

@@ -137,15 +137,13 @@ fn socket_type_ok(ty: i32) -> Result<(), Refused> {
 }
 
 /// The length a receive gives the kernel: the buffer's whole room, up to `u32::MAX`. With
-/// `MSG_TRUNC` the room is zeroed first: a stream socket then counts bytes it never copies.
+/// `MSG_TRUNC` the room is initialised first (by the buffer, which knows whether it is
+/// shared): a stream socket then counts bytes it never copies.
 fn recv_room<B: IoBufMut>(buf: &mut B, msg_flags: i32) -> u32 {
-    let given = buf.bytes_total().min(u32::MAX as usize) as u32;
     if msg_flags & libc::MSG_TRUNC != 0 {
-        // SAFETY: IoBufMut promises `bytes_total` writable bytes at `stable_mut_ptr`, and
-        // `given` is no more; the op owns the buffer, so nothing else reads them now.
-        unsafe { std::ptr::write_bytes(buf.stable_mut_ptr(), 0, given as usize) };
+        buf.init_room();
     }
-    given
+    buf.bytes_total().min(u32::MAX as usize) as u32
 }
 
 /// `sqe->file_index` for a direct op: checked at push time (`DirectSlot::check` in
@@ -1203,6 +1201,10 @@ define_ops! {
     /// (`SO_ATTACH_FILTER` and friends carry a pointer or an fd number inside `optval`).
     /// Before a `GETSOCKOPT` the bytes past `optval`'s length are zeroed, so the length the
     /// kernel reports only ever covers initialised bytes.
+    ///
+    /// On a file that is not a socket the command goes to that file's driver, which reads
+    /// it with its own meaning: the SQE then names only the op's own memory or zeroes (see
+    /// `docs/soundness.md`, "Edges"), so the worst outcome is the driver's error.
     ///
     /// # Example
     /// ```

@@ -143,6 +143,11 @@ define_ops! {
     /// one of [`WAITID_IDTYPES`] (`libc::P_PID`, `P_ALL`, `P_PGID`: `P_PIDFD` is refused),
     /// `options` within [`WAITID_OPTIONS`] (`libc::WEXITED`...).
     ///
+    /// Like `waitid(2)` it reaps the child it reports unless `options` has `WNOWAIT`: a
+    /// `std::process::Child` whose process it reaped answers `ECHILD` to `wait`, and its
+    /// `kill` may reach a process that reused the pid. Pass `WNOWAIT` for a child that
+    /// `std` still owns.
+    ///
     /// # Example
     /// ```
     /// # fn main() -> std::io::Result<()> {

@@ -8,6 +8,12 @@ use crate::fd::IoFd;
 use std::ffi::CString;
 use std::io;
 
+/// The most an attribute value can hold (`XATTR_SIZE_MAX`, 64 KiB): the kernel reads no
+/// more than this of a get's `size`, so [`FGetXattr`] / [`GetXattr`] allocate no more —
+/// a larger `size` (even `usize::MAX`) asks for the same thing, and never fails to
+/// allocate.
+pub const XATTR_SIZE_MAX: usize = 65536;
+
 /// The bits [`FSetXattr`] / [`SetXattr`] accept: `XATTR_CREATE` (fail if the attribute
 /// exists) and `XATTR_REPLACE` (fail if it does not), 2.4. They decide whether the set
 /// happens, not what the kernel reads: always the op's own name and value. Any other bit is
@@ -57,7 +63,7 @@ define_ops! {
     /// ```
     ["io_uring_prep_fgetxattr", IORING_OP_FGETXATTR, "5.19"]
     FGetXattr<F: IoFd>(fd: F, name: CString, size: usize) {
-        fd: F = fd, name: CString = name, value: Vec<u8> = Vec::with_capacity(size), given: u32 = 0
+        fd: F = fd, name: CString = name, value: Vec<u8> = Vec::with_capacity(size.min(XATTR_SIZE_MAX)), given: u32 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
@@ -143,7 +149,7 @@ define_ops! {
     /// ```
     ["io_uring_prep_getxattr", IORING_OP_GETXATTR, "5.19"]
     GetXattr(path: CString, name: CString, size: usize) {
-        path: CString = path, name: CString = name, value: Vec<u8> = Vec::with_capacity(size), given: u32 = 0
+        path: CString = path, name: CString = name, value: Vec<u8> = Vec::with_capacity(size.min(XATTR_SIZE_MAX)), given: u32 = 0
     }
     prepare(&mut self, sqe) {
         self.given = self.value.capacity().min(u32::MAX as usize) as u32;

@@ -301,12 +301,19 @@ impl Selecting {
     }
 
     /// A buffer-selecting CQE's buffer, or the end of stream / errno it reports.
+    ///
+    /// A failed CQE can still name a buffer (a read that picked one and then failed): the
+    /// buffer is the op's all the same, and goes straight back to the ring.
     pub(crate) fn selected(&self, cqe: &crate::Cqe) -> io::Result<BufGuard> {
-        let n = cqe.result()?;
-        match cqe.buffer_id() {
-            Some(bid) => self.bufs.take(bid, n),
-            None if n == 0 => Ok(BufGuard::eof()),
-            None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        match (cqe.result(), cqe.buffer_id()) {
+            (Ok(n), Some(bid)) => self.bufs.take(bid, n),
+            (Ok(0), None) => Ok(BufGuard::eof()),
+            (Ok(_), None) => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+            (Err(e), Some(bid)) => {
+                drop(self.bufs.take(bid, 0));
+                Err(e)
+            }
+            (Err(e), None) => Err(e),
         }
     }
 }

@@ -238,7 +238,10 @@ impl Ring {
         count: usize,
         size: usize,
     ) -> io::Result<Vec<FixedBuf>> {
-        if usize::from(offset) + count > usize::from(u16::MAX) + 1 {
+        if usize::from(offset)
+            .checked_add(count)
+            .is_none_or(|end| end > usize::from(u16::MAX) + 1)
+        {
             return Err(einval());
         }
         let (pool, iovecs) = BufPool::new(count, size)?;
