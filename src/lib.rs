@@ -72,6 +72,7 @@ pub mod register;
 mod ring;
 #[cfg(feature = "tokio")]
 pub mod rt;
+mod setup;
 mod sq;
 mod syscall;
 

@@ -4,7 +4,7 @@ use crate::cq::{Completer, Cqe};
 use crate::error::{NotCompleted, PushError, SubmitBusy};
 use crate::flags::{Features, SetupFlags, SqFlags};
 use crate::inflight::{InFlight, INTERNAL};
-use crate::op::{AsyncCancel, Multishot, Op, Shot, Unmanaged};
+use crate::op::{Multishot, Op, Shot, Unmanaged};
 use crate::sq::{Sqe, Submitter};
 use crate::{error, sys, Ticket};
 use std::cell::UnsafeCell;
@@ -252,7 +252,7 @@ impl Builder {
     #[doc(alias = "io_uring_queue_init_params")]
     #[doc(alias = "io_uring_queue_init")]
     pub fn build(self) -> io::Result<Ring> {
-        let mut params = sys::io_uring_params {
+        let mut params = crate::setup::Params {
             flags: self.params.flags.bits(),
             cq_entries: self.params.cq_entries,
             sq_thread_idle: self.params.sq_thread_idle,
@@ -264,8 +264,7 @@ impl Builder {
         let boxed = Box::new(raw);
         // SAFETY: a zeroed io_uring and params, both live for the call; liburing fills the
         // ring in on success and leaves nothing to clean up on failure.
-        let ret =
-            unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
+        let ret = unsafe { crate::setup::queue_init(self.entries, boxed.get(), &mut params) };
         error::cvt(ret)?;
         let mut ring =
             Ring::from_initialised(*boxed, &params, self.backpressure, self.force_direct_flush);
@@ -340,7 +339,7 @@ impl Ring {
 
     fn from_initialised(
         raw: UnsafeCell<sys::io_uring>,
-        params: &sys::io_uring_params,
+        params: &crate::setup::Params,
         backpressure: bool,
         force_direct_flush: bool,
     ) -> Ring {
@@ -687,16 +686,9 @@ impl Ring {
     fn cancel_in_flight(&mut self, timeout: Duration) -> usize {
         let tokens = self.s.inflight().pending_tokens();
         for token in tokens {
-            let mut op = AsyncCancel::user_data(token);
-            loop {
-                match self.submitter().push_internal(op) {
-                    Ok(()) => break,
-                    Err(back) => {
-                        op = back;
-                        if self.submit().is_err() {
-                            break;
-                        }
-                    }
+            while !self.submitter().push_cancel_internal(token) {
+                if self.submit().is_err() {
+                    break;
                 }
             }
         }
@@ -717,14 +709,17 @@ impl Ring {
 }
 
 impl Submitter<'_> {
-    /// Queues one of the crate's own requests (user_data INTERNAL, never a user's).
-    fn push_internal<O: Unmanaged>(&mut self, mut op: O) -> Result<(), O> {
-        let Some(sqe) = self.next_slot::<O>() else {
-            return Err(op);
+    /// Queues the crate's own cancel of `target` (user_data INTERNAL, never a user's);
+    /// false when the SQ is full. The SQE is filled here rather than by `op::AsyncCancel`,
+    /// which does not exist on liburing 0.1 and 0.2 (no `io_uring_prep_cancel`).
+    fn push_cancel_internal(&mut self, target: u64) -> bool {
+        let Some(sqe) = self.next_slot::<crate::op::Nop>() else {
+            return false;
         };
-        op.prepare(sqe);
+        *sqe = crate::op::sqe(sys::IORING_OP_ASYNC_CANCEL as u32, crate::SqeFlags::empty());
+        sqe.addr = target;
         sqe.user_data = INTERNAL;
-        Ok(())
+        true
     }
 }
 
@@ -782,10 +777,9 @@ fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
         resv: 0,
         data: ring_fd as u64,
     };
-    const IORING_REGISTER_RING_FDS: u32 = 20;
     crate::syscall::register(
         ring_fd,
-        IORING_REGISTER_RING_FDS,
+        sys::IORING_REGISTER_RING_FDS,
         &mut up as *mut RsrcUpdate as *const libc::c_void,
         1,
     )?;
@@ -798,10 +792,9 @@ fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
         resv: 0,
         data: 0,
     };
-    const IORING_UNREGISTER_RING_FDS: u32 = 21;
     let _ = crate::syscall::register(
         ring_fd,
-        IORING_UNREGISTER_RING_FDS,
+        sys::IORING_UNREGISTER_RING_FDS,
         &up as *const RsrcUpdate as *const libc::c_void,
         1,
     );

@@ -41,7 +41,7 @@ impl Ring {
         let empty = vec![-1 as RawFd; n as usize];
         crate::syscall::register(
             self.s.ring_fd,
-            super::IORING_REGISTER_FILES,
+            crate::sys::IORING_REGISTER_FILES,
             empty.as_ptr().cast(),
             n,
         )
@@ -79,7 +79,6 @@ impl Ring {
                 resv: u32,
                 fds: u64,
             }
-            const IORING_REGISTER_FILES_UPDATE: u32 = 6;
             let up = FilesUpdate {
                 offset,
                 resv: 0,
@@ -87,7 +86,7 @@ impl Ring {
             };
             crate::syscall::register(
                 self.s.ring_fd,
-                IORING_REGISTER_FILES_UPDATE,
+                crate::sys::IORING_REGISTER_FILES_UPDATE,
                 (&up as *const FilesUpdate).cast(),
                 n,
             )

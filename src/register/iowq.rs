@@ -6,13 +6,13 @@
 //! to shares it), so call these from the thread that submits; with SQPOLL they apply to the
 //! poller's pool. The settings are released with the ring (`io_uring_queue_exit`).
 
-#[cfg(not(liburing_has = "io_uring_register_iowq_aff"))]
-use super::IORING_REGISTER_IOWQ_AFF;
-#[cfg(not(liburing_has = "io_uring_register_iowq_max_workers"))]
-use super::IORING_REGISTER_IOWQ_MAX_WORKERS;
-#[cfg(not(liburing_has = "io_uring_unregister_iowq_aff"))]
-use super::IORING_UNREGISTER_IOWQ_AFF;
 use crate::ring::Ring;
+#[cfg(not(liburing_has = "io_uring_register_iowq_aff"))]
+use crate::sys::IORING_REGISTER_IOWQ_AFF;
+#[cfg(not(liburing_has = "io_uring_register_iowq_max_workers"))]
+use crate::sys::IORING_REGISTER_IOWQ_MAX_WORKERS;
+#[cfg(not(liburing_has = "io_uring_unregister_iowq_aff"))]
+use crate::sys::IORING_UNREGISTER_IOWQ_AFF;
 use std::io;
 
 /// Bits in the CPU mask handed to the kernel (glibc's `CPU_SETSIZE`, `cpu_set_t`).
