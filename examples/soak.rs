@@ -13,6 +13,16 @@
 //! Accounting: every unmanaged user_data comes back exactly once; every managed ticket
 //! finishes exactly once, after its CQE; buffers come back intact. One summary line; exit
 //! status 1 on any violation.
+// Needs these ops' helpers: without them, main only says so.
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_prep_cancel",
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_timeout",
+        liburing_has = "io_uring_prep_write"
+    )),
+    allow(unused)
+)]
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -20,6 +30,12 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use system_liburing::fault::{self, Site};
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 use system_liburing::op::{AsyncCancel, Nop, PollAdd, Read, Timeout, TimeoutFired, Write};
 use system_liburing::{Cqe, PushError, Ring, SqFlags, Ticket};
 
@@ -60,6 +76,12 @@ const BLOCK: usize = 512;
 const REGIONS: usize = 64;
 
 /// A managed op in flight, with what its result is checked against.
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 enum Pending {
     FileWrite(Ticket<Write<Vec<u8>>>, usize, u64),
     FileRead(Ticket<Read<Vec<u8>>>, usize, u64),
@@ -68,6 +90,12 @@ enum Pending {
     Timeout(Ticket<Timeout>, bool),
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 impl Pending {
     fn kind(&self) -> &'static str {
         match self {
@@ -97,6 +125,12 @@ fn stream_byte(pos: u64) -> u8 {
     (pos.wrapping_mul(31) ^ (pos >> 7)) as u8
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 struct Round<'a> {
     ring: Ring,
     rng: &'a mut Rng,
@@ -118,6 +152,12 @@ struct Round<'a> {
     long_timeouts: Vec<u64>,
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 impl Round<'_> {
     fn violation(&mut self, what: String) {
         eprintln!("soak: VIOLATION: {what}");
@@ -595,6 +635,12 @@ fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
     })
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn main() -> ExitCode {
     let (ops, secs, seed) = match parse_args() {
         Ok(a) => a,
@@ -649,6 +695,12 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::Result<Stats> {
     let mut rng = Rng(seed);
     let mut st = Stats::default();
@@ -719,4 +771,14 @@ fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::R
     })();
     let _ = std::fs::remove_file(&path);
     result.map(|()| st)
+}
+
+#[cfg(not(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+)))]
+fn main() {
+    eprintln!("skipped: this liburing lacks io_uring_prep_cancel, io_uring_prep_read, io_uring_prep_timeout, io_uring_prep_write (the helpers of the ops this example uses)");
 }

@@ -118,6 +118,9 @@ unsafe impl IoBuf for &'static str {
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(all(liburing_has = "io_uring_prep_read", liburing_has = "io_uring_prep_write")))]
+/// # fn main() {}
+/// # #[cfg(all(liburing_has = "io_uring_prep_read", liburing_has = "io_uring_prep_write"))]
 /// # fn main() -> std::io::Result<()> {
 /// use std::os::fd::AsRawFd;
 /// use system_liburing::op::{Read, Write};

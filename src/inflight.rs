@@ -200,6 +200,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(liburing_has = "io_uring_prep_write")]
     fn life_cycle() {
         let mut t = InFlight::default();
         let a = t.insert(Box::new(crate::op::Write::new(-1, vec![1u8; 8], 0)));
@@ -270,6 +271,7 @@ mod tests {
 mod sizes {
     /// The README states the heap cost of an in-flight owned op; keep it honest.
     #[test]
+    #[cfg(liburing_has = "io_uring_prep_read")]
     fn heap_per_op() {
         let read = std::mem::size_of::<crate::op::Read<Vec<u8>>>();
         let slot = std::mem::size_of::<super::Slot>();

@@ -46,7 +46,14 @@ impl Ring {
         let mut cqe = std::ptr::null_mut();
         // SAFETY: the ring is initialised; `cqe` is a valid out-pointer.
         let ret = unsafe { sys::io_uring_peek_cqe(self.as_raw_mut(), &mut cqe) };
-        crate::error::cvt(ret).map(|_| cqe)
+        // liburing 0.1 answers an empty ring with 0 and no CQE: the EAGAIN of later releases.
+        crate::error::cvt(ret).and_then(|_| {
+            if cqe.is_null() {
+                Err(std::io::Error::from_raw_os_error(libc::EAGAIN))
+            } else {
+                Ok(cqe)
+            }
+        })
     }
 
     /// liburing's `io_uring_cqe_seen`.

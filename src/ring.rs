@@ -294,6 +294,9 @@ impl Builder {
 /// your own `user_data` and come back through [`peek`](Ring::peek) / [`wait`](Ring::wait),
 /// the way liburing's `io_uring_peek_cqe` / `io_uring_wait_cqe` return them.
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_write"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_write")]
 /// # fn main() -> std::io::Result<()> {
 /// use std::os::fd::AsRawFd;
 /// use system_liburing::op::{Nop, Write};
@@ -712,7 +715,7 @@ impl Submitter<'_> {
     /// Queues the crate's own cancel of `target` (user_data INTERNAL, never a user's);
     /// false when the SQ is full. The SQE is filled here rather than by `op::AsyncCancel`,
     /// which does not exist on liburing 0.1 and 0.2 (no `io_uring_prep_cancel`).
-    fn push_cancel_internal(&mut self, target: u64) -> bool {
+    pub(crate) fn push_cancel_internal(&mut self, target: u64) -> bool {
         let Some(sqe) = self.next_slot::<crate::op::Nop>() else {
             return false;
         };

@@ -3,6 +3,7 @@
 //! One driver task reaps on readiness: no busy polling, no extra thread.
 //!
 //! ```no_run
+//! # #[cfg(liburing_has = "io_uring_prep_read")]
 //! # async fn demo() -> std::io::Result<()> {
 //! use system_liburing::{op, rt::AsyncRing, Ring};
 //! let ring = AsyncRing::new(Ring::new(64)?)?;
@@ -18,7 +19,7 @@
 //! released early. Use a ring without `SINGLE_ISSUER` / `DEFER_TASKRUN` on a multi-threaded
 //! runtime: futures may submit from any worker thread.
 
-use crate::op::{AsyncCancel, Op};
+use crate::op::Op;
 use crate::{NotCompleted, PushError, Ring, Ticket};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -183,11 +184,7 @@ impl<O: Op> Drop for OpFuture<O> {
         if let Err(NotCompleted(_)) = st.ring.finish(ticket) {
             // Still in flight: keep its memory until the CQE, and ask the kernel to stop.
             st.abandoned.insert(token);
-            if st
-                .ring
-                .push_with_user_data(AsyncCancel::user_data(token), 0)
-                .is_ok()
-            {
+            if st.ring.submitter().push_cancel_internal(token) {
                 let _ = st.ring.submit();
             }
         }

@@ -8,6 +8,11 @@
 //! and the set of live managed tickets. Checked on every completion: exactly once; NOPs in
 //! order; a reaped managed CQE's ticket finishes, exactly once; an unreaped one does not.
 //! At the end everything is reaped (no completion lost) and nothing more comes.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_timeout"
+))]
 
 mod common;
 

@@ -1,5 +1,12 @@
 //! Sockets through the ring: socket + connect + send/recv over UDP and TCP on 127.0.0.1,
 //! accept, shutdown.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(all(
+    liburing_has = "io_uring_prep_accept",
+    liburing_has = "io_uring_prep_connect",
+    liburing_has = "io_uring_prep_recv",
+    liburing_has = "io_uring_prep_send"
+))]
 
 mod common;
 

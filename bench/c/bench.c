@@ -34,6 +34,19 @@
 #ifndef IORING_ENTER_GETEVENTS
 #define IORING_ENTER_GETEVENTS (1U << 0)
 #endif
+/* An enumerator from liburing 0.4 on: a macro defined after the header only renames it here. */
+#ifndef IORING_OP_READ
+#define IORING_OP_READ 22
+#endif
+
+/* io_uring_prep_read (0.4+) and io_uring_prep_read_fixed with its buf_index (0.2+) as one
+ * fill that every liburing release has (io_uring_prep_rw is in 0.1). */
+static inline void bench_prep_read(struct io_uring_sqe *sqe, int op, int fd, void *buf,
+				   unsigned nbytes, uint64_t off, int buf_index)
+{
+	io_uring_prep_rw(op, sqe, fd, buf, nbytes, off);
+	sqe->buf_index = (uint16_t)buf_index;
+}
 
 #define BLOCK 4096u
 #define SEED 0x9E3779B97F4A7C15ull
@@ -89,7 +102,21 @@ static int setup_ring(struct io_uring *ring, unsigned entries, unsigned cq_entri
 	}
 	if (fast)
 		p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+#ifdef HAVE_IO_URING_QUEUE_INIT_PARAMS
 	ret = io_uring_queue_init_params(entries, ring, &p);
+#else
+	/* liburing before 0.6: what io_uring_queue_init_params does. */
+	ret = (int)syscall(__NR_io_uring_setup, entries, &p);
+	if (ret < 0)
+		return -errno;
+	{
+		int fd = ret;
+
+		ret = io_uring_queue_mmap(fd, &p, ring);
+		if (ret < 0)
+			close(fd);
+	}
+#endif
 	if (ret < 0)
 		return ret;
 	*fast_applied = 0;
@@ -221,11 +248,12 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 			uint64_t off = (xorshift64star(&rng) % blocks) * BLOCK;
 
 			if (registered) {
-				io_uring_prep_read_fixed(sqe, 0, bufs + (size_t)slot * BLOCK, BLOCK, off,
-							 (int)slot);
+				bench_prep_read(sqe, IORING_OP_READ_FIXED, 0,
+						bufs + (size_t)slot * BLOCK, BLOCK, off, (int)slot);
 				sqe->flags |= IOSQE_FIXED_FILE;
 			} else {
-				io_uring_prep_read(sqe, fd, bufs + (size_t)slot * BLOCK, BLOCK, off);
+				bench_prep_read(sqe, IORING_OP_READ, fd, bufs + (size_t)slot * BLOCK,
+						BLOCK, off, 0);
 			}
 			sqe->user_data = slot;
 			submitted++;
