@@ -22,6 +22,9 @@ fn main() {
     for name in has.split(',').filter(|s| !s.is_empty()) {
         build.define(&format!("HAVE_{}", name.to_ascii_uppercase()), None);
     }
+    if version == "0.1" {
+        build.define("BENCH_PEEK_EMPTY_IS_ZERO", None);
+    }
     build.define(
         "BENCH_LIBURING_VERSION",
         Some(format!("\"{version}\"").as_str()),
