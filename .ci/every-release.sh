@@ -4,33 +4,38 @@
 # (release x build x each check's verdict). The checks' columns are read from the JSON, so a
 # check added later is a new column without touching this script.
 #
-#   .ci/every-release.sh [--suite] [--out FILE] [VERSION...]
+#   .ci/every-release.sh [--suite] [--check] [--out FILE] [VERSION...]
 #
 #   --suite    also run the whole test suite (`cargo test --workspace`) against each release
+#   --check    exit 1 unless every release built, ran and reported its own version, and every
+#              check passed or skipped, but liburing-peek-overflow, which must fail exactly on
+#              the releases before the fix (0.7)
 #   --out      where the matrix goes (default docs/liburing-matrix.md; - for stdout)
 #   VERSION    the releases to sweep (default: every one `.ci/build-liburing.sh --list` has)
 #
-# One CARGO_TARGET_DIR (target/every-release) serves every release, so dependencies compile
+# One CARGO_TARGET_DIR (target/every-release unless set) serves every release, so dependencies compile
 # once and only system-liburing-sys and its dependents rebuild when the LIBURING_* variables
 # change. Needs python3 (the JSON to markdown step).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 suite=0
+check=0
 out=docs/liburing-matrix.md
 versions=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --suite) suite=1 ;;
+        --check) check=1 ;;
         --out) out=$2; shift ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) versions+=("$1") ;;
     esac
     shift
 done
 [ ${#versions[@]} -gt 0 ] || mapfile -t versions < <(.ci/build-liburing.sh --list)
 
-export CARGO_TARGET_DIR="$root/target/every-release"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/every-release}"
 export CARGO_TERM_COLOR=never
 work="$CARGO_TARGET_DIR/sweep"
 mkdir -p "$work"
@@ -176,4 +181,30 @@ if out == "-":
 else:
     open(out, "w").write(text)
     print(f"[every-release] wrote {out}")
+PY
+
+[ $check = 1 ] || exit 0
+python3 - "$work" "${versions[@]}" <<'PY'
+import json, sys
+work, versions = sys.argv[1], sys.argv[2:]
+problems = []
+for v in versions:
+    try:
+        d = json.load(open(f"{work}/{v}.json"))
+    except (OSError, ValueError):
+        problems.append(f"{v}: did not build or run (see {work}/{v}.*.log)")
+        continue
+    if d["environment"]["liburing_build_version"] != v:
+        problems.append(f"{v}: reported as {d['environment']['liburing_build_version']}")
+    before_fix = tuple(map(int, v.split("."))) < (0, 7)
+    for c in d["checks"]:
+        want_fail = c["name"] == "liburing-peek-overflow" and before_fix
+        if want_fail and c["verdict"] != "fail":
+            problems.append(f"{v}: {c['name']} {c['verdict']}, expected the pre-0.7 failure")
+        elif not want_fail and c["verdict"] == "fail":
+            problems.append(f"{v}: {c['name']} failed: {c['reason']}")
+if problems:
+    print("[every-release] unexpected:\n  " + "\n  ".join(problems))
+    sys.exit(1)
+print(f"[every-release] {len(versions)} releases as expected")
 PY

@@ -719,7 +719,7 @@ impl Submitter<'_> {
         let Some(sqe) = self.next_slot::<crate::op::Nop>() else {
             return false;
         };
-        *sqe = crate::op::sqe(sys::IORING_OP_ASYNC_CANCEL as u32, crate::SqeFlags::empty());
+        *sqe = crate::op::sqe(sys::IORING_OP_ASYNC_CANCEL, crate::SqeFlags::empty());
         sqe.addr = target;
         sqe.user_data = INTERNAL;
         true

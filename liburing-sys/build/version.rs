@@ -17,6 +17,8 @@ use std::path::Path;
 #[path = "library_name.rs"]
 mod library_name;
 pub use library_name::release_from_library_name;
+// Tests include this file on its own, so it brings its own copy.
+#[allow(clippy::duplicate_mod)]
 #[path = "words.rs"]
 mod words;
 
@@ -239,8 +241,8 @@ pub fn decide_from(evidence: Vec<Evidence>) -> Decision {
     let chosen = evidence
         .iter()
         .filter(|e| matches!(e.claim, Claim::Exact(_)))
-        .find(|e| !is_pc(e) || markers.is_none_or(|m| m.claim.admits(exact(e))))
-        .or_else(|| markers)
+        .find(|e| !is_pc(e) || markers.is_none_or(|m| m.claim.admits(release_of(e))))
+        .or(markers)
         .or_else(|| evidence.iter().find(|e| is_pc(e)));
     let Some(chosen) = chosen.cloned() else {
         return Decision {
@@ -278,7 +280,7 @@ pub fn decide_from(evidence: Vec<Evidence>) -> Decision {
     }
 }
 
-fn exact(e: &Evidence) -> Release {
+fn release_of(e: &Evidence) -> Release {
     match e.claim {
         Claim::Exact(r) | Claim::Range(r, _) => r,
     }

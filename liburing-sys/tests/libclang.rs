@@ -2,6 +2,7 @@
 //! Debian's `libclang-cpp14` (the C++ API library, common on machines with LLVM tools) must
 //! not pass for the libclang that bindgen loads.
 #[path = "../build/libclang.rs"]
+#[allow(dead_code)]
 mod libclang;
 
 use libclang::{is_libclang, search, Search};
