@@ -5,21 +5,11 @@
 #[allow(dead_code)]
 mod find;
 
+mod common;
+
+use common::tree as dir;
 use find::choose_library;
 use std::collections::HashMap;
-use std::path::PathBuf;
-
-fn dir(name: &str, files: &[&str]) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("libdir-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    for f in files {
-        let p = d.join(f);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, b"").unwrap();
-    }
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 #[test]
 fn prefix_install_links_the_shared_object() {

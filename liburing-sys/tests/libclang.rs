@@ -5,22 +5,12 @@
 #[allow(dead_code)]
 mod libclang;
 
-use libclang::{is_libclang, search, Search};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-/// A scratch root holding `files` (relative paths), each an empty file.
-fn tree(name: &str, files: &[&str]) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("libclang-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    for f in files {
-        let p = root.join(f);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, b"").unwrap();
-    }
-    std::fs::create_dir_all(&root).unwrap();
-    root
-}
+use common::tree;
+use libclang::{is_libclang, search, Search};
+use std::path::Path;
+use std::process::Command;
 
 fn no_env(_: &str) -> Option<String> {
     None
