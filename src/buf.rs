@@ -104,7 +104,7 @@ unsafe impl IoBuf for &'static str {
 ///
 /// Each clone is a handle to the same bytes, and each handle is a buffer for any op
 /// ([`IoBuf`] and [`IoBufMut`]): push a read holding one handle, linked
-/// ([`SqeFlags::IO_LINK`](crate::SqeFlags::IO_LINK)) to a write holding another, and the
+/// ([`OpFlags::IO_LINK`](crate::OpFlags::IO_LINK)) to a write holding another, and the
 /// kernel writes the file's bytes out of the memory it just read them into, with no copy and
 /// no round trip through user space. The kernel runs a chain in order; ops on the same
 /// buffer that are *not* linked run in any order, which can mix up the bytes but never
@@ -122,9 +122,8 @@ unsafe impl IoBuf for &'static str {
 /// # fn main() {}
 /// # #[cfg(all(liburing_has = "io_uring_prep_read", liburing_has = "io_uring_prep_write"))]
 /// # fn main() -> std::io::Result<()> {
-/// use std::os::fd::AsRawFd;
 /// use system_liburing::op::{Read, Write};
-/// use system_liburing::{Ring, SharedBuf, SqeFlags};
+/// use system_liburing::{OpFlags, Ring, SharedBuf};
 /// # let dir = std::env::temp_dir();
 /// # let (src, dst) = (dir.join(format!("doc-shared-src-{}", std::process::id())),
 /// #                   dir.join(format!("doc-shared-dst-{}", std::process::id())));
@@ -132,10 +131,10 @@ unsafe impl IoBuf for &'static str {
 /// let (from, to) = (std::fs::File::open(&src)?, std::fs::File::create(&dst)?);
 /// let mut ring = Ring::new(8)?;
 /// let buf = SharedBuf::new(11);
-/// let read = ring.push(Read::new(from.as_raw_fd(), buf.clone(), 0).flags(SqeFlags::IO_LINK))?;
-/// let write = ring.push(Write::new(to.as_raw_fd(), buf, 0))?;
+/// let read = ring.push(Read::new(from, buf.clone(), 0).flags(OpFlags::IO_LINK))?;
+/// let write = ring.push(Write::new(to, buf, 0))?;
 /// assert_eq!(ring.wait_for(read)?.0?, 11);
-/// let (written, mut buf) = ring.wait_for(write)?;
+/// let (written, _to, mut buf) = ring.wait_for(write)?;
 /// assert_eq!(written?, 11);
 /// assert_eq!(buf.get_mut().expect("the last handle"), b"linked copy");
 /// assert_eq!(std::fs::read(&dst)?, b"linked copy");

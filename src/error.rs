@@ -63,9 +63,10 @@ pub enum PushError<O> {
     /// The running kernel does not support this op (its probe says so); nothing was
     /// queued. The `u8` is the `IORING_OP_*` value.
     Unsupported(O, u8),
-    /// The op cannot be queued on this ring as built: the reason says why (a reserved
-    /// user_data to post or retarget, a buffer ring registered with another ring...).
-    Invalid(O, &'static str),
+    /// The op cannot be queued on this ring as built: [`Refused`] names the argument, the
+    /// value or bits refused, and why (a flag bit outside the op's reviewed set, a
+    /// registered slot or buffer ring of another ring, a reserved user_data...).
+    Invalid(O, Refused),
 }
 
 impl<O> PushError<O> {
@@ -96,7 +97,7 @@ impl<O> fmt::Display for PushError<O> {
             PushError::ReservedUserData(_) => {
                 "user_data values with bit 63 set are reserved for the crate's managed operations"
             }
-            PushError::Invalid(_, why) => why,
+            PushError::Invalid(_, why) => return why.fmt(f),
         })
     }
 }
@@ -137,15 +138,120 @@ impl SubmitBusy {
     }
 }
 
-/// [`Ring::finish`](crate::Ring::finish) was given a ticket whose completion has not been
-/// reaped yet; the ticket comes back.
+/// [`Ring::finish`](crate::Ring::finish) could not hand the op back: its completion has not
+/// been reaped yet, or the ticket belongs to another ring. The ticket comes back, and
+/// nothing changed on either ring.
 #[derive(Debug)]
-pub struct NotCompleted<T>(pub T);
+pub struct NotCompleted<T> {
+    ticket: T,
+    foreign: bool,
+}
+
+impl<T> NotCompleted<T> {
+    pub(crate) fn pending(ticket: T) -> Self {
+        NotCompleted {
+            ticket,
+            foreign: false,
+        }
+    }
+
+    pub(crate) fn foreign(ticket: T) -> Self {
+        NotCompleted {
+            ticket,
+            foreign: true,
+        }
+    }
+
+    /// The ticket, to finish later (or on its own ring).
+    pub fn into_ticket(self) -> T {
+        self.ticket
+    }
+
+    /// Whether the ticket was pushed on another ring (finishing it here can never succeed).
+    pub fn is_foreign(&self) -> bool {
+        self.foreign
+    }
+}
 
 impl<T> fmt::Display for NotCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the operation's completion has not been reaped yet")
+        f.write_str(if self.foreign {
+            "the ticket belongs to another ring"
+        } else {
+            "the operation's completion has not been reaped yet"
+        })
     }
 }
 
 impl<T: fmt::Debug> std::error::Error for NotCompleted<T> {}
+
+/// `?` in functions returning `io::Result`: `WouldBlock` while the completion is pending,
+/// `InvalidInput` for another ring's ticket. The ticket is dropped with the error.
+impl<T> From<NotCompleted<T>> for io::Error {
+    fn from(e: NotCompleted<T>) -> io::Error {
+        let kind = if e.foreign {
+            io::ErrorKind::InvalidInput
+        } else {
+            io::ErrorKind::WouldBlock
+        };
+        io::Error::new(kind, e.to_string())
+    }
+}
+
+/// Why an op's argument was refused at push time ([`PushError::Invalid`]): the argument
+/// (`msg_flags`, `fd`, `advice`...), the value or the bits that are not allowed, and the
+/// reason. Flag words are checked against each op's list of reviewed bits (default deny):
+/// a bit the crate has not reviewed may change what the kernel reads or writes, or for how
+/// long, so it is refused rather than passed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    what: &'static str,
+    value: u64,
+    why: &'static str,
+}
+
+impl Refused {
+    pub(crate) const fn new(what: &'static str, value: u64, why: &'static str) -> Refused {
+        Refused { what, value, why }
+    }
+
+    /// The argument refused (`msg_flags`, `rw_flags`, `fd`, `advice`...).
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+
+    /// The refused value: for a flag word, only the bits not allowed.
+    pub fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// Why.
+    pub fn why(&self) -> &'static str {
+        self.why
+    }
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:#x} refused: {}", self.what, self.value, self.why)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Checks a flag word against the bits an op allows (default deny): `Err` names the bits
+/// outside `allowed`, with `why` (what such bits could do).
+#[inline]
+pub(crate) fn allow_bits(
+    what: &'static str,
+    word: u64,
+    allowed: u64,
+    why: &'static str,
+) -> Result<(), Refused> {
+    let extra = word & !allowed;
+    if extra == 0 {
+        Ok(())
+    } else {
+        Err(Refused::new(what, extra, why))
+    }
+}

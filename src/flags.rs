@@ -96,7 +96,10 @@ bitflags! {
 }
 
 bitflags! {
-    /// Per-SQE flags (`IOSQE_*`).
+    /// Every per-SQE flag (`IOSQE_*`), as the kernel knows them: for restrictions
+    /// ([`Restriction::SqeFlagsAllowed`](crate::Restriction::SqeFlagsAllowed)) and the
+    /// [`raw`](crate::raw) layer. Safe ops take [`OpFlags`], the subset that cannot change
+    /// how the kernel reads an SQE.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct SqeFlags: u8 {
         /// `IOSQE_FIXED_FILE` (5.1): `fd` is an index into the registered file table.
@@ -117,6 +120,91 @@ bitflags! {
         /// `IOSQE_CQE_SKIP_SUCCESS` (5.17): no CQE when the request succeeds.
         const CQE_SKIP_SUCCESS = 1 << 6;
         const _ = !0;
+    }
+}
+
+/// The per-SQE flags any op may carry (`io_uring_sqe_set_flags`): ordering and execution
+/// hints that change nothing about what memory the kernel reads or writes. Only these four
+/// exist as values of this type, so the compiler checks what an op is given:
+/// `IOSQE_FIXED_FILE` comes from the op's file being a [`Fixed`](crate::fd::Fixed) slot,
+/// `IOSQE_BUFFER_SELECT` from an op made to select from a
+/// [`BufRing`](crate::register::BufRing), and `IOSQE_CQE_SKIP_SUCCESS` from
+/// [`SkipSuccess`](crate::op::SkipSuccess), which only ops that own nothing can wear (a
+/// managed op whose success posted nothing would never hand its memory back).
+///
+/// ```
+/// use system_liburing::{op::Nop, OpFlags};
+/// let _linked = Nop::new().flags(OpFlags::IO_LINK | OpFlags::ASYNC);
+/// ```
+/// The flags that change how the kernel reads an SQE are not values of this type:
+/// ```compile_fail,E0308
+/// use system_liburing::{op::Nop, SqeFlags};
+/// let _ = Nop::new().flags(SqeFlags::BUFFER_SELECT); // the full IOSQE_* set is not OpFlags
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct OpFlags(u8);
+
+impl OpFlags {
+    /// `IOSQE_IO_DRAIN` (5.2): start only after every earlier SQE has completed.
+    pub const IO_DRAIN: OpFlags = OpFlags(sys::IOSQE_IO_DRAIN as u8);
+    /// `IOSQE_IO_LINK` (5.3): the next SQE starts only after this one succeeded. When a
+    /// member of a chain fails, every later member completes with `ECANCELED`: each
+    /// ticket's own result says which one failed (the one whose error is not `ECANCELED`)
+    /// and which were never run (`tests/links.rs`).
+    pub const IO_LINK: OpFlags = OpFlags(sys::IOSQE_IO_LINK as u8);
+    /// `IOSQE_IO_HARDLINK` (5.5): like `IO_LINK`, but the chain survives a failure.
+    pub const IO_HARDLINK: OpFlags = OpFlags(sys::IOSQE_IO_HARDLINK as u8);
+    /// `IOSQE_ASYNC` (5.6): go to io-wq directly instead of trying non-blocking first.
+    pub const ASYNC: OpFlags = OpFlags(sys::IOSQE_ASYNC as u8);
+
+    /// No flags.
+    pub const fn empty() -> OpFlags {
+        OpFlags(0)
+    }
+
+    /// The `IOSQE_*` bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether every flag of `other` is set here.
+    pub const fn contains(self, other: OpFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Both sets of flags.
+    pub const fn union(self, other: OpFlags) -> OpFlags {
+        OpFlags(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOr for OpFlags {
+    type Output = OpFlags;
+    fn bitor(self, rhs: OpFlags) -> OpFlags {
+        self.union(rhs)
+    }
+}
+
+impl std::ops::BitOrAssign for OpFlags {
+    fn bitor_assign(&mut self, rhs: OpFlags) {
+        *self = self.union(rhs);
+    }
+}
+
+impl std::fmt::Debug for OpFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (OpFlags::IO_DRAIN, "IO_DRAIN"),
+            (OpFlags::IO_LINK, "IO_LINK"),
+            (OpFlags::IO_HARDLINK, "IO_HARDLINK"),
+            (OpFlags::ASYNC, "ASYNC"),
+        ];
+        let set: Vec<&str> = names
+            .iter()
+            .filter(|(flag, _)| self.contains(*flag))
+            .map(|(_, name)| *name)
+            .collect();
+        write!(f, "OpFlags({})", set.join(" | "))
     }
 }
 

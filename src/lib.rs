@@ -64,6 +64,7 @@ pub use system_liburing_sys as sys;
 mod buf;
 mod cq;
 mod error;
+pub mod fd;
 mod flags;
 mod inflight;
 pub mod op;
@@ -78,8 +79,8 @@ mod syscall;
 
 pub use buf::{IoBuf, IoBufMut, SharedBuf};
 pub use cq::{Completer, Cqe};
-pub use error::{CqesDropped, NotCompleted, PushError, SubmitBusy};
-pub use flags::{CqeFlags, EnterFlags, Features, SetupFlags, SqFlags, SqeFlags};
+pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
+pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
 pub use op::{Op, Ticket, Unmanaged};
 pub use register::{FixedBuf, Restriction};
 pub use ring::{Builder, Ring};

@@ -11,7 +11,7 @@ use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -139,7 +139,9 @@ struct ParamsSpec {
     cq_entries: u32,
     sq_thread_idle: u32,
     sq_thread_cpu: u32,
-    wq_fd: u32,
+    /// The ring whose io-wq to share (`ATTACH_WQ`): a duplicate the builder owns, so the
+    /// number still names that ring when `build` runs; or the error the duplication met.
+    wq: Option<Result<std::sync::Arc<OwnedFd>, io::ErrorKind>>,
 }
 
 impl Builder {
@@ -203,9 +205,16 @@ impl Builder {
     }
 
     /// `IORING_SETUP_ATTACH_WQ` (5.6): share the io-wq worker pool of another ring.
+    /// The builder keeps its own duplicate of `other` (so the number cannot come to name
+    /// another file before [`build`](Self::build)); a failed duplication is reported there.
     pub fn attach_wq(mut self, other: BorrowedFd<'_>) -> Self {
         self.params.flags |= SetupFlags::ATTACH_WQ;
-        self.params.wq_fd = other.as_raw_fd() as u32;
+        self.params.wq = Some(
+            other
+                .try_clone_to_owned()
+                .map(std::sync::Arc::new)
+                .map_err(|e| e.kind()),
+        );
         self
     }
 
@@ -218,7 +227,11 @@ impl Builder {
         self
     }
 
-    /// Any other setup flags, as is.
+    /// Other setup flags. [`build`](Self::build) accepts only those this crate and the
+    /// linked liburing both handle (see [`SetupFlags`]: `SQE128` / `CQE32` need liburing
+    /// 2.2+, `NO_SQARRAY` 2.5+; `NO_MMAP`, `REGISTERED_FD_ONLY`, `CQE_MIXED`, `SQE_MIXED`
+    /// are never accepted, and `ATTACH_WQ` only through [`attach_wq`](Self::attach_wq));
+    /// any other bit is an `InvalidInput` error naming it, before the kernel sees anything.
     pub fn setup_flags(mut self, flags: SetupFlags) -> Self {
         self.params.flags |= flags;
         self
@@ -252,12 +265,23 @@ impl Builder {
     #[doc(alias = "io_uring_queue_init_params")]
     #[doc(alias = "io_uring_queue_init")]
     pub fn build(self) -> io::Result<Ring> {
+        setup_flags_ok(self.params.flags, self.params.wq.is_some())?;
+        let wq_fd = match &self.params.wq {
+            None => 0,
+            Some(Ok(fd)) => fd.as_raw_fd() as u32,
+            Some(Err(kind)) => {
+                return Err(io::Error::new(
+                    *kind,
+                    "attach_wq: duplicating the other ring's fd failed",
+                ))
+            }
+        };
         let mut params = crate::setup::Params {
             flags: self.params.flags.bits(),
             cq_entries: self.params.cq_entries,
             sq_thread_idle: self.params.sq_thread_idle,
             sq_thread_cpu: self.params.sq_thread_cpu,
-            wq_fd: self.params.wq_fd,
+            wq_fd,
             ..Default::default()
         };
         let raw: UnsafeCell<sys::io_uring> = UnsafeCell::new(Default::default());
@@ -282,6 +306,100 @@ impl Builder {
     }
 }
 
+/// Setup flags, with what each needs of the crate and the linked liburing. Everything not
+/// listed (`NO_MMAP`, `REGISTERED_FD_ONLY`, `CQE_MIXED`, `SQE_MIXED`, bits the crate has not
+/// reviewed) is refused: a ring set up in a layout the crate does not read right would make
+/// it read SQ/CQ memory wrongly (`NO_SQARRAY` with a liburing that does not know it writes
+/// its SQ index array over the ring header).
+const SETUP_FLAGS: &[(u32, &str, Option<&str>)] = &[
+    (1 << 0, "IORING_SETUP_IOPOLL", None),
+    (1 << 1, "IORING_SETUP_SQPOLL", None),
+    (1 << 2, "IORING_SETUP_SQ_AFF", None),
+    (1 << 3, "IORING_SETUP_CQSIZE", None),
+    (1 << 4, "IORING_SETUP_CLAMP", None),
+    (1 << 5, "IORING_SETUP_ATTACH_WQ", None),
+    (1 << 6, "IORING_SETUP_R_DISABLED", None),
+    (1 << 7, "IORING_SETUP_SUBMIT_ALL", None),
+    (1 << 8, "IORING_SETUP_COOP_TASKRUN", None),
+    (1 << 9, "IORING_SETUP_TASKRUN_FLAG", None),
+    (1 << 10, "IORING_SETUP_SQE128", SQE128_LIBURING),
+    (1 << 11, "IORING_SETUP_CQE32", SQE128_LIBURING),
+    (1 << 12, "IORING_SETUP_SINGLE_ISSUER", None),
+    (1 << 13, "IORING_SETUP_DEFER_TASKRUN", None),
+    (1 << 16, "IORING_SETUP_NO_SQARRAY", NO_SQARRAY_LIBURING),
+    (1 << 17, "IORING_SETUP_HYBRID_IOPOLL", None),
+];
+
+/// `Some(why)` where the linked liburing (before 2.2, which sized the rings for them) would
+/// map the rings of a 128-byte-SQE / 32-byte-CQE ring too small.
+const SQE128_LIBURING: Option<&str> = if cfg!(liburing_has = "io_uring_register_ring_fd") {
+    None
+} else {
+    Some("needs liburing 2.2+ (older releases map 64-byte SQEs / 16-byte CQEs only)")
+};
+
+/// `Some(why)` where the linked liburing (before 2.5) would write an SQ index array the
+/// kernel did not map.
+const NO_SQARRAY_LIBURING: Option<&str> = if cfg!(liburing_has = "io_uring_queue_init_mem") {
+    None
+} else {
+    Some("needs liburing 2.5+ (older releases write the SQ index array the kernel did not map)")
+};
+
+const NEVER: &[(u32, &str, &str)] = &[
+    (
+        1 << 14,
+        "IORING_SETUP_NO_MMAP",
+        "the crate does not provide the ring memory",
+    ),
+    (
+        1 << 15,
+        "IORING_SETUP_REGISTERED_FD_ONLY",
+        "the ring would have no fd for the crate to use",
+    ),
+    (
+        1 << 18,
+        "IORING_SETUP_CQE_MIXED",
+        "the crate reads fixed-size CQEs (a mixed ring would be misframed)",
+    ),
+    (
+        1 << 19,
+        "IORING_SETUP_SQE_MIXED",
+        "the crate writes fixed-size SQEs (a mixed ring would be misframed)",
+    ),
+];
+
+fn setup_flags_ok(flags: SetupFlags, attach_wq_given: bool) -> io::Result<()> {
+    let refuse = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+    let mut rest = flags.bits();
+    if rest & SetupFlags::ATTACH_WQ.bits() != 0 && !attach_wq_given {
+        return refuse(
+            "IORING_SETUP_ATTACH_WQ only through Builder::attach_wq (the flag alone would \
+             attach to whatever fd 0 is)"
+                .into(),
+        );
+    }
+    for &(bit, name, why) in NEVER {
+        if rest & bit != 0 {
+            return refuse(format!("{name} is not supported: {why}"));
+        }
+    }
+    for &(bit, name, needs) in SETUP_FLAGS {
+        if rest & bit != 0 {
+            if let Some(why) = needs {
+                return refuse(format!("{name} {why}"));
+            }
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        return refuse(format!(
+            "setup flags {rest:#x} are not known to this crate (refused rather than passed on)"
+        ));
+    }
+    Ok(())
+}
+
 /// An io_uring instance: owned, `Send` and `Sync` (every mutation takes `&mut self`).
 /// Dropping it cancels what is still in flight, waits (bounded) for those completions, leaks
 /// the memory of any op the kernel has not let go of, then `io_uring_queue_exit`s.
@@ -298,15 +416,14 @@ impl Builder {
 /// # fn main() {}
 /// # #[cfg(liburing_has = "io_uring_prep_write")]
 /// # fn main() -> std::io::Result<()> {
-/// use std::os::fd::AsRawFd;
 /// use system_liburing::op::{Nop, Write};
 /// use system_liburing::Ring;
 /// let mut ring = Ring::builder().entries(8).build()?; // io_uring_queue_init_params
 ///
-/// // An owned op: push, then wait for its ticket; the buffer comes back.
+/// // An owned op: push, then wait for its ticket; the file and the buffer come back.
 /// let file = std::fs::File::options().write(true).open("/dev/null")?;
-/// let ticket = ring.push(Write::new(file.as_raw_fd(), b"hello".to_vec(), 0))?;
-/// let (written, buf) = ring.wait_for(ticket)?;
+/// let ticket = ring.push(Write::new(file, b"hello".to_vec(), 0))?;
+/// let (written, _file, buf) = ring.wait_for(ticket)?;
 /// assert_eq!((written?, buf.as_slice()), (5, &b"hello"[..]));
 ///
 /// // The C way: your user_data, submit, then reap the CQE yourself.
@@ -572,8 +689,12 @@ impl Ring {
     }
 
     /// Submits and blocks until this operation completes, then finishes it. Other
-    /// completions reaped meanwhile are kept, in order, for the next peeks.
+    /// completions reaped meanwhile are kept, in order, for the next peeks. Another ring's
+    /// ticket is `InvalidInput` (and changes nothing).
     pub fn wait_for<O: Op>(&mut self, ticket: Ticket<O>) -> io::Result<O::Output> {
+        if ticket.ring() != self.s.id {
+            return Err(NotCompleted::foreign(ticket).into());
+        }
         let token = ticket.user_data();
         if !self.s.inflight().is_done(token) {
             self.submit_through_signals()?;
@@ -585,7 +706,7 @@ impl Ring {
                     self.completer().forget_reaped(token);
                     return Ok(out);
                 }
-                Err(NotCompleted(t)) => ticket = t,
+                Err(e) => ticket = e.into_ticket(),
             }
             match self.completer().reap_one_into_queue() {
                 // Interrupted by a signal: the op is still in flight and the ticket is ours;
@@ -600,7 +721,11 @@ impl Ring {
     /// [`Shot::Pending`] while the op is armed and nothing new has been reaped, or
     /// [`Shot::Ended`] once its last CQE has been taken. Its CQEs are also returned by peek
     /// / wait / drain as usual (as wake-ups): the item is the typed value behind one.
+    /// Another ring's ticket reads as [`Shot::Ended`] (nothing is taken from this ring).
     pub fn try_next_shot<O: Multishot>(&mut self, ticket: &Ticket<O>) -> Shot<O::Item> {
+        if ticket.ring() != self.s.id {
+            return Shot::Ended;
+        }
         match self
             .s
             .inflight()
@@ -615,9 +740,15 @@ impl Ring {
     /// The next item of a multishot op's stream, submitting and blocking until one arrives;
     /// `None` once the stream has ended. CQEs this call reaps for the op are not also
     /// returned by peek (they are delivered here); other ops' CQEs are kept for peek, in
-    /// order.
+    /// order. Another ring's ticket is `InvalidInput`.
     #[doc(alias = "IORING_CQE_F_MORE")]
     pub fn next_shot<O: Multishot>(&mut self, ticket: &Ticket<O>) -> io::Result<Option<O::Item>> {
+        if ticket.ring() != self.s.id {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the ticket belongs to another ring",
+            ));
+        }
         let mut submitted = false;
         loop {
             match self.try_next_shot(ticket) {
@@ -686,58 +817,195 @@ impl Ring {
 
     /// Cancels every managed op still in flight and reaps until they are all done or the
     /// deadline passes. Returns how many are still in flight.
+    ///
+    /// One `IORING_ASYNC_CANCEL_ANY` (kernel 5.19) cancels every request on the ring, the
+    /// head of a chain included, whose cancellation ends its linked timeout (which a cancel
+    /// by user_data cannot reach: it answers `ENOENT`). On older kernels that request
+    /// fails with `EINVAL`, so each managed op is also cancelled by its user_data.
     fn cancel_in_flight(&mut self, timeout: Duration) -> usize {
-        let tokens = self.s.inflight().pending_tokens();
-        for token in tokens {
-            while !self.submitter().push_cancel_internal(token) {
-                if self.submit().is_err() {
-                    break;
+        // SQEs still queued go to the kernel first, in their own batch: a chain the user left
+        // open (`IO_LINK` on the last SQE) ends at a batch's end instead of swallowing the
+        // cancels below, which would then wait for the very ops they are meant to cancel.
+        self.submit_all_queued();
+        let deadline = Instant::now() + timeout;
+        // `IORING_REGISTER_SYNC_CANCEL` (6.0) is a system call, not an SQE: it reaches ops
+        // that an `IO_DRAIN` keeps every later SQE waiting behind. Older kernels: one
+        // `IORING_ASYNC_CANCEL_ANY` SQE (5.19) and, before that, one cancel per managed op.
+        if !self.sync_cancel_all() {
+            let mut cancels = vec![InternalCancel::any()];
+            cancels.extend(
+                self.s
+                    .inflight()
+                    .pending_tokens()
+                    .into_iter()
+                    .map(InternalCancel::user_data),
+            );
+            for mut op in cancels {
+                loop {
+                    let pushed = self.submitter().push_internal(op);
+                    match pushed {
+                        Ok(()) => break,
+                        Err(back) => {
+                            op = back;
+                            if self.submit().is_err() {
+                                break;
+                            }
+                        }
+                    }
                 }
             }
+            let _ = self.submit();
         }
-        let _ = self.submit();
-        let deadline = Instant::now() + timeout;
         while self.s.inflight().pending() > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             // Everything reaped here is dropped with the ring; managed ops get marked done.
-            if self.completer().wait_timeout(left).is_err() {
-                break;
+            match self
+                .completer()
+                .wait_timeout(left.min(Duration::from_millis(50)))
+            {
+                Err(_) => break,
+                // Quiet for a while: ops a drain held back may have started since; cancel
+                // again (a no-op where nothing is left to cancel).
+                Ok(None) => {
+                    self.submit_all_queued();
+                    self.sync_cancel_all();
+                }
+                Ok(Some(_)) => {}
             }
         }
         self.s.inflight().pending()
     }
+
+    /// Submits until the SQ is empty: the kernel stops a batch at an SQE that fails before it
+    /// is issued (bad flags...), leaving the ones after it queued — never submitted, so never
+    /// completed, and their memory would have to be leaked at drop. Bounded: stops when a
+    /// submit takes nothing.
+    fn submit_all_queued(&mut self) {
+        for _ in 0..self.s.sq_entries {
+            if self.submitter().sq_ready() == 0 {
+                return;
+            }
+            match self.submit() {
+                Ok(n) if n > 0 => {}
+                _ => return,
+            }
+        }
+    }
+
+    /// Cancels every request on the ring with `IORING_REGISTER_SYNC_CANCEL` (kernel 6.0),
+    /// bounded by a short timeout. Returns whether the kernel has it.
+    fn sync_cancel_all(&mut self) -> bool {
+        /// `struct io_uring_sync_cancel_reg` (6.0): 64 bytes.
+        #[repr(C)]
+        struct SyncCancelReg {
+            addr: u64,
+            fd: i32,
+            flags: u32,
+            timeout: [i64; 2],
+            opcode: u8,
+            pad: [u8; 7],
+            pad2: [u64; 3],
+        }
+        let reg = SyncCancelReg {
+            addr: 0,
+            fd: -1,
+            flags: ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL,
+            timeout: [0, 200_000_000],
+            opcode: 0,
+            pad: [0; 7],
+            pad2: [0; 3],
+        };
+        match crate::syscall::register(
+            self.s.ring_fd,
+            sys::IORING_REGISTER_SYNC_CANCEL,
+            (&reg as *const SyncCancelReg).cast(),
+            1,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => false,
+            // Done, nothing left (ENOENT), or timed out (ETIME): the reap loop decides.
+            _ => true,
+        }
+    }
+}
+
+/// The crate's own cancel request (drop time): filled directly, so it exists on every
+/// liburing (0.1 and 0.2 have no `io_uring_prep_cancel`).
+struct InternalCancel {
+    target: u64,
+    flags: u32,
+}
+
+// `IORING_OP_ASYNC_CANCEL` (5.5) and `IORING_ASYNC_CANCEL_ALL` / `_ANY` (5.19): wrapper.h's
+// table of fallbacks has them where the oldest headers do not.
+const OP_ASYNC_CANCEL: u8 = sys::IORING_OP_ASYNC_CANCEL as u8;
+const ASYNC_CANCEL_ALL: u32 = sys::IORING_ASYNC_CANCEL_ALL;
+const ASYNC_CANCEL_ANY: u32 = sys::IORING_ASYNC_CANCEL_ANY;
+
+impl InternalCancel {
+    fn any() -> InternalCancel {
+        InternalCancel {
+            target: 0,
+            flags: ASYNC_CANCEL_ANY | ASYNC_CANCEL_ALL,
+        }
+    }
+
+    fn user_data(target: u64) -> InternalCancel {
+        InternalCancel { target, flags: 0 }
+    }
+}
+
+impl crate::op::private::Sealed for InternalCancel {
+    const OPCODE: u8 = OP_ASYNC_CANCEL;
+    fn prepare(&mut self, sqe: &mut Sqe, _ring: u64) {
+        *sqe = Sqe {
+            opcode: OP_ASYNC_CANCEL,
+            fd: -1,
+            addr: self.target,
+            op_flags: self.flags,
+            ..Sqe::default()
+        };
+    }
 }
 
 impl Submitter<'_> {
-    /// Queues the crate's own cancel of `target` (user_data INTERNAL, never a user's);
-    /// false when the SQ is full. The SQE is filled here rather than by `op::AsyncCancel`,
-    /// which does not exist on liburing 0.1 and 0.2 (no `io_uring_prep_cancel`).
-    pub(crate) fn push_cancel_internal(&mut self, target: u64) -> bool {
-        let Some(sqe) = self.next_slot::<crate::op::Nop>() else {
-            return false;
+    /// Queues one of the crate's own requests (user_data INTERNAL, never a user's).
+    fn push_internal<O: crate::op::private::Sealed>(&mut self, mut op: O) -> Result<(), O> {
+        let ring = self.s.id;
+        let Some(sqe) = self.next_slot::<O>() else {
+            return Err(op);
         };
-        *sqe = crate::op::sqe(sys::IORING_OP_ASYNC_CANCEL, crate::SqeFlags::empty());
-        sqe.addr = target;
+        op.prepare(sqe, ring);
         sqe.user_data = INTERNAL;
-        true
+        Ok(())
+    }
+
+    /// Queues the crate's own cancel of `target`, for the async driver's abandoned futures
+    /// (`op::AsyncCancel` does not exist before liburing 0.3); false when the SQ is full.
+    pub(crate) fn push_cancel_internal(&mut self, target: u64) -> bool {
+        self.push_internal(InternalCancel::user_data(target))
+            .is_ok()
     }
 }
 
 fn finish_in<O: Op>(s: &Shared, ticket: Ticket<O>) -> Result<O::Output, NotCompleted<Ticket<O>>> {
+    if ticket.ring() != s.id {
+        return Err(NotCompleted::foreign(ticket));
+    }
     let taken = s.inflight().take_done(ticket.user_data());
     match taken {
         Some((res, cqe)) => match res.into_any().downcast::<O>() {
             Ok(op) => Ok(op.complete(cqe)),
-            // A Ticket<O> is only ever made for an O; keep the memory rather than panic.
+            // A Ticket<O> is only ever made for an O of this ring; keep the memory rather
+            // than panic.
             Err(other) => {
                 std::mem::forget(other);
-                Err(NotCompleted(ticket))
+                Err(NotCompleted::pending(ticket))
             }
         },
-        None => Err(NotCompleted(ticket)),
+        None => Err(NotCompleted::pending(ticket)),
     }
 }
 
@@ -809,7 +1077,9 @@ impl Drop for Ring {
         if self.s.inflight().pending() > 0 {
             self.cancel_in_flight(DROP_REAP_TIMEOUT);
             // What the kernel has not let go of is leaked, never freed: it may still write it.
-            self.s.inflight().leak_pending();
+            let _leaked = self.s.inflight().leak_pending();
+            #[cfg(feature = "fault-injection")]
+            crate::syscall::fault::count_leaked(_leaked);
         }
         // Only the registering thread's table holds the entry; elsewhere it stays until
         // that thread exits (see register_ring_fd).

@@ -20,7 +20,7 @@
 //! runtime: futures may submit from any worker thread.
 
 use crate::op::Op;
-use crate::{NotCompleted, PushError, Ring, Ticket};
+use crate::{PushError, Ring, Ticket};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io;
@@ -164,7 +164,8 @@ impl<O: Op> Future for OpFuture<O> {
         let mut st = lock(&this.state);
         match st.ring.finish(ticket) {
             Ok(out) => Poll::Ready(Ok(out)),
-            Err(NotCompleted(t)) => {
+            Err(e) => {
+                let t = e.into_ticket();
                 st.wakers.insert(t.user_data(), cx.waker().clone());
                 this.ticket = Some(t);
                 Poll::Pending
@@ -181,7 +182,7 @@ impl<O: Op> Drop for OpFuture<O> {
         let mut st = lock(&self.state);
         let token = ticket.user_data();
         st.wakers.remove(&token);
-        if let Err(NotCompleted(_)) = st.ring.finish(ticket) {
+        if st.ring.finish(ticket).is_err() {
             // Still in flight: keep its memory until the CQE, and ask the kernel to stop.
             st.abandoned.insert(token);
             if st.ring.submitter().push_cancel_internal(token) {

@@ -7,6 +7,7 @@
 use crate::error::{PushError, SubmitBusy};
 use crate::flags::{SetupFlags, SqFlags};
 use crate::inflight::MANAGED;
+use crate::op::private::Sealed;
 use crate::op::{Op, Unmanaged};
 use crate::ring::Shared;
 use crate::{sys, syscall, Ticket};
@@ -37,6 +38,19 @@ pub struct Sqe {
     pub pad: u64,
 }
 
+impl Sqe {
+    /// `sqe->fd` from an op's file, with `IOSQE_FIXED_FILE` when it is a registered slot:
+    /// the flag comes from the type, never from the user.
+    #[inline(always)]
+    pub(crate) fn set_fd<F: crate::fd::IoFd>(&mut self, file: &F) {
+        let (fd, fixed) = file.sqe_fd();
+        self.fd = fd;
+        if fixed {
+            self.flags |= crate::SqeFlags::FIXED_FILE.bits();
+        }
+    }
+}
+
 const _: () = assert!(std::mem::size_of::<Sqe>() == std::mem::size_of::<sys::io_uring_sqe>());
 const _: () = assert!(std::mem::offset_of!(Sqe, user_data) == 32);
 
@@ -56,7 +70,7 @@ impl Submitter<'_> {
     /// A free SQE slot, or `None` when the SQ is full. The slot belongs to us until the
     /// tail is published, so a `&mut` to it is exclusive.
     #[inline(always)]
-    pub(crate) fn next_slot<O: Op>(&mut self) -> Option<&mut Sqe> {
+    pub(crate) fn next_slot<O: Sealed>(&mut self) -> Option<&mut Sqe> {
         let tail = self.free_slot()?;
         Some(self.claim::<O>(tail))
     }
@@ -74,7 +88,7 @@ impl Submitter<'_> {
 
     /// Takes the slot `free_slot` found, for an op of type `O`.
     #[inline(always)]
-    fn claim<O: Op>(&mut self, tail: u32) -> &mut Sqe {
+    fn claim<O: Sealed>(&mut self, tail: u32) -> &mut Sqe {
         let s = self.s;
         // Ops fill only the first 64 bytes. On SQE128 rings a driver command (URING_CMD)
         // also reads the second half, which must then not carry what an earlier raw SQE
@@ -137,16 +151,22 @@ impl Submitter<'_> {
     /// hold a free slot already). Returns the op back when it must not be queued.
     #[cold]
     #[inline(never)]
-    fn admit<O: Op>(&mut self, op: O) -> Result<O, PushError<O>> {
-        if !self.supported(O::opcode()) {
-            return Err(PushError::Unsupported(op, O::opcode()));
-        }
-        if O::VALIDATES {
-            if let Err(why) = op.validate(self.s.id) {
-                return Err(PushError::Invalid(op, why));
-            }
+    fn admit<O: Sealed>(&mut self, op: O) -> Result<O, PushError<O>> {
+        if !self.supported(O::OPCODE) {
+            return Err(PushError::Unsupported(op, O::OPCODE));
         }
         if let Some(cap) = self.s.backpressure {
+            if O::SKIPS_SUCCESS {
+                return Err(PushError::Invalid(
+                    op,
+                    crate::Refused::new(
+                        "sqe flags",
+                        u64::from(crate::SqeFlags::CQE_SKIP_SUCCESS.bits()),
+                        "IOSQE_CQE_SKIP_SUCCESS on a ring with backpressure: a success posts \
+                         nothing to count down",
+                    ),
+                ));
+            }
             if self.backpressure_full(cap) {
                 return Err(PushError::Backpressure(op));
             }
@@ -155,8 +175,21 @@ impl Submitter<'_> {
         Ok(op)
     }
 
-    /// Queues a managed operation: the ring keeps its buffers alive until the kernel is
-    /// done; [`Ring::finish`](crate::Ring::finish) hands them back with the result.
+    /// The op's own push-time checks (its flag words against their reviewed bits, its
+    /// registered slots and buffer rings against this ring): a constant `false` for ops
+    /// with nothing to check, so they pay nothing.
+    #[inline(always)]
+    fn check<O: Sealed>(&self, op: O) -> Result<O, PushError<O>> {
+        if O::VALIDATES {
+            if let Err(why) = op.validate(self.s.id) {
+                return Err(PushError::Invalid(op, why));
+            }
+        }
+        Ok(op)
+    }
+
+    /// Queues a managed operation: the ring keeps its buffers and files alive until the
+    /// kernel is done; [`Ring::finish`](crate::Ring::finish) hands them back with the result.
     /// Nothing reaches the kernel before [`submit`](Self::submit).
     #[doc(alias = "io_uring_get_sqe")]
     #[inline]
@@ -164,7 +197,8 @@ impl Submitter<'_> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
-        let op = if !self.supported(O::opcode()) | self.s.backpressure.is_some() | O::VALIDATES {
+        let op = self.check(op)?;
+        let op = if !self.supported(O::OPCODE) | self.s.backpressure.is_some() {
             self.admit(op)?
         } else {
             op
@@ -174,34 +208,34 @@ impl Submitter<'_> {
         let mut boxed = Box::new(op);
         let s = self.s;
         let sqe = self.claim::<O>(tail);
-        boxed.prepare(sqe);
+        boxed.prepare(sqe, s.id);
         let token = s.inflight().insert(boxed);
         sqe.user_data = token;
-        Ok(Ticket::new(token))
+        Ok(Ticket::new(token, s.id))
     }
 
-    /// Queues an operation that owns no memory (NOP, fsync, poll, cancel...) under a
-    /// user_data of your choosing; its CQE comes back from peek/wait with that user_data.
-    /// Values with bit 63 set are the crate's and are refused.
+    /// Queues an operation that needs nothing kept alive (NOP, fsync of a registered file,
+    /// cancel...: see [`Unmanaged`]) under a user_data of your choosing; its CQE comes back
+    /// from peek/wait with that user_data. Values with bit 63 set are the crate's and are
+    /// refused.
     #[doc(alias = "io_uring_sqe_set_data64")]
     #[inline(always)]
     pub fn push_with_user_data<O: Unmanaged>(
         &mut self,
-        mut op: O,
+        op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
         // One branch for everything rare.
-        if (user_data & MANAGED != 0)
-            | !self.supported(O::opcode())
-            | self.s.backpressure.is_some()
-            | O::VALIDATES
-        {
+        if (user_data & MANAGED != 0) | !self.supported(O::OPCODE) | self.s.backpressure.is_some() {
             return self.push_with_user_data_rare(op, user_data);
         }
-        let Some(sqe) = self.next_slot::<O>() else {
+        let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
-        op.prepare(sqe);
+        let mut op = self.check(op)?;
+        let ring = self.s.id;
+        let sqe = self.claim::<O>(tail);
+        op.prepare(sqe, ring);
         sqe.user_data = user_data;
         Ok(())
     }
@@ -221,9 +255,11 @@ impl Submitter<'_> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
+        let op = self.check(op)?;
         let mut op = self.admit(op)?;
+        let ring = self.s.id;
         let sqe = self.claim::<O>(tail);
-        op.prepare(sqe);
+        op.prepare(sqe, ring);
         sqe.user_data = user_data;
         Ok(())
     }

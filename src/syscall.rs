@@ -113,6 +113,20 @@ pub mod fault {
         PLAN.with(|p| p.borrow_mut().clear());
     }
 
+    /// Managed ops whose memory ring drops on this thread leaked because the kernel had not
+    /// let go of it in time (a test's window on `Ring`'s drop: a correct cancel leaks none).
+    pub fn leaked_ops() -> usize {
+        LEAKED.with(|n| n.get())
+    }
+
+    thread_local! {
+        static LEAKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    pub(crate) fn count_leaked(n: usize) {
+        LEAKED.with(|c| c.set(c.get() + n));
+    }
+
     pub(crate) fn take(site: Site) -> Option<i32> {
         PLAN.with(|p| {
             let mut p = p.borrow_mut();

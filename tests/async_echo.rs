@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 use system_liburing::op::{Accept, Read, Recv, Send};
@@ -23,20 +23,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const CLIENTS: usize = 8;
 const MESSAGES: usize = 50;
 
-async fn serve_one(ring: Arc<AsyncRing>, conn: OwnedFd) -> std::io::Result<usize> {
-    let fd = conn.as_raw_fd();
+/// Echoes one connection until EOF. Each op holds the connection while it is in flight and
+/// hands it back with its buffer.
+async fn serve_one(ring: Arc<AsyncRing>, mut conn: OwnedFd) -> std::io::Result<usize> {
     let mut echoed = 0;
     let mut buf = Vec::with_capacity(4096);
     loop {
-        let (n, b) = ring.op(Recv::new(fd, buf, 0)).await?;
+        let (n, c, b) = ring.op(Recv::new(conn, buf, 0)).await?;
         let n = n?;
         if n == 0 {
             return Ok(echoed);
         }
-        let (sent, b) = ring.op(Send::new(fd, b, 0)).await?;
+        let (sent, c, b) = ring.op(Send::new(c, b, 0)).await?;
         assert_eq!(sent?, n, "short send in a test this small");
         echoed += n;
-        buf = b;
+        (conn, buf) = (c, b);
         buf.clear();
     }
 }
@@ -54,12 +55,11 @@ async fn tcp_echo_server_on_loopback() {
         let ring = ring.clone();
         tokio::spawn(async move {
             let mut handlers = Vec::new();
+            let mut listener = listener;
             for _ in 0..CLIENTS {
-                let conn = ring
-                    .op(Accept::new(listener.as_raw_fd()))
-                    .await
-                    .unwrap()
-                    .unwrap();
+                let (conn, l) = ring.op(Accept::new(listener)).await.unwrap();
+                listener = l;
+                let conn = conn.unwrap();
                 handlers.push(tokio::spawn(serve_one(ring.clone(), conn)));
             }
             let mut total = 0;
@@ -107,20 +107,17 @@ async fn dropped_future_keeps_the_buffer_until_the_cqe() {
     };
     let ring = AsyncRing::new(ring).unwrap();
     let (rx, mut tx) = std::os::unix::net::UnixStream::pair().unwrap();
-    // A read that cannot complete yet, abandoned after 20 ms.
-    let fut = ring.op(Read::new(
-        rx.as_raw_fd(),
-        Vec::with_capacity(4096),
-        u64::MAX,
-    ));
+    let rx = Arc::new(rx);
+    // A read that cannot complete yet, abandoned after 20 ms (its op keeps a handle).
+    let fut = ring.op(Read::new(rx.clone(), Vec::with_capacity(4096), u64::MAX));
     assert!(tokio::time::timeout(Duration::from_millis(20), fut)
         .await
         .is_err());
     // The data goes nowhere that was freed: the op was cancelled and its buffer is kept
     // until its CQE. The ring keeps working.
     std::io::Write::write_all(&mut tx, b"late").unwrap();
-    let (n, buf) = ring
-        .op(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+    let (n, _rx, buf) = ring
+        .op(Read::new(rx, Vec::with_capacity(16), u64::MAX))
         .await
         .unwrap();
     assert_eq!(n.unwrap(), 4);

@@ -5,7 +5,7 @@ mod common;
 
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use system_liburing::op::Nop;
-use system_liburing::{Ring, SqeFlags};
+use system_liburing::{OpFlags, Ring};
 
 fn eventfd() -> OwnedFd {
     // SAFETY: eventfd has no pointer arguments; the result is checked before use.
@@ -28,7 +28,7 @@ fn signals(fd: &OwnedFd) -> u64 {
     n
 }
 
-fn nop(ring: &mut Ring, flags: SqeFlags) {
+fn nop(ring: &mut Ring, flags: OpFlags) {
     let t = ring.push(Nop::new().flags(flags)).unwrap();
     ring.wait_for(t).unwrap().unwrap();
 }
@@ -40,8 +40,8 @@ fn eventfd_counts_completions_and_pauses_with_the_cq_switch() {
     };
     let efd = eventfd();
     ring.register_eventfd(efd.as_fd()).unwrap();
-    nop(&mut ring, SqeFlags::empty());
-    nop(&mut ring, SqeFlags::empty());
+    nop(&mut ring, OpFlags::empty());
+    nop(&mut ring, OpFlags::empty());
     assert_eq!(signals(&efd), 2);
 
     #[cfg(liburing_has = "io_uring_cq_eventfd_toggle")]
@@ -49,10 +49,10 @@ fn eventfd_counts_completions_and_pauses_with_the_cq_switch() {
         assert!(ring.cq_eventfd_enabled());
         ring.set_cq_eventfd_enabled(false).unwrap();
         assert!(!ring.cq_eventfd_enabled());
-        nop(&mut ring, SqeFlags::empty());
+        nop(&mut ring, OpFlags::empty());
         assert_eq!(signals(&efd), 0, "paused");
         ring.set_cq_eventfd_enabled(true).unwrap();
-        nop(&mut ring, SqeFlags::empty());
+        nop(&mut ring, OpFlags::empty());
         assert_eq!(signals(&efd), 1, "resumed");
     }
     #[cfg(not(liburing_has = "io_uring_cq_eventfd_toggle"))]
@@ -62,7 +62,7 @@ fn eventfd_counts_completions_and_pauses_with_the_cq_switch() {
     );
 
     ring.unregister_eventfd().unwrap();
-    nop(&mut ring, SqeFlags::empty());
+    nop(&mut ring, OpFlags::empty());
     assert_eq!(signals(&efd), 0, "unregistered");
 }
 
@@ -74,8 +74,8 @@ fn async_eventfd_signals_only_completions_from_async_context() {
     };
     let efd = eventfd();
     ring.register_eventfd_async(efd.as_fd()).unwrap();
-    nop(&mut ring, SqeFlags::empty()); // completes inline at submission
+    nop(&mut ring, OpFlags::empty()); // completes inline at submission
     assert_eq!(signals(&efd), 0, "an inline completion is not signalled");
-    nop(&mut ring, SqeFlags::ASYNC); // punted to an io-wq worker
+    nop(&mut ring, OpFlags::ASYNC); // punted to an io-wq worker
     assert_eq!(signals(&efd), 1, "an io-wq completion is");
 }

@@ -9,10 +9,9 @@
 
 mod common;
 
-use std::os::fd::AsRawFd;
 use std::time::Duration;
 use system_liburing::op::{LinkTimeout, Nop, PollAdd, Read, TimeoutFired};
-use system_liburing::{Features, Ring, SqeFlags};
+use system_liburing::{Features, OpFlags, Ring};
 
 fn ring() -> Option<Ring> {
     common::ring_or_skip(Ring::builder().entries(16), "links")
@@ -21,12 +20,14 @@ fn ring() -> Option<Ring> {
 #[test]
 fn failing_head_cancels_the_rest_of_the_chain() {
     let Some(mut ring) = ring() else { return };
+    // Slot 0 of a ring with no registered-file table: the read fails with EBADF.
+    let no_file = ring.fixed_file(0);
     let head = ring
-        .push(Read::new(-1, Vec::with_capacity(8), 0).flags(SqeFlags::IO_LINK))
+        .push(Read::new(no_file, Vec::with_capacity(8), 0).flags(OpFlags::IO_LINK))
         .unwrap();
-    let second = ring.push(Nop::new().flags(SqeFlags::IO_LINK)).unwrap();
+    let second = ring.push(Nop::new().flags(OpFlags::IO_LINK)).unwrap();
     let third = ring.push(Nop::new()).unwrap();
-    let (res, _buf) = ring.wait_for(head).unwrap();
+    let (res, _, _buf) = ring.wait_for(head).unwrap();
     assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EBADF));
     assert_eq!(
         ring.wait_for(second).unwrap().unwrap_err().raw_os_error(),
@@ -41,11 +42,15 @@ fn failing_head_cancels_the_rest_of_the_chain() {
 #[test]
 fn hardlink_survives_a_failing_head() {
     let Some(mut ring) = ring() else { return };
+    let no_file = ring.fixed_file(0); // no table: EBADF
     let head = ring
-        .push(Read::new(-1, Vec::with_capacity(8), 0).flags(SqeFlags::IO_HARDLINK))
+        .push(Read::new(no_file, Vec::with_capacity(8), 0).flags(OpFlags::IO_HARDLINK))
         .unwrap();
     let next = ring.push(Nop::new()).unwrap();
-    assert!(ring.wait_for(head).unwrap().0.is_err());
+    assert_eq!(
+        ring.wait_for(head).unwrap().0.unwrap_err().raw_os_error(),
+        Some(libc::EBADF)
+    );
     ring.wait_for(next)
         .unwrap()
         .expect("a hardlinked successor runs after a failure");
@@ -56,7 +61,7 @@ fn link_timeout_fires_and_cancels_the_linked_op() {
     let Some(mut ring) = ring() else { return };
     let (rx, _tx) = common::pipe();
     let poll = ring
-        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN).flags(SqeFlags::IO_LINK))
+        .push(PollAdd::new(rx, libc::POLLIN as u32).flags(OpFlags::IO_LINK))
         .unwrap();
     let timer = ring
         .push(LinkTimeout::new(Duration::from_millis(10)))
@@ -66,7 +71,7 @@ fn link_timeout_fires_and_cancels_the_linked_op() {
         TimeoutFired::Expired
     );
     assert_eq!(
-        ring.wait_for(poll).unwrap().unwrap_err().raw_os_error(),
+        ring.wait_for(poll).unwrap().0.unwrap_err().raw_os_error(),
         Some(libc::ECANCELED)
     );
 }
@@ -74,7 +79,7 @@ fn link_timeout_fires_and_cancels_the_linked_op() {
 #[test]
 fn link_timeout_is_cancelled_when_the_op_wins() {
     let Some(mut ring) = ring() else { return };
-    let nop = ring.push(Nop::new().flags(SqeFlags::IO_LINK)).unwrap();
+    let nop = ring.push(Nop::new().flags(OpFlags::IO_LINK)).unwrap();
     let timer = ring
         .push(LinkTimeout::new(Duration::from_secs(30)))
         .unwrap();
@@ -89,10 +94,8 @@ fn link_timeout_is_cancelled_when_the_op_wins() {
 fn drain_waits_for_everything_before_it() {
     let Some(mut ring) = ring() else { return };
     let (rx, mut tx) = common::pipe();
-    let poll = ring
-        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))
-        .unwrap();
-    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_DRAIN), 7)
+    let poll = ring.push(PollAdd::new(rx, libc::POLLIN as u32)).unwrap();
+    ring.push_with_user_data(Nop::new().flags(OpFlags::IO_DRAIN), 7)
         .unwrap();
     ring.submit().unwrap();
     // The drained NOP must not complete while the poll before it is pending.
@@ -101,7 +104,7 @@ fn drain_waits_for_everything_before_it() {
         .unwrap()
         .is_none());
     std::io::Write::write_all(&mut tx, b"x").unwrap();
-    ring.wait_for(poll).unwrap().unwrap();
+    ring.wait_for(poll).unwrap().0.unwrap();
     let mut seen = None;
     for _ in 0..100 {
         if let Some(c) = ring.wait_timeout(Duration::from_millis(50)).unwrap() {
@@ -122,7 +125,7 @@ fn skip_success_posts_nothing_for_successes() {
         );
         return;
     }
-    ring.push_with_user_data(Nop::new().flags(SqeFlags::CQE_SKIP_SUCCESS), 1)
+    ring.push_with_user_data(Nop::new().skip_success(), 1)
         .unwrap();
     ring.push_with_user_data(Nop::new(), 2).unwrap();
     ring.submit_and_wait(1).unwrap();
@@ -155,14 +158,14 @@ fn short_linked_read_cancels_the_write_of_its_shared_buffer() {
         "two handles: nobody reaches the bytes"
     );
     let read = ring
-        .push(Read::new(from.as_raw_fd(), buf.clone(), 0).flags(SqeFlags::IO_LINK))
+        .push(Read::new(from, buf.clone(), 0).flags(OpFlags::IO_LINK))
         .unwrap();
-    let write = ring.push(Write::new(to.as_raw_fd(), buf, 0)).unwrap();
+    let write = ring.push(Write::new(to, buf, 0)).unwrap();
     assert_eq!(mine.handles(), 3);
     assert!(mine.get_mut().is_none(), "the ops hold the other handles");
 
     assert_eq!(ring.wait_for(read).unwrap().0.unwrap(), 5, "a short read");
-    let (written, back) = ring.wait_for(write).unwrap();
+    let (written, _to, back) = ring.wait_for(write).unwrap();
     assert_eq!(
         written.unwrap_err().raw_os_error(),
         Some(libc::ECANCELED),

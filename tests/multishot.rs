@@ -26,10 +26,12 @@ mod streams {
     use std::collections::HashMap;
     use std::io::{Read as _, Write as _};
     use std::net::{TcpListener, TcpStream, UdpSocket};
-    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::fd::OwnedFd;
+    use std::sync::Arc;
     use std::time::Duration;
     use system_liburing::op::{
-        AcceptMulti, AsyncCancel, RecvMsg, RecvMsgMulti, RecvMulti, Send, SendMsg, SendZc, Shot,
+        AcceptMulti, AsyncCancel, Multishot, RecvMsg, RecvMsgMulti, RecvMulti, Send, SendMsg,
+        SendZc, Shot,
     };
     use system_liburing::register::BufRing;
     use system_liburing::{CqeFlags, PushError, Ring, Ticket};
@@ -61,9 +63,25 @@ mod streams {
         }
     }
 
+    /// A connection: its receive stream and its echoes each hold a handle.
+    type Conn = Arc<OwnedFd>;
+
+    /// Ends a multishot stream: cancels it and reaps its CQEs up to the last one (each
+    /// `ECANCELED` once the cancel lands), which disarms it.
+    fn cancel_to_the_end<O, T>(ring: &mut Ring, t: &Ticket<O>)
+    where
+        O: Multishot<Item = std::io::Result<T>>,
+        T: std::fmt::Debug,
+    {
+        ring.push_with_user_data(AsyncCancel::ticket(t), 1).unwrap();
+        while let Some(item) = ring.next_shot(t).unwrap() {
+            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+        }
+    }
+
     enum Kind {
-        Recv(OwnedFd, Ticket<RecvMulti>),
-        Send(Ticket<Send<Vec<u8>>>),
+        Recv(Conn, Ticket<RecvMulti<Conn>>),
+        Send(Ticket<Send<Conn, Vec<u8>>>),
     }
 
     #[test]
@@ -75,7 +93,7 @@ mod streams {
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let accept = push(&mut ring, AcceptMulti::new(listener.as_raw_fd()));
+        let accept = push(&mut ring, AcceptMulti::new(listener));
         let clients: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 std::thread::spawn(move || {
@@ -107,8 +125,8 @@ mod streams {
                 .expect("the echo server stalled");
             if cqe.user_data() == accept.user_data() {
                 while let Shot::Item(fd) = ring.try_next_shot(&accept) {
-                    let fd = fd.expect("accept");
-                    let t = push(&mut ring, RecvMulti::new(fd.as_raw_fd(), &bufs, 0));
+                    let fd = Arc::new(fd.expect("accept"));
+                    let t = push(&mut ring, RecvMulti::new(fd.clone(), &bufs, 0));
                     ops.insert(t.user_data(), Kind::Recv(fd, t));
                     accepted += 1;
                 }
@@ -122,7 +140,7 @@ mod streams {
                         match ring.try_next_shot(&t) {
                             Shot::Item(Ok(buf)) if buf.is_empty() => eof = true,
                             Shot::Item(Ok(buf)) => {
-                                let s = push(&mut ring, Send::new(fd.as_raw_fd(), buf.to_vec(), 0));
+                                let s = push(&mut ring, Send::new(fd.clone(), buf.to_vec(), 0));
                                 ops.insert(s.user_data(), Kind::Send(s));
                                 // `buf` drops here: the buffer goes back to the ring.
                             }
@@ -136,12 +154,13 @@ mod streams {
                         }
                     }
                     if ended {
-                        assert!(ring.finish(t).unwrap().is_empty(), "every item was taken");
+                        let (left, _) = ring.finish(t).unwrap();
+                        assert!(left.is_empty(), "every item was taken");
                         if eof {
                             closed += 1;
                         } else {
                             // Out of buffers (or the kernel stopped the stream): re-arm.
-                            let t = push(&mut ring, RecvMulti::new(fd.as_raw_fd(), &bufs, 0));
+                            let t = push(&mut ring, RecvMulti::new(fd.clone(), &bufs, 0));
                             ops.insert(t.user_data(), Kind::Recv(fd, t));
                         }
                     } else {
@@ -149,7 +168,7 @@ mod streams {
                     }
                 }
                 Some(Kind::Send(t)) => {
-                    let (res, buf) = ring.finish(t).unwrap();
+                    let (res, _, buf) = ring.finish(t).unwrap();
                     assert_eq!(res.unwrap(), buf.len(), "short send on loopback");
                     sent_bytes += buf.len();
                 }
@@ -172,7 +191,8 @@ mod streams {
                 None => break,
             }
         }
-        assert!(ring.finish(accept).unwrap().is_empty());
+        let (left, _listener) = ring.finish(accept).unwrap();
+        assert!(left.is_empty());
     }
 
     #[test]
@@ -181,7 +201,7 @@ mod streams {
             return;
         };
         let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        let t = push(&mut ring, RecvMulti::new(b.as_raw_fd(), &bufs, 0));
+        let t = push(&mut ring, RecvMulti::new(b, &bufs, 0));
         let mut held = Vec::new();
         for i in 0..2u8 {
             a.write_all(&[i; 10]).unwrap();
@@ -197,11 +217,13 @@ mod streams {
             ring.next_shot(&t).unwrap().is_none(),
             "ENOBUFS ends the stream"
         );
-        assert!(ring.finish(t).unwrap().is_empty());
+        let (left, b) = ring.finish(t).unwrap();
+        assert!(left.is_empty());
         drop(held);
         assert_eq!(bufs.in_use(), 0);
-        // Buffers are back: re-arming receives what waited in the socket.
-        let t = push(&mut ring, RecvMulti::new(b.as_raw_fd(), &bufs, 0));
+        // Buffers are back: re-arming (with the socket the op handed back) receives what
+        // waited in the socket.
+        let t = push(&mut ring, RecvMulti::new(b, &bufs, 0));
         let g = ring.next_shot(&t).unwrap().unwrap().unwrap();
         assert_eq!(&*g, &[9; 10]);
         drop(g);
@@ -211,7 +233,7 @@ mod streams {
             "EOF"
         );
         assert!(ring.next_shot(&t).unwrap().is_none());
-        assert!(ring.finish(t).unwrap().is_empty());
+        assert!(ring.finish(t).unwrap().0.is_empty());
     }
 
     #[test]
@@ -221,12 +243,82 @@ mod streams {
         };
         let mut other = Ring::new(4).unwrap();
         let (_a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        match other.push(RecvMulti::new(b.as_raw_fd(), &bufs, 0)) {
-            Err(PushError::Invalid(_, why)) => assert!(why.contains("another ring"), "{why}"),
+        match other.push(RecvMulti::new(b, &bufs, 0)) {
+            Err(PushError::Invalid(_, why)) => {
+                assert_eq!((why.what(), why.value()), ("buf_group", 7));
+                assert!(why.why().contains("another ring"), "{why}");
+            }
             other => panic!("expected Invalid, got {other:?}"),
         }
         assert!(ring.unregister_buf_ring(&bufs).is_ok());
         assert!(other.unregister_buf_ring(&bufs).is_err());
+    }
+
+    /// Buffer-ring identity (issue 12): a CQE names a buffer by group id and buffer id, so
+    /// while a multishot receive is armed on group 7 the group may not be unregistered (a
+    /// new ring registered as group 7 would then be filled by the old op, which would read
+    /// the old ring's memory). Once the op has ended the group goes, the old handle is
+    /// refused from then on, and the id serves a new ring.
+    #[test]
+    fn an_armed_buffer_ring_stays_registered_until_its_op_ends() {
+        let Some((mut ring, old)) = setup("buffer ring identity", 2, 64) else {
+            return;
+        };
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let b = Arc::new(b);
+        let t = push(&mut ring, RecvMulti::new(b.clone(), &old, 0));
+        ring.submit().unwrap();
+        assert_eq!(old.armed(), 1);
+        let err = ring.unregister_buf_ring(&old).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ResourceBusy, "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("1 ") && msg.contains("armed") && msg.contains("group 7"),
+            "names the armed count and the group: {msg}"
+        );
+        // Still registered: the op receives into the old ring.
+        a.write_all(b"old").unwrap();
+        let g = ring.next_shot(&t).unwrap().expect("still armed").unwrap();
+        assert_eq!(&*g, b"old");
+        drop(g);
+
+        // End the op: cancel it and reap its last CQE.
+        cancel_to_the_end(&mut ring, &t);
+        assert_eq!(old.armed(), 0, "the last CQE disarms");
+        ring.unregister_buf_ring(&old)
+            .expect("nothing armed: the group goes");
+        assert!(ring.finish(t).unwrap().0.is_empty());
+
+        // The old handle names a group that is gone: refused before anything is queued.
+        match ring.push(RecvMulti::new(b.clone(), &old, 0)) {
+            Err(PushError::Invalid(_, why)) => {
+                assert_eq!((why.what(), why.value()), ("buf_group", 7));
+                assert!(why.why().contains("unregistered"), "{why}");
+            }
+            other => panic!("an op on an unregistered buffer ring was accepted: {other:?}"),
+        }
+        assert_eq!(ring.submitter().sq_ready(), 0, "nothing was queued");
+
+        // Group 7 again, for a new ring with smaller buffers: ops on it receive into it.
+        let new = ring.register_buf_ring(2, 32, 7).unwrap();
+        let t = push(&mut ring, RecvMulti::new(b, &new, 0));
+        let msg = [9u8; 48];
+        a.write_all(&msg).unwrap();
+        let g = ring.next_shot(&t).unwrap().expect("still armed").unwrap();
+        assert_eq!(&*g, &msg[..32], "cut to the new ring's 32-byte buffers");
+        assert!(g.buffer_id().is_some_and(|id| id < 2));
+        assert_eq!(
+            (new.in_use(), old.in_use()),
+            (1, 0),
+            "the new ring's buffer"
+        );
+        drop(g);
+        let g = ring.next_shot(&t).unwrap().expect("still armed").unwrap();
+        assert_eq!(&*g, &msg[32..]);
+        drop(g);
+        cancel_to_the_end(&mut ring, &t);
+        assert!(ring.finish(t).unwrap().0.is_empty());
+        assert_eq!((new.in_use(), new.armed()), (0, 0));
     }
 
     #[test]
@@ -237,7 +329,7 @@ mod streams {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut server, _) = listener.accept().unwrap();
-        let t = match ring.push(SendZc::new(client.as_raw_fd(), vec![7u8; 4096], 0, 0)) {
+        let t = match ring.push(SendZc::new(client, vec![7u8; 4096], 0, 0)) {
             Ok(t) => t,
             Err(PushError::Unsupported(..)) => {
                 common::skip(
@@ -257,7 +349,7 @@ mod streams {
             let t = ring
                 .finish(t)
                 .expect_err("finished before the notification")
-                .0;
+                .into_ticket();
             let notif = ring.wait().unwrap();
             assert_eq!(notif.user_data(), t.user_data());
             assert!(notif.flags().contains(CqeFlags::NOTIF));
@@ -265,7 +357,7 @@ mod streams {
         } else {
             t
         };
-        let (res, buf) = ring.finish(t).unwrap();
+        let (res, _client, buf) = ring.finish(t).unwrap();
         assert_eq!(res.unwrap(), 4096, "the result is the first CQE's count");
         assert_eq!(buf.len(), 4096);
         let mut got = vec![0; 4096];
@@ -282,22 +374,16 @@ mod streams {
         let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
         let (to, from) = (rx.local_addr().unwrap(), tx.local_addr().unwrap());
 
-        let s = push(
-            &mut ring,
-            SendMsg::new(tx.as_raw_fd(), b"one".to_vec(), Some(to), 0),
-        );
-        let (res, _) = ring.wait_for(s).unwrap();
+        let s = push(&mut ring, SendMsg::new(tx, b"one".to_vec(), Some(to), 0));
+        let (res, tx, _) = ring.wait_for(s).unwrap();
         assert_eq!(res.unwrap(), 3);
-        let r = push(
-            &mut ring,
-            RecvMsg::new(rx.as_raw_fd(), Vec::with_capacity(64), 0),
-        );
-        let (res, buf, sender) = ring.wait_for(r).unwrap();
+        let r = push(&mut ring, RecvMsg::new(rx, Vec::with_capacity(64), 0));
+        let (res, rx, buf, sender) = ring.wait_for(r).unwrap();
         assert_eq!(res.unwrap(), 3);
         assert_eq!(buf, b"one");
         assert_eq!(sender, Some(from));
 
-        let m = push(&mut ring, RecvMsgMulti::new(rx.as_raw_fd(), &bufs, 0));
+        let m = push(&mut ring, RecvMsgMulti::new(rx, &bufs, 0));
         for i in 0..3u8 {
             tx.send_to(&[i; 5], to).unwrap();
             let msg = ring.next_shot(&m).unwrap().unwrap().unwrap();
@@ -305,12 +391,8 @@ mod streams {
             assert_eq!(msg.from(), Some(from));
             assert!(!msg.truncated());
         }
-        ring.push_with_user_data(AsyncCancel::ticket(&m), 1)
-            .unwrap();
-        while let Some(item) = ring.next_shot(&m).unwrap() {
-            assert_eq!(item.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
-        }
-        assert!(ring.finish(m).unwrap().is_empty());
+        cancel_to_the_end(&mut ring, &m);
+        assert!(ring.finish(m).unwrap().0.is_empty());
         assert_eq!(bufs.in_use(), 0);
     }
 }

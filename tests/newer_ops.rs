@@ -28,11 +28,12 @@ mod ops {
     use super::common;
     use std::io::Write as _;
     use std::net::{TcpListener, TcpStream};
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
     use std::sync::atomic::AtomicU32;
     use std::sync::Arc;
+    use system_liburing::fd::{DirectSlot, Fixed};
     use system_liburing::op::*;
-    use system_liburing::{sys, PushError, Ring, Ticket};
+    use system_liburing::{sys, PushError, Refused, Ring, Ticket};
 
     fn ring(what: &str) -> Option<Ring> {
         common::ring_or_skip(Ring::builder().entries(16), what)
@@ -50,16 +51,22 @@ mod ops {
         }
     }
 
+    /// The refusal a push ended with (the op itself is dropped).
+    fn refused<O: Op + std::fmt::Debug>(ring: &mut Ring, op: O) -> Refused {
+        match ring.push(op) {
+            Err(PushError::Invalid(_, why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
     /// Writes `msg` through fixed slot `w` and reads it back through fixed slot `r`.
-    fn round_trip_through_slots(ring: &mut Ring, r: u32, w: u32, msg: &[u8]) {
-        let t = ring
-            .push(Write::new(w as i32, msg.to_vec(), u64::MAX).fixed_file())
-            .unwrap();
+    fn round_trip_through_slots(ring: &mut Ring, r: Fixed, w: Fixed, msg: &[u8]) {
+        let t = ring.push(Write::new(w, msg.to_vec(), u64::MAX)).unwrap();
         assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), msg.len());
         let t = ring
-            .push(Read::new(r as i32, Vec::with_capacity(64), u64::MAX).fixed_file())
+            .push(Read::new(r, Vec::with_capacity(64), u64::MAX))
             .unwrap();
-        let (n, buf) = ring.wait_for(t).unwrap();
+        let (n, _, buf) = ring.wait_for(t).unwrap();
         assert_eq!((n.unwrap(), buf.as_slice()), (msg.len(), msg));
     }
 
@@ -69,26 +76,44 @@ mod ops {
             return;
         };
         ring.register_files_sparse(8).unwrap();
-        let Some(t) = push_or_skip(&mut ring, PipeDirect::new(0, 4), "pipe direct") else {
+        let at = |ring: &Ring, i| DirectSlot::At(ring.fixed_file(i));
+        let op = PipeDirect::new(0, at(&ring, 4));
+        let Some(t) = push_or_skip(&mut ring, op, "pipe direct") else {
             return;
         };
         let (r, w) = ring.wait_for(t).unwrap().unwrap();
-        assert_eq!((r, w), (4, 5));
+        assert_eq!((r, w), (ring.fixed_file(4), ring.fixed_file(5)));
         round_trip_through_slots(&mut ring, r, w, b"explicit slots");
 
-        let t = ring.push(PipeDirect::new(0, FILE_INDEX_ALLOC)).unwrap();
+        let t = ring.push(PipeDirect::new(0, DirectSlot::Alloc)).unwrap();
         let (r2, w2) = ring.wait_for(t).unwrap().unwrap();
-        assert!(r2 < 8 && w2 < 8 && r2 != w2 && ![4, 5].contains(&r2) && ![4, 5].contains(&w2));
+        let (i, j) = (r2.index(), w2.index());
+        assert!(i < 8 && j < 8 && i != j && ![4, 5].contains(&i) && ![4, 5].contains(&j));
         round_trip_through_slots(&mut ring, r2, w2, b"allocated slots");
 
         // O_CLOEXEC, which the kernel refuses for slots, is dropped rather than failing.
-        let t = ring.push(PipeDirect::new(libc::O_CLOEXEC, 0)).unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().unwrap(), (0, 1));
-        round_trip_through_slots(&mut ring, 0, 1, b"cloexec dropped");
+        let t = ring
+            .push(PipeDirect::new(libc::O_CLOEXEC, at(&ring, 0)))
+            .unwrap();
+        let (r0, w0) = ring.wait_for(t).unwrap().unwrap();
+        assert_eq!((r0.index(), w0.index()), (0, 1));
+        round_trip_through_slots(&mut ring, r0, w0, b"cloexec dropped");
 
         // A slot past the table is the kernel's EINVAL, not a panic.
-        let t = ring.push(PipeDirect::new(0, 7)).unwrap();
+        let t = ring.push(PipeDirect::new(0, at(&ring, 7))).unwrap();
         assert!(ring.wait_for(t).unwrap().is_err());
+
+        // The write end goes in the next slot: one whose plus-one form would become the
+        // allocation marker is refused before the kernel sees it, as is another ring's slot.
+        let op = PipeDirect::new(0, at(&ring, u32::MAX - 2));
+        let why = refused(&mut ring, op);
+        assert_eq!(
+            (why.what(), why.value()),
+            ("file_index", u64::from(u32::MAX - 1))
+        );
+        let other = Ring::new(2).unwrap();
+        let why = refused(&mut ring, PipeDirect::new(0, at(&other, 0)));
+        assert_eq!(why.what(), "fd");
     }
 
     #[test]
@@ -111,9 +136,9 @@ mod ops {
         // The pair is connected: what the write end takes, the ring reads from the read end.
         std::fs::File::from(tx).write_all(b"through").unwrap();
         let t = ring
-            .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+            .push(Read::new(rx, Vec::with_capacity(16), u64::MAX))
             .unwrap();
-        let (n, buf) = ring.wait_for(t).unwrap();
+        let (n, _rx, buf) = ring.wait_for(t).unwrap();
         assert_eq!((n.unwrap(), buf.as_slice()), (7, &b"through"[..]));
     }
 
@@ -124,11 +149,8 @@ mod ops {
         };
         let bufs = ring.register_buf_ring(2, 16, 3).unwrap();
         let (rx, mut tx) = std::os::unix::net::UnixStream::pair().unwrap();
-        let Some(t) = push_or_skip(
-            &mut ring,
-            ReadMulti::new(rx.as_raw_fd(), &bufs, 0, 0),
-            "read multishot",
-        ) else {
+        let Some(t) = push_or_skip(&mut ring, ReadMulti::new(rx, &bufs, 0, 0), "read multishot")
+        else {
             return;
         };
         // Keep both buffers: the third message finds the ring empty.
@@ -147,19 +169,19 @@ mod ops {
             ring.next_shot(&t).unwrap().is_none(),
             "ENOBUFS ends the stream"
         );
-        drop(ring.wait_for(t).unwrap());
-        // Give the buffers back and re-arm: the data that waited is read.
+        let (rest, rx) = ring.wait_for(t).unwrap();
+        assert!(rest.is_empty(), "every item was taken");
+        // Give the buffers back and re-arm on the socket the op handed back: the data that
+        // waited is read.
         held.clear();
         assert_eq!(bufs.in_use(), 0);
-        let t = ring
-            .push(ReadMulti::new(rx.as_raw_fd(), &bufs, 0, 0))
-            .unwrap();
+        let t = ring.push(ReadMulti::new(rx, &bufs, 0, 0)).unwrap();
         let b = ring.next_shot(&t).unwrap().unwrap().unwrap();
         assert_eq!(&*b, b"ccc");
         drop(b);
         let cancel = ring.push(AsyncCancel::ticket(&t)).unwrap();
         ring.wait_for(cancel).unwrap().unwrap();
-        let rest = ring.wait_for(t).unwrap();
+        let (rest, _rx) = ring.wait_for(t).unwrap();
         assert!(
             rest.iter().all(|r| r.is_err()),
             "only the cancellation is left"
@@ -174,10 +196,11 @@ mod ops {
             return;
         };
         let bufs = other.register_buf_ring(2, 16, 1).unwrap();
-        match ring.push(ReadMulti::new(0, &bufs, 0, 0)) {
-            Err(PushError::Invalid(_, why)) => assert!(why.contains("another ring"), "{why}"),
-            other => panic!("expected Invalid, got {other:?}"),
-        }
+        let (rx, _tx) = common::pipe();
+        let why = refused(&mut ring, ReadMulti::new(rx, &bufs, 0, 0));
+        assert!(why.why().contains("another ring"), "{why}");
+        // Nor does the op arm the other ring's group: it can still be unregistered.
+        other.unregister_buf_ring(&bufs).unwrap();
     }
 
     #[test]
@@ -186,43 +209,47 @@ mod ops {
             return;
         };
         let mut bufs = ring.register_buffers(3, 64).unwrap();
+        let (rx, tx) = common::pipe();
+        let (rx, tx) = (Arc::new(rx), Arc::new(tx));
         // Past the capacity (read) / length (write): refused before the kernel sees it.
-        match ring.push(ReadvFixed::new(0, bufs.remove(0), vec![0..8, 60..65], 0, 0)) {
-            Err(PushError::Invalid(_, why)) => assert!(why.contains("past"), "{why}"),
-            other => panic!("expected Invalid, got {other:?}"),
-        }
+        let why = refused(
+            &mut ring,
+            ReadvFixed::new(rx.clone(), bufs.remove(0), vec![0..8, 60..65], 0, 0),
+        );
+        assert_eq!((why.what(), why.value()), ("ranges", 65));
+        assert!(why.why().contains("past"), "{why}");
         let mut empty = bufs.remove(0);
         empty.set_len(0);
-        match ring.push(WritevFixed::new(0, empty, vec![0..1, 0..0], 0, 0)) {
-            Err(PushError::Invalid(..)) => {}
-            other => panic!("a write past len() must be refused, got {other:?}"),
-        }
+        let why = refused(
+            &mut ring,
+            WritevFixed::new(tx.clone(), empty, vec![0..1, 0..0], 0, 0),
+        );
+        assert_eq!((why.what(), why.value()), ("ranges", 1));
         let buf = bufs.remove(0);
 
-        let (rx, tx) = common::pipe();
         let mut b = buf;
         b.set_len(6);
         b.copy_from_slice(b"abcdef");
         let Some(t) = push_or_skip(
             &mut ring,
-            WritevFixed::new(tx.as_raw_fd(), b, vec![3..6, 0..3], u64::MAX, 0),
+            WritevFixed::new(tx.clone(), b, vec![3..6, 0..3], u64::MAX, 0),
             "writev fixed",
         ) else {
             return;
         };
-        let (n, b) = ring.wait_for(t).unwrap();
+        let (n, _, b) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 6);
         // The 6 bytes fill the first range and part of the second: len() ends just past them.
         let t = ring
             .push(ReadvFixed::new(
-                rx.as_raw_fd(),
+                rx.clone(),
                 b,
                 vec![10..12, 40..45],
                 u64::MAX,
                 0,
             ))
             .unwrap();
-        let (n, b) = ring.wait_for(t).unwrap();
+        let (n, _, b) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 6);
         assert_eq!(
             (&b[10..12], &b[40..44], b.len()),
@@ -236,36 +263,48 @@ mod ops {
             return;
         };
         let (rx, tx) = common::pipe();
-        ring.register_files(&[rx.as_raw_fd(), tx.as_raw_fd()])
-            .unwrap();
+        ring.register_files(&[Some(&rx), Some(&tx)]).unwrap();
         target.register_files_sparse(4).unwrap();
+        // Each op holds a handle on the target ring until it completes.
+        let to = Arc::new(target.as_fd().try_clone_to_owned().unwrap());
         let t = ring
-            .push(MsgRingFd::new(target.as_fd(), 0, 2, 11, 0))
+            .push(MsgRingFd::new(to.clone(), ring.fixed_file(0), 2, 11, 0))
             .unwrap();
-        ring.wait_for(t).unwrap().unwrap();
+        ring.wait_for(t).unwrap().0.unwrap();
         let t = ring
-            .push(MsgRingFdAlloc::new(target.as_fd(), 1, 12, 0))
+            .push(MsgRingFdAlloc::new(to.clone(), ring.fixed_file(1), 12, 0))
             .unwrap();
-        ring.wait_for(t).unwrap().unwrap();
+        let picked = ring.wait_for(t).unwrap().0.unwrap();
         let (a, b) = (target.wait().unwrap(), target.wait().unwrap());
         assert_eq!((a.user_data(), a.raw_result()), (11, 0));
         assert_eq!(b.user_data(), 12);
         let w = b.result().unwrap();
         assert!(w < 4 && w != 2);
+        assert_eq!(picked, w, "the sender learns the slot the kernel picked");
         drop((rx, tx)); // the slots hold their own references
-        round_trip_through_slots(&mut target, 2, w, b"moved");
+        let (r, w) = (target.fixed_file(2), target.fixed_file(w));
+        round_trip_through_slots(&mut target, r, w, b"moved");
 
         // The posted user_data may not be in the crate's half, and CQE framing flags are out.
-        assert!(matches!(
-            ring.push(MsgRingFd::new(target.as_fd(), 0, 3, 1 << 63, 0)),
-            Err(PushError::Invalid(..))
-        ));
+        let op = MsgRingFd::new(to.clone(), ring.fixed_file(0), 3, 1 << 63, 0);
+        let why = refused(&mut ring, op);
+        assert_eq!(why.what(), "user_data");
         for flags in [1 << 5, 1 << 15] {
-            assert!(matches!(
-                ring.push(MsgRingCqeFlags::new(target.as_fd(), 0, 1, flags)),
-                Err(PushError::Invalid(..))
-            ));
+            let why = refused(&mut ring, MsgRingCqeFlags::new(to.clone(), 0, 1, flags));
+            assert_eq!((why.what(), why.value()), ("cqe_flags", u64::from(flags)));
         }
+        // The file sent is one of this ring's slots, never the target's (a number there
+        // names another table); a target slot must have a plus-one form.
+        let why = refused(
+            &mut ring,
+            MsgRingFd::new(to.clone(), target.fixed_file(0), 3, 1, 0),
+        );
+        assert_eq!(why.what(), "source");
+        let op = MsgRingFd::new(to.clone(), ring.fixed_file(0), u32::MAX - 1, 1, 0);
+        let why = refused(&mut ring, op);
+        assert_eq!(why.what(), "target_slot");
+        // Nothing of the refused sends reached the target.
+        assert!(target.peek().unwrap().is_none());
     }
 
     #[test]
@@ -276,18 +315,26 @@ mod ops {
         // SAFETY: epoll_create1 has no memory-safety preconditions.
         let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         assert!(epfd >= 0);
+        // SAFETY: a fresh fd, ours alone (closed when the last Arc goes).
+        let ep = Arc::new(unsafe { OwnedFd::from_raw_fd(epfd) });
         // No room, or more than the kernel allows (or memory holds): refused, never an abort.
         for n in [0, usize::MAX / 2, 1 << 40] {
             assert!(
                 matches!(
-                    ring.push(EpollWait::new(epfd, n, 0)),
+                    ring.push(EpollWait::new(ep.clone(), n, 0)),
                     Err(PushError::Invalid(..))
                 ),
                 "maxevents {n}"
             );
         }
-        // SAFETY: closing the epoll fd created above.
-        unsafe { libc::close(epfd) };
+        // No epoll_wait flag is reviewed (EPOLL_WAIT_FLAGS is empty).
+        let why = refused(&mut ring, EpollWait::new(ep.clone(), 4, 1));
+        assert_eq!(why.value(), 1);
+        assert_eq!(
+            Arc::strong_count(&ep),
+            1,
+            "refused ops dropped their handles"
+        );
 
         let word = Arc::new(AtomicU32::new(5));
         if let Some(t) = push_or_skip(
@@ -310,7 +357,7 @@ mod ops {
             return;
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let client = Arc::new(TcpStream::connect(listener.local_addr().unwrap()).unwrap());
         let (mut server, _) = listener.accept().unwrap();
         server.write_all(b"queued").unwrap();
 
@@ -318,12 +365,9 @@ mod ops {
         let mut queued = 0;
         for _ in 0..100 {
             let t = ring
-                .push(UringCmd::new(
-                    sys::SOCKET_URING_OP_SIOCINQ,
-                    client.as_raw_fd(),
-                ))
+                .push(UringCmd::new(sys::SOCKET_URING_OP_SIOCINQ, client.clone()))
                 .unwrap();
-            queued = ring.wait_for(t).unwrap().unwrap();
+            queued = ring.wait_for(t).unwrap().0.unwrap();
             if queued == 6 {
                 break;
             }
@@ -332,16 +376,16 @@ mod ops {
         assert_eq!(queued, 6);
 
         let t = ring
-            .push(CmdGetsockname::new(client.as_raw_fd(), false))
+            .push(CmdGetsockname::new(client.clone(), false))
             .unwrap();
-        match ring.wait_for(t).unwrap() {
+        match ring.wait_for(t).unwrap().0 {
             Ok(local) => {
                 assert_eq!(local, client.local_addr().unwrap());
                 let t = ring
-                    .push(CmdGetsockname::new(client.as_raw_fd(), true))
+                    .push(CmdGetsockname::new(client.clone(), true))
                     .unwrap();
                 assert_eq!(
-                    ring.wait_for(t).unwrap().unwrap(),
+                    ring.wait_for(t).unwrap().0.unwrap(),
                     listener.local_addr().unwrap()
                 );
             }
@@ -358,13 +402,13 @@ mod ops {
         let t = ring
             .push(CmdSock::new(
                 sys::SOCKET_URING_OP_GETSOCKOPT,
-                client.as_raw_fd(),
+                client.clone(),
                 libc::SOL_SOCKET,
                 libc::SO_TYPE,
                 Vec::with_capacity(4),
             ))
             .unwrap();
-        let (n, val) = ring.wait_for(t).unwrap();
+        let (n, _, val) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 4);
         assert_eq!(
             i32::from_ne_bytes(val[..].try_into().unwrap()),
@@ -374,11 +418,24 @@ mod ops {
         // Commands that read the SQE's fields as pointers of their own (getsockname is 5)
         // are not CmdSock's: refused before the kernel could write through them.
         for cmd in [4, sys::SOCKET_URING_OP_GETSOCKNAME, 99] {
-            assert!(matches!(
-                ring.push(CmdSock::new(cmd, client.as_raw_fd(), 0, 0, Vec::new())),
-                Err(PushError::Invalid(..))
-            ));
+            let why = refused(
+                &mut ring,
+                CmdSock::new(cmd, client.clone(), libc::SOL_SOCKET, 0, Vec::new()),
+            );
+            assert_eq!((why.what(), why.value()), ("cmd_op", u64::from(cmd)));
         }
+        // Socket options only at SOL_SOCKET: other levels' options can carry pointers.
+        let why = refused(
+            &mut ring,
+            CmdSock::new(
+                sys::SOCKET_URING_OP_GETSOCKOPT,
+                client.clone(),
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                Vec::with_capacity(4),
+            ),
+        );
+        assert_eq!(why.what(), "level");
     }
 
     /// On 128-byte-SQE rings an op fills only the first half of its slot; a driver command
@@ -408,10 +465,7 @@ mod ops {
         // socket: the kernel reads the 128-byte SQE's command area too).
         let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let t = ring
-            .push(UringCmd::new(
-                sys::SOCKET_URING_OP_SIOCINQ,
-                sock.as_raw_fd(),
-            ))
+            .push(UringCmd::new(sys::SOCKET_URING_OP_SIOCINQ, sock))
             .unwrap();
         // SAFETY: reading the ring's SQE array (slot 0, 128 bytes), which nobody writes until
         // submit; the pointer comes from liburing's initialised ring.
@@ -420,6 +474,6 @@ mod ops {
             std::slice::from_raw_parts(sqes.add(64), 64).to_vec()
         };
         assert!(second_half.iter().all(|&b| b == 0), "{second_half:x?}");
-        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 0, "nothing queued");
+        assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), 0, "nothing queued");
     }
 }

@@ -12,11 +12,12 @@ mod common;
 
 use std::io::{Read as _, Write as _};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 use std::time::Duration;
 use system_liburing::op::{
     AsyncCancel, Close, Fsync, Nop, PollAdd, Read, Readv, Timeout, TimeoutFired, Write, Writev,
 };
-use system_liburing::{Ring, SqeFlags};
+use system_liburing::{OpFlags, Ring};
 
 fn ring() -> Option<Ring> {
     common::ring_or_skip(Ring::builder().entries(32), "ops")
@@ -39,27 +40,36 @@ fn write_then_read_round_trip() {
     let Some(mut ring) = ring() else { return };
     let (file, path) = temp_file("rw");
     let fd = file.as_raw_fd();
+    // The file goes in with the op and comes back with the result, the same file.
     let t = ring
-        .push(Write::new(fd, b"hello, ring".to_vec(), 0))
+        .push(Write::new(file, b"hello, ring".to_vec(), 0))
         .unwrap();
-    let (n, buf) = ring.wait_for(t).unwrap();
+    let (n, file, buf) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 11);
     assert_eq!(buf, b"hello, ring");
+    assert_eq!(file.as_raw_fd(), fd, "the op hands its file back");
 
-    let t = ring.push(Read::new(fd, Vec::with_capacity(64), 0)).unwrap();
-    let (n, buf) = ring.wait_for(t).unwrap();
+    let t = ring
+        .push(Read::new(file, Vec::with_capacity(64), 0))
+        .unwrap();
+    let (n, file, buf) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 11);
     assert_eq!(buf, b"hello, ring", "the Vec's length is what was read");
 
+    // A shared file: the op holds a clone of the Arc, the test keeps using its own.
+    let file = Arc::new(file);
     let t = ring
-        .push(Read::new(fd, vec![0u8; 4].into_boxed_slice(), 7))
+        .push(Read::new(file.clone(), vec![0u8; 4].into_boxed_slice(), 7))
         .unwrap();
-    let (n, buf) = ring.wait_for(t).unwrap();
+    let (n, held, buf) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 4);
     assert_eq!(&buf[..], b"ring");
+    assert!(Arc::ptr_eq(&held, &file));
+    drop(held);
 
-    let t = ring.push(Fsync::new(fd).datasync()).unwrap();
-    ring.wait_for(t).unwrap().unwrap();
+    let t = ring.push(Fsync::new(file.clone()).datasync()).unwrap();
+    let (res, _file) = ring.wait_for(t).unwrap();
+    res.unwrap();
     std::fs::remove_file(path).unwrap();
 }
 
@@ -67,21 +77,24 @@ fn write_then_read_round_trip() {
 fn vectored_round_trip() {
     let Some(mut ring) = ring() else { return };
     let (file, path) = temp_file("rwv");
-    let fd = file.as_raw_fd();
     let t = ring
-        .push(Writev::new(fd, vec![b"abc".to_vec(), b"defgh".to_vec()], 0))
+        .push(Writev::new(
+            file,
+            vec![b"abc".to_vec(), b"defgh".to_vec()],
+            0,
+        ))
         .unwrap();
-    let (n, bufs) = ring.wait_for(t).unwrap();
+    let (n, file, bufs) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 8);
     assert_eq!(bufs.len(), 2);
     let t = ring
         .push(Readv::new(
-            fd,
+            file,
             vec![Vec::with_capacity(2), Vec::with_capacity(10)],
             0,
         ))
         .unwrap();
-    let (n, bufs) = ring.wait_for(t).unwrap();
+    let (n, _file, bufs) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 8);
     assert_eq!(bufs[0], b"ab");
     assert_eq!(bufs[1], b"cdefgh");
@@ -91,17 +104,19 @@ fn vectored_round_trip() {
 #[test]
 fn finish_before_the_cqe_gives_the_ticket_back() {
     let Some(mut ring) = ring() else { return };
-    let (mut rx, mut tx) = common::pipe();
+    let (rx, mut tx) = common::pipe();
     let t = ring
-        .push(Read::new(rx.as_raw_fd(), Vec::with_capacity(16), u64::MAX))
+        .push(Read::new(rx, Vec::with_capacity(16), u64::MAX))
         .unwrap();
     ring.submit().unwrap();
-    let t = ring.finish(t).expect_err("no CQE yet").0;
+    let early = ring.finish(t).expect_err("no CQE yet");
+    assert!(!early.is_foreign(), "the ticket is this ring's");
+    let t = early.into_ticket();
     tx.write_all(b"ping").unwrap();
     let cqe = ring.wait().unwrap();
     assert_eq!(cqe.user_data(), t.user_data());
     assert!(cqe.is_managed());
-    let (n, buf) = ring.finish(t).unwrap();
+    let (n, mut rx, buf) = ring.finish(t).unwrap();
     assert_eq!(n.unwrap(), 4);
     assert_eq!(buf, b"ping");
     drop(tx);
@@ -180,31 +195,29 @@ fn close_owned_fd() {
 fn poll_and_cancel() {
     let Some(mut ring) = ring() else { return };
     let (rx, mut tx) = common::pipe();
-    let poll = ring
-        .push(PollAdd::new(rx.as_raw_fd(), libc::POLLIN))
-        .unwrap();
+    let poll = ring.push(PollAdd::new(rx, libc::POLLIN as u32)).unwrap();
     ring.submit().unwrap();
     tx.write_all(b"x").unwrap();
-    let revents = ring.wait_for(poll).unwrap().unwrap();
-    assert!(revents & libc::POLLIN as u32 != 0);
+    let (revents, _rx) = ring.wait_for(poll).unwrap();
+    assert!(revents.unwrap() & libc::POLLIN as u32 != 0);
 
-    // A poll that never fires, cancelled by ticket.
+    // A poll that never fires, cancelled by ticket; the pipe comes back with the error.
     let (rx2, _tx2) = common::pipe();
-    let poll = ring
-        .push(PollAdd::new(rx2.as_raw_fd(), libc::POLLIN))
-        .unwrap();
+    let fd2 = rx2.as_raw_fd();
+    let poll = ring.push(PollAdd::new(rx2, libc::POLLIN as u32)).unwrap();
     let cancel = ring.push(AsyncCancel::ticket(&poll)).unwrap();
     assert_eq!(ring.wait_for(cancel).unwrap().unwrap(), 0);
-    let err = ring.wait_for(poll).unwrap().unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(libc::ECANCELED));
+    let (res, rx2) = ring.wait_for(poll).unwrap();
+    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    assert_eq!(rx2.as_raw_fd(), fd2);
 }
 
 #[test]
 fn linked_chain_runs_in_order() {
     let Some(mut ring) = ring() else { return };
-    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_LINK), 1)
+    ring.push_with_user_data(Nop::new().flags(OpFlags::IO_LINK), 1)
         .unwrap();
-    ring.push_with_user_data(Nop::new().flags(SqeFlags::IO_LINK), 2)
+    ring.push_with_user_data(Nop::new().flags(OpFlags::IO_LINK), 2)
         .unwrap();
     ring.push_with_user_data(Nop::new(), 3).unwrap();
     ring.submit_and_wait(3).unwrap();

@@ -8,8 +8,9 @@ mod common;
 
 use std::io::Write as _;
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use system_liburing::op::{Nop, Read, ReadFixed, WriteFixed};
-use system_liburing::Ring;
+use system_liburing::{OpFlags, Ring};
 
 #[test]
 fn fixed_buffers_and_files_round_trip() {
@@ -24,7 +25,7 @@ fn fixed_buffers_and_files_round_trip() {
         .truncate(true)
         .open(&path)
         .unwrap();
-    ring.register_files(&[file.as_raw_fd()]).unwrap();
+    ring.register_files(&[Some(&file)]).unwrap();
     let mut bufs = ring.register_buffers(2, 4096).unwrap();
     assert_eq!(bufs.len(), 2);
     assert_eq!(bufs[1].index(), 1);
@@ -36,21 +37,23 @@ fn fixed_buffers_and_files_round_trip() {
     let mut w = bufs.remove(0);
     w.set_len(5);
     w.copy_from_slice(b"fixed");
-    let t = ring.push(WriteFixed::new(0, w, 0).fixed_file()).unwrap();
-    let (n, _w) = ring.wait_for(t).unwrap();
+    let slot = ring.fixed_file(0);
+    let t = ring.push(WriteFixed::new(slot, w, 0)).unwrap();
+    let (n, fd, _w) = ring.wait_for(t).unwrap();
+    assert_eq!(fd, slot, "the slot comes back with the output");
     assert_eq!(n.unwrap(), 5);
 
     let r = bufs.remove(0);
-    let t = ring.push(ReadFixed::new(0, r, 0).fixed_file()).unwrap();
-    let (n, r) = ring.wait_for(t).unwrap();
+    let t = ring.push(ReadFixed::new(slot, r, 0)).unwrap();
+    let (n, _, r) = ring.wait_for(t).unwrap();
     assert_eq!(n.unwrap(), 5);
     assert_eq!(&r[..], b"fixed");
 
     // A plain Read through the fixed-file slot too.
     let t = ring
-        .push(Read::new(0, Vec::with_capacity(16), 0).fixed_file())
+        .push(Read::new(slot, Vec::with_capacity(16), 0))
         .unwrap();
-    assert_eq!(ring.wait_for(t).unwrap().1, b"fixed");
+    assert_eq!(ring.wait_for(t).unwrap().2, b"fixed");
 
     assert_eq!(
         ring.register_buffers(1, 16).unwrap_err().raw_os_error(),
@@ -100,26 +103,30 @@ fn sparse_table_updated_in_place() {
         return;
     }
     let (rd, mut wr) = common::pipe();
-    assert_eq!(ring.register_files_update(2, &[rd.as_raw_fd()]).unwrap(), 1);
+    assert_eq!(ring.register_files_update(2, &[Some(&rd)]).unwrap(), 1);
     // The table holds its own reference: the fd may go.
     drop(rd);
     wr.write_all(b"via slot 2").unwrap();
     let t = ring
-        .push(Read::new(2, Vec::with_capacity(32), 0).fixed_file())
+        .push(Read::new(ring.fixed_file(2), Vec::with_capacity(32), 0))
         .unwrap();
-    let (res, buf) = ring.wait_for(t).unwrap();
+    let (res, _, buf) = ring.wait_for(t).unwrap();
     assert_eq!(res.unwrap(), 10);
     assert_eq!(buf, b"via slot 2");
 
     // An empty slot (never filled, or cleared with -1) is EBADF in the CQE.
     for slot in [0, 2] {
         if slot == 2 {
-            assert_eq!(ring.register_files_update(2, &[-1]).unwrap(), 1);
+            assert_eq!(
+                ring.register_files_update(2, &[None::<std::fs::File>])
+                    .unwrap(),
+                1
+            );
         }
         let t = ring
-            .push(Read::new(slot, Vec::with_capacity(8), 0).fixed_file())
+            .push(Read::new(ring.fixed_file(slot), Vec::with_capacity(8), 0))
             .unwrap();
-        let (res, _) = ring.wait_for(t).unwrap();
+        let (res, _, _) = ring.wait_for(t).unwrap();
         assert_eq!(
             res.unwrap_err().raw_os_error(),
             Some(libc::EBADF),
@@ -129,7 +136,7 @@ fn sparse_table_updated_in_place() {
 
     // Past the end of the table.
     assert_eq!(
-        ring.register_files_update(4, &[wr.as_raw_fd()])
+        ring.register_files_update(4, &[Some(&wr)])
             .unwrap_err()
             .raw_os_error(),
         Some(libc::EINVAL)
@@ -149,7 +156,7 @@ fn files_update_without_a_table_is_enxio() {
     };
     let (rd, _wr) = common::pipe();
     assert_eq!(
-        ring.register_files_update(0, &[rd.as_raw_fd()])
+        ring.register_files_update(0, &[Some(&rd)])
             .unwrap_err()
             .raw_os_error(),
         Some(libc::ENXIO)
@@ -175,9 +182,9 @@ fn personality_runs_ops_and_unknown_ids_are_einval() {
     let (rd, mut wr) = common::pipe();
     wr.write_all(b"as id").unwrap();
     let t = ring
-        .push(Read::new(rd.as_raw_fd(), Vec::with_capacity(8), 0).personality(id))
+        .push(Read::new(rd, Vec::with_capacity(8), 0).personality(id))
         .unwrap();
-    assert_eq!(ring.wait_for(t).unwrap().1, b"as id");
+    assert_eq!(ring.wait_for(t).unwrap().2, b"as id");
 
     // Once unregistered, the id is unknown: the SQE fails with -EINVAL in its CQE.
     ring.unregister_personality(id).unwrap();
@@ -232,7 +239,7 @@ fn iowq_limits_and_affinity() {
         let cpu = an_allowed_cpu();
         ring.register_iowq_aff(&[cpu]).unwrap();
         // Work still runs (IOSQE_ASYNC forces it onto an io-wq worker).
-        ring.push_with_user_data(Nop::new().flags(system_liburing::SqeFlags::ASYNC), 9)
+        ring.push_with_user_data(Nop::new().flags(OpFlags::ASYNC), 9)
             .unwrap();
         ring.submit().unwrap();
         assert_eq!(ring.wait().unwrap().raw_result(), 0);
@@ -408,7 +415,7 @@ fn sparse_buffer_table_filled_and_replaced_in_place() {
         Some(libc::EBUSY),
         "one buffer table per ring"
     );
-    let (rx, mut tx) = common::pipe();
+    let (rx, tx) = common::pipe();
 
     // Slots 5 and 6 filled; the handles carry their slots.
     let mut bufs = ring.register_buffers_update(5, 2, 4096).unwrap();
@@ -416,28 +423,29 @@ fn sparse_buffer_table_filled_and_replaced_in_place() {
     let mut w = bufs.remove(1);
     w.set_len(6);
     w.copy_from_slice(b"slot 6");
-    let (tx_fd, rx_fd) = (tx.as_raw_fd(), rx.as_raw_fd());
-    let t = ring.push(WriteFixed::new(tx_fd, w, u64::MAX)).unwrap();
+    // The write end is shared: the op holds one handle, the test writes through the other.
+    let tx = Arc::new(tx);
+    let t = ring.push(WriteFixed::new(tx.clone(), w, u64::MAX)).unwrap();
     assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), 6);
     let t = ring
-        .push(ReadFixed::new(rx_fd, bufs.remove(0), u64::MAX))
+        .push(ReadFixed::new(rx, bufs.remove(0), u64::MAX))
         .unwrap();
-    let (n, r) = ring.wait_for(t).unwrap();
+    let (n, rx, r) = ring.wait_for(t).unwrap();
     assert_eq!((n.unwrap(), &r[..]), (6, &b"slot 6"[..]));
 
     // Slot 5 replaced: the new handle works, the old one's memory is no longer slot 5's.
     let fresh = ring.register_buffers_update(5, 1, 8192).unwrap().remove(0);
     assert_eq!((fresh.index(), fresh.capacity()), (5, 8192));
-    tx.write_all(b"again").unwrap();
-    let t = ring.push(ReadFixed::new(rx_fd, r, u64::MAX)).unwrap();
-    let err = ring.wait_for(t).unwrap().0.unwrap_err();
+    (&*tx).write_all(b"again").unwrap();
+    let t = ring.push(ReadFixed::new(rx, r, u64::MAX)).unwrap();
+    let (err, rx, _) = ring.wait_for(t).unwrap();
     assert_eq!(
-        err.raw_os_error(),
+        err.unwrap_err().raw_os_error(),
         Some(libc::EFAULT),
         "stale handle refused"
     );
-    let t = ring.push(ReadFixed::new(rx_fd, fresh, u64::MAX)).unwrap();
-    let (n, fresh) = ring.wait_for(t).unwrap();
+    let t = ring.push(ReadFixed::new(rx, fresh, u64::MAX)).unwrap();
+    let (n, _, fresh) = ring.wait_for(t).unwrap();
     assert_eq!((n.unwrap(), &fresh[..]), (5, &b"again"[..]));
 
     // Past the table's end: EINVAL, no handles.

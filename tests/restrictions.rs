@@ -11,10 +11,10 @@
 mod common;
 
 use std::io::Write as _;
-use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use system_liburing::op::{AsyncCancel, Nop, Read, Write};
 use system_liburing::register::Restriction;
-use system_liburing::{Op, Ring, SqeFlags};
+use system_liburing::{Op, OpFlags, Ring, SqeFlags};
 
 /// A ring built with `IORING_SETUP_R_DISABLED`, or a recorded skip (pre-5.10 kernels refuse
 /// the flag with EINVAL).
@@ -44,7 +44,7 @@ fn restricted_ring_accepts_only_allowed_opcodes() {
 
     ring.register_restrictions(&[
         Restriction::SqeOp(Nop::opcode()),
-        Restriction::SqeOp(Read::<Vec<u8>>::opcode()),
+        Restriction::SqeOp(Read::<std::fs::File, Vec<u8>>::opcode()),
         Restriction::RegisterOp(system_liburing::sys::IORING_REGISTER_PROBE as u8),
     ])
     .unwrap();
@@ -74,26 +74,25 @@ fn restricted_ring_accepts_only_allowed_opcodes() {
         "ASYNC_CANCEL is not allowed"
     );
 
-    let (rd, mut wr) = common::pipe();
+    let (rd, wr) = common::pipe();
+    let wr = Arc::new(wr);
     let t = ring
-        .push(Write::new(wr.as_raw_fd(), b"nope".to_vec(), 0))
+        .push(Write::new(wr.clone(), b"nope".to_vec(), 0))
         .unwrap();
-    let (res, _) = ring.wait_for(t).unwrap();
+    let (res, _, _) = ring.wait_for(t).unwrap();
     assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EACCES));
 
     // An allowed one works.
-    wr.write_all(b"allowed").unwrap();
-    let t = ring
-        .push(Read::new(rd.as_raw_fd(), Vec::with_capacity(16), 0))
-        .unwrap();
-    let (res, buf) = ring.wait_for(t).unwrap();
+    (&*wr).write_all(b"allowed").unwrap();
+    let t = ring.push(Read::new(rd, Vec::with_capacity(16), 0)).unwrap();
+    let (res, rd, buf) = ring.wait_for(t).unwrap();
     assert_eq!(res.unwrap(), 7);
     assert_eq!(buf, b"allowed");
 
     // Register opcodes are restricted too: the allowed probe works, the rest is EACCES.
     ring.probe().expect("IORING_REGISTER_PROBE is allowed");
     assert_eq!(
-        ring.register_files(&[rd.as_raw_fd()])
+        ring.register_files(&[Some(&rd)])
             .unwrap_err()
             .raw_os_error(),
         Some(libc::EACCES)
@@ -118,10 +117,10 @@ fn restricted_sqe_flags() {
     .unwrap();
     ring.enable_rings().unwrap();
     let cases = [
-        (SqeFlags::ASYNC, 0),
-        (SqeFlags::ASYNC | SqeFlags::IO_LINK, 0),
-        (SqeFlags::empty(), -libc::EACCES), // required flag missing
-        (SqeFlags::ASYNC | SqeFlags::IO_DRAIN, -libc::EACCES), // flag not allowed
+        (OpFlags::ASYNC, 0),
+        (OpFlags::ASYNC | OpFlags::IO_LINK, 0),
+        (OpFlags::empty(), -libc::EACCES), // required flag missing
+        (OpFlags::ASYNC | OpFlags::IO_DRAIN, -libc::EACCES), // flag not allowed
     ];
     for (i, (flags, want)) in cases.into_iter().enumerate() {
         ring.push_with_user_data(Nop::new().flags(flags), i as u64)

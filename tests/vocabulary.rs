@@ -203,7 +203,8 @@ fn render_ops_doc() -> String {
          the test fails when this file and the table differ. Every op is gated on its liburing\n\
          helper: with an older liburing the op does not exist (liburing 2.3 has every op\n\
          below whose helper it declares). Search the API docs for the C name: it is a doc\n\
-         alias of the op.\n",
+         alias of the op. Each op's constructor, what it hands back, the files it holds and\n\
+         the flag allowlists it checks are in `docs/porting.md` (\"Files\", \"Flag words\").\n",
     );
     let ops = catalogue();
     let mut families: Vec<&str> = ops.iter().map(|o| o.family).collect();

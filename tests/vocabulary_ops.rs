@@ -23,8 +23,10 @@ mod ops {
     use super::common;
     use std::ffi::CString;
     use std::io::Write as _;
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+    use std::sync::Arc;
     use std::time::Duration;
+    use system_liburing::fd::{Cwd, DirectSlot};
     use system_liburing::op::*;
     use system_liburing::{sys, CqeFlags, PushError, Ring};
 
@@ -71,15 +73,16 @@ mod ops {
         ring.wait_for(t).unwrap().unwrap();
         assert_eq!(std::fs::read(&hard).unwrap(), b"hello");
         let how = OpenHow::new(libc::O_RDONLY, 0).resolve(0x08 /* RESOLVE_BENEATH */);
-        let t = ring.push(OpenAt2::new(libc::AT_FDCWD, c(&b), how)).unwrap();
+        let t = ring.push(OpenAt2::new(Cwd, c(&b), how)).unwrap();
         assert_eq!(
-            ring.wait_for(t).unwrap().unwrap_err().raw_os_error(),
+            ring.wait_for(t).unwrap().0.unwrap_err().raw_os_error(),
             Some(libc::EXDEV),
             "RESOLVE_BENEATH refuses an absolute path"
         );
         let how = OpenHow::new(libc::O_RDONLY, 0);
-        let t = ring.push(OpenAt2::new(libc::AT_FDCWD, c(&b), how)).unwrap();
-        let fd = ring.wait_for(t).unwrap().unwrap();
+        let t = ring.push(OpenAt2::new(Cwd, c(&b), how)).unwrap();
+        let (fd, Cwd) = ring.wait_for(t).unwrap();
+        let fd = fd.unwrap();
         assert_eq!(
             std::io::read_to_string(std::fs::File::from(fd)).unwrap(),
             "hello"
@@ -103,7 +106,9 @@ mod ops {
         let Some(mut ring) = ring("direct fds") else {
             return;
         };
-        if let Err(e) = ring.register_files(&[-1; 8]) {
+        // Eight empty slots (`None`: -1 in the table, kernel 5.13).
+        let empty: Vec<Option<std::fs::File>> = (0..8).map(|_| None).collect();
+        if let Err(e) = ring.register_files(&empty) {
             common::skip(
                 "direct fds",
                 format_args!("no sparse file table here (5.13): {e}"),
@@ -112,69 +117,88 @@ mod ops {
         }
         let d = tmpdir("direct");
         std::fs::write(d.join("f"), b"direct").unwrap();
+        let three = ring.fixed_file(3);
         let t = ring
             .push(OpenAtDirect::new(
-                libc::AT_FDCWD,
+                Cwd,
                 c(&d.join("f")),
                 libc::O_RDONLY,
                 0,
-                3,
+                DirectSlot::At(three),
             ))
             .unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 3);
+        let (res, Cwd) = ring.wait_for(t).unwrap();
+        assert_eq!(res.unwrap(), three, "the slot asked for, of this ring");
         let t = ring
-            .push(Read::new(3, Vec::with_capacity(16), 0).fixed_file())
+            .push(Read::new(three, Vec::with_capacity(16), 0))
             .unwrap();
-        let (n, buf) = ring.wait_for(t).unwrap();
+        let (n, _, buf) = ring.wait_for(t).unwrap();
         assert_eq!((n.unwrap(), &buf[..]), (6, &b"direct"[..]));
         let how = OpenHow::new(libc::O_RDONLY, 0);
         let t = ring
             .push(OpenAt2Direct::new(
-                libc::AT_FDCWD,
+                Cwd,
                 c(&d.join("f")),
                 how,
-                FILE_INDEX_ALLOC,
+                DirectSlot::Alloc,
             ))
             .unwrap();
-        let slot = ring.wait_for(t).unwrap().unwrap();
-        assert_ne!(slot, 3, "a free slot was allocated");
+        let slot = ring.wait_for(t).unwrap().0.unwrap();
+        assert_ne!(slot, three, "a free slot was allocated");
+        assert!(slot.index() < 8);
         let t = ring
             .push(SocketDirectAlloc::new(libc::AF_INET, libc::SOCK_STREAM, 0))
             .unwrap();
         let sock = ring.wait_for(t).unwrap().unwrap();
+        assert!(sock.index() < 8 && sock != three && sock != slot);
+        let seven = ring.fixed_file(7);
         let t = ring
-            .push(SocketDirect::new(libc::AF_INET, libc::SOCK_DGRAM, 0, 7))
+            .push(SocketDirect::new(
+                libc::AF_INET,
+                libc::SOCK_DGRAM,
+                0,
+                DirectSlot::At(seven),
+            ))
             .unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 7);
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), seven);
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let t = ring
-            .push(AcceptDirect::new(listener.as_raw_fd(), FILE_INDEX_ALLOC))
+            .push(AcceptDirect::new(listener, DirectSlot::Alloc))
             .unwrap();
         ring.submit().unwrap();
         let _client = std::net::TcpStream::connect(addr).unwrap();
-        let accepted = ring.wait_for(t).unwrap().unwrap();
-        assert!(accepted < 8);
+        let (accepted, listener) = ring.wait_for(t).unwrap();
+        let accepted = accepted.unwrap();
+        assert!(accepted.index() < 8);
+        assert_eq!(listener.local_addr().unwrap(), addr, "the listener is back");
 
-        for s in [3, slot, sock, 7, accepted] {
+        for s in [three, slot, sock, seven, accepted] {
             let t = ring.push(CloseDirect::new(s)).unwrap();
             ring.wait_for(t).unwrap().unwrap();
         }
-        let t = ring.push(CloseDirect::new(3)).unwrap();
+        let t = ring.push(CloseDirect::new(three)).unwrap();
         assert_eq!(
             ring.wait_for(t).unwrap().unwrap_err().raw_os_error(),
             Some(libc::EBADF)
         );
-        // files_update puts a pipe into slot 1 from the SQ side.
+        // files_update puts a pipe into slot 1 from the SQ side, and names the slot.
         let (r, mut w) = common::pipe();
-        let t = ring.push(FilesUpdate::new(vec![r.as_raw_fd()], 1)).unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().unwrap(), 1);
+        let t = ring.push(FilesUpdate::new(vec![Some(r)], 1)).unwrap();
+        let (slots, files) = ring.wait_for(t).unwrap();
+        assert_eq!(slots.unwrap(), vec![ring.fixed_file(1)]);
+        assert!(files[0].is_some(), "the pipe comes back");
+        drop(files); // the slot holds its own reference
         w.write_all(b"via slot 1").unwrap();
         let t = ring
-            .push(Read::new(1, Vec::with_capacity(32), u64::MAX).fixed_file())
+            .push(Read::new(
+                ring.fixed_file(1),
+                Vec::with_capacity(32),
+                u64::MAX,
+            ))
             .unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().1, b"via slot 1");
+        assert_eq!(ring.wait_for(t).unwrap().2, b"via slot 1");
     }
 
     #[test]
@@ -192,36 +216,35 @@ mod ops {
             .unwrap();
         let t = ring
             .push(Writev2::new(
-                f.as_raw_fd(),
+                f,
                 vec![b"ab".to_vec(), b"cde".to_vec()],
                 0,
                 libc::RWF_DSYNC,
             ))
             .unwrap();
-        assert_eq!(ring.wait_for(t).unwrap().0.unwrap(), 5);
+        let (n, f, _) = ring.wait_for(t).unwrap();
+        assert_eq!(n.unwrap(), 5);
         let t = ring
             .push(Readv2::new(
-                f.as_raw_fd(),
+                f,
                 vec![Vec::with_capacity(3), Vec::with_capacity(8)],
                 0,
                 0,
             ))
             .unwrap();
-        let (n, bufs) = ring.wait_for(t).unwrap();
+        let (n, f, bufs) = ring.wait_for(t).unwrap();
         assert_eq!(n.unwrap(), 5);
         assert_eq!(bufs, vec![b"abc".to_vec(), b"de".to_vec()]);
-        let t = ring
-            .push(Readv2::new(
-                f.as_raw_fd(),
-                vec![Vec::with_capacity(3)],
-                0,
-                -1,
-            ))
-            .unwrap();
-        assert!(
-            ring.wait_for(t).unwrap().0.is_err(),
-            "unknown RWF flags are refused"
-        );
+        // Bits outside the reviewed RWF_* set never reach the kernel: refused at push, and
+        // the op (with its file and buffers) comes back.
+        match ring.push(Readv2::new(f, vec![Vec::with_capacity(3)], 0, -1)) {
+            Err(PushError::Invalid(op, why)) => {
+                assert_eq!(why.what(), "rw_flags");
+                assert_eq!(why.value(), u64::from(!(RW_FLAGS as u32)), "{why}");
+                drop(op);
+            }
+            other => panic!("unknown RWF flags must be refused: {other:?}"),
+        }
     }
 
     #[test]
@@ -234,9 +257,10 @@ mod ops {
         let f = std::fs::File::create(&p).unwrap();
         let name = || CString::new("user.liburing-rs").unwrap();
         let t = ring
-            .push(FSetXattr::new(f.as_raw_fd(), name(), b"v1".to_vec(), 0))
+            .push(FSetXattr::new(f, name(), b"v1".to_vec(), 0))
             .unwrap();
-        match ring.wait_for(t).unwrap() {
+        let (res, f) = ring.wait_for(t).unwrap();
+        match res {
             Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL)) => {
                 common::skip(
                     "xattr",
@@ -246,10 +270,8 @@ mod ops {
             }
             r => r.unwrap(),
         }
-        let t = ring
-            .push(FGetXattr::new(f.as_raw_fd(), name(), 16))
-            .unwrap();
-        let (n, v) = ring.wait_for(t).unwrap();
+        let t = ring.push(FGetXattr::new(f, name(), 16)).unwrap();
+        let (n, _f, v) = ring.wait_for(t).unwrap();
         assert_eq!((n.unwrap(), &v[..]), (2, &b"v1"[..]));
         let t = ring
             .push(SetXattr::new(
@@ -267,6 +289,11 @@ mod ops {
             ring.wait_for(t).unwrap().0.unwrap_err().raw_os_error(),
             Some(libc::ERANGE)
         );
+        // Only XATTR_CREATE / XATTR_REPLACE (XATTR_FLAGS) reach the kernel.
+        match ring.push(SetXattr::new(c(&p), name(), b"v".to_vec(), 0x100)) {
+            Err(PushError::Invalid(_, why)) => assert_eq!(why.value(), 0x100, "{why}"),
+            other => panic!("an unreviewed xattr flag must be refused: {other:?}"),
+        }
     }
 
     #[test]
@@ -274,8 +301,10 @@ mod ops {
         let Some(mut ring) = ring("msg_ring") else {
             return;
         };
-        let target = Ring::new(4).unwrap();
-        let t = match ring.push(MsgRing::new(target.as_fd(), 42, 0x1234)) {
+        let mut target = Ring::new(4).unwrap();
+        // The op holds its own handle on the target ring until it completes.
+        let to = target.as_fd().try_clone_to_owned().unwrap();
+        let t = match ring.push(MsgRing::new(to, 42, 0x1234)) {
             Ok(t) => t,
             Err(PushError::Unsupported(..)) => {
                 common::skip(
@@ -286,12 +315,15 @@ mod ops {
             }
             Err(e) => panic!("{e}"),
         };
-        ring.wait_for(t).unwrap().unwrap();
-        let mut target = target;
+        let (res, to) = ring.wait_for(t).unwrap();
+        res.unwrap();
         let cqe = target.wait().unwrap();
         assert_eq!((cqe.user_data(), cqe.raw_result()), (0x1234, 42));
-        match ring.push(MsgRing::new(target.as_fd(), 0, 1 << 63)) {
-            Err(PushError::Invalid(_, why)) => assert!(why.contains("managed"), "{why}"),
+        match ring.push(MsgRing::new(to, 0, 1 << 63)) {
+            Err(PushError::Invalid(_, why)) => {
+                assert_eq!(why.what(), "user_data");
+                assert!(why.why().contains("managed"), "{why}");
+            }
             other => panic!("reserved user_data must be refused: {other:?}"),
         }
     }
@@ -302,9 +334,7 @@ mod ops {
             return;
         };
         let (r, mut w) = common::pipe();
-        let t = ring
-            .push(PollMulti::new(r.as_raw_fd(), libc::POLLIN))
-            .unwrap();
+        let t = ring.push(PollMulti::new(r, libc::POLLIN as u32)).unwrap();
         w.write_all(b"x").unwrap();
         let ev = ring.next_shot(&t).unwrap().unwrap().unwrap();
         assert!(ev & libc::POLLIN as u32 != 0);
@@ -318,7 +348,7 @@ mod ops {
             .push(PollUpdate::new(
                 t.user_data(),
                 0,
-                libc::POLLIN | libc::POLLPRI,
+                (libc::POLLIN | libc::POLLPRI) as u32,
                 sys::IORING_POLL_UPDATE_EVENTS,
             ))
             .unwrap();
@@ -334,7 +364,9 @@ mod ops {
             Some(libc::ECANCELED),
             "removal ends the stream"
         );
-        assert!(ring.finish(t).unwrap().is_empty());
+        let (rest, r) = ring.finish(t).unwrap();
+        assert!(rest.is_empty());
+        drop(r);
     }
 
     #[test]
@@ -344,11 +376,7 @@ mod ops {
         };
         let t = ring.push(Timeout::new(Duration::from_secs(60))).unwrap();
         let u = ring
-            .push(TimeoutUpdate::new(
-                t.user_data(),
-                Duration::from_millis(1),
-                0,
-            ))
+            .push(TimeoutUpdate::new(t.user_data(), Duration::from_millis(1)))
             .unwrap();
         ring.wait_for(u).unwrap().unwrap();
         assert_eq!(
@@ -357,39 +385,45 @@ mod ops {
             "re-armed to 1 ms"
         );
 
+        // One pipe, shared by the polls and the cancel: each op holds an Arc of it.
         let (r, _w) = common::pipe();
-        let p = ring
-            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
-            .unwrap();
+        let r = Arc::new(r);
+        let poll = || PollAdd::new(r.clone(), libc::POLLIN as u32);
+        let p = ring.push(poll()).unwrap();
         ring.submit().unwrap();
         let c = ring.push(AsyncCancel64::new(p.user_data())).unwrap();
         assert_eq!(ring.wait_for(c).unwrap().unwrap(), 0);
         assert_eq!(
-            ring.wait_for(p).unwrap().unwrap_err().raw_os_error(),
+            ring.wait_for(p).unwrap().0.unwrap_err().raw_os_error(),
             Some(libc::ECANCELED)
         );
 
-        let p1 = ring
-            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
-            .unwrap();
-        let p2 = ring
-            .push(PollAdd::new(r.as_raw_fd(), libc::POLLIN))
-            .unwrap();
+        let p1 = ring.push(poll()).unwrap();
+        let p2 = ring.push(poll()).unwrap();
         ring.submit().unwrap();
+        // IORING_ASYNC_CANCEL_FD comes from the op, ANY would cancel past the fd: only ALL
+        // is the user's (CANCEL_FD_FLAGS).
+        for flags in [sys::IORING_ASYNC_CANCEL_FD, sys::IORING_ASYNC_CANCEL_ANY] {
+            match ring.push(CancelFd::new(r.clone(), flags)) {
+                Err(PushError::Invalid(_, why)) => assert_eq!(why.value(), u64::from(flags)),
+                other => panic!("cancel flags {flags:#x} must be refused: {other:?}"),
+            }
+        }
         let c = ring
-            .push(CancelFd::new(r.as_raw_fd(), sys::IORING_ASYNC_CANCEL_ALL))
+            .push(CancelFd::new(r.clone(), sys::IORING_ASYNC_CANCEL_ALL))
             .unwrap();
         assert_eq!(
-            ring.wait_for(c).unwrap().unwrap(),
+            ring.wait_for(c).unwrap().0.unwrap(),
             2,
             "both polls on the fd"
         );
         for p in [p1, p2] {
             assert_eq!(
-                ring.wait_for(p).unwrap().unwrap_err().raw_os_error(),
+                ring.wait_for(p).unwrap().0.unwrap_err().raw_os_error(),
                 Some(libc::ECANCELED)
             );
         }
+        assert_eq!(Arc::strong_count(&r), 1, "every op gave its handle back");
     }
 
     #[test]
@@ -398,7 +432,10 @@ mod ops {
             return;
         };
         match ring.push(ProvideBuffers::new(vec![0; 100], 64, 2, 3, 0)) {
-            Err(PushError::Invalid(_, why)) => assert!(why.contains("nr * len"), "{why}"),
+            Err(PushError::Invalid(_, why)) => {
+                assert_eq!((why.what(), why.value()), ("mem", 100));
+                assert!(why.why().contains("nr * len"), "{why}");
+            }
             other => panic!("short memory must be refused: {other:?}"),
         }
         let t = ring
@@ -434,22 +471,24 @@ mod ops {
         // SAFETY: epoll_create1 has no memory preconditions.
         let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         assert!(ep >= 0);
+        // SAFETY: a fresh fd, ours alone.
+        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
         let (r, mut w) = common::pipe();
         let ev = libc::epoll_event {
             events: libc::EPOLLIN as u32,
             u64: 99,
         };
+        // The op holds both the epoll instance and the file it adds until it completes.
         let t = ring
-            .push(EpollCtl::new(ep, r.as_raw_fd(), libc::EPOLL_CTL_ADD, ev))
+            .push(EpollCtl::new(ep, r, libc::EPOLL_CTL_ADD, ev))
             .unwrap();
-        ring.wait_for(t).unwrap().unwrap();
+        let (res, ep, _r) = ring.wait_for(t).unwrap();
+        res.unwrap();
         w.write_all(b"!").unwrap();
         let mut out = [libc::epoll_event { events: 0, u64: 0 }; 1];
         // SAFETY: one valid out slot.
-        let n = unsafe { libc::epoll_wait(ep, out.as_mut_ptr(), 1, 1000) };
+        let n = unsafe { libc::epoll_wait(ep.as_raw_fd(), out.as_mut_ptr(), 1, 1000) };
         assert_eq!((n, { out[0].u64 }), (1, 99));
-        // SAFETY: ours, closed once.
-        unsafe { libc::close(ep) };
     }
 
     #[test]
@@ -458,9 +497,7 @@ mod ops {
             return;
         };
         let (r, mut w) = common::pipe();
-        let t = ring
-            .push(PollMulti::new(r.as_raw_fd(), libc::POLLIN))
-            .unwrap();
+        let t = ring.push(PollMulti::new(r, libc::POLLIN as u32)).unwrap();
         ring.submit().unwrap();
         w.write_all(b"z").unwrap();
         let cqe = ring.wait().unwrap();
@@ -473,7 +510,7 @@ mod ops {
             .unwrap();
         while ring.next_shot(&t).unwrap().is_some() {}
         assert!(matches!(ring.try_next_shot(&t), Shot::Ended));
-        assert!(ring.finish(t).unwrap().is_empty());
+        assert!(ring.finish(t).unwrap().0.is_empty());
     }
 }
 
@@ -485,10 +522,10 @@ mod ops {
 ))]
 mod newer {
     use super::common;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::{FromRawFd, OwnedFd};
     use std::sync::atomic::AtomicU32;
     use std::sync::Arc;
-    use system_liburing::op::{Bind, FutexWait, FutexWake, Listen};
+    use system_liburing::op::{Bind, FutexWait, FutexWake, Listen, FUTEX2_PRIVATE};
     use system_liburing::{PushError, Ring};
 
     #[test]
@@ -497,7 +534,7 @@ mod newer {
             return;
         };
         let word = Arc::new(AtomicU32::new(0));
-        let wait = match ring.push(FutexWait::new(word.clone(), 0, u32::MAX)) {
+        let wait = match ring.push(FutexWait::new(word.clone(), 0, u32::MAX, 0)) {
             Ok(t) => t,
             Err(PushError::Unsupported(..)) => {
                 common::skip(
@@ -509,9 +546,22 @@ mod newer {
             Err(e) => panic!("{e}"),
         };
         ring.submit().unwrap();
-        let wake = ring.push(FutexWake::new(word, 1, u32::MAX)).unwrap();
+        let wake = ring
+            .push(FutexWake::new(word.clone(), 1, u32::MAX, 0))
+            .unwrap();
         assert_eq!(ring.wait_for(wake).unwrap().unwrap(), 1, "one waiter woken");
         ring.wait_for(wait).unwrap().unwrap();
+        // The word's size is the crate's (an AtomicU32): FUTEX2_SIZE_U64 (3) from the user,
+        // or any bit besides FUTEX2_PRIVATE, would let the kernel read past it.
+        for flags in [3, FUTEX2_PRIVATE | 3, 1 << 9] {
+            match ring.push(FutexWait::new(word.clone(), 0, u32::MAX, flags)) {
+                Err(PushError::Invalid(_, why)) => {
+                    assert_eq!(why.what(), "futex_flags");
+                    assert_eq!(why.value(), u64::from(flags & !FUTEX2_PRIVATE));
+                }
+                other => panic!("futex_flags {flags:#x} must be refused: {other:?}"),
+            }
+        }
     }
 
     #[test]
@@ -527,7 +577,7 @@ mod newer {
                 0,
             ))
         };
-        let t = match ring.push(Bind::new(fd.as_raw_fd(), "127.0.0.1:0".parse().unwrap())) {
+        let t = match ring.push(Bind::new(fd, "127.0.0.1:0".parse().unwrap())) {
             Ok(t) => t,
             Err(PushError::Unsupported(..)) => {
                 common::skip(
@@ -538,9 +588,11 @@ mod newer {
             }
             Err(e) => panic!("{e}"),
         };
-        ring.wait_for(t).unwrap().unwrap();
-        let t = ring.push(Listen::new(fd.as_raw_fd(), 8)).unwrap();
-        ring.wait_for(t).unwrap().unwrap();
+        let (res, fd) = ring.wait_for(t).unwrap();
+        res.unwrap();
+        let t = ring.push(Listen::new(fd, 8)).unwrap();
+        let (res, fd) = ring.wait_for(t).unwrap();
+        res.unwrap();
         let listener = std::net::TcpListener::from(fd);
         let addr = listener.local_addr().unwrap();
         let _c = std::net::TcpStream::connect(addr).unwrap();

@@ -18,7 +18,7 @@
 )]
 
 use crate::cq::Cqe;
-use crate::flags::SqeFlags;
+use crate::flags::OpFlags;
 use crate::sq::Sqe;
 use std::marker::PhantomData;
 
@@ -49,37 +49,52 @@ pub use time::*;
 pub use xattr::*;
 
 pub(crate) mod private {
-    /// Seals [`Op`](super::Op): only this crate's ops can be pushed, because only they
-    /// are known to keep their memory alive correctly.
+    /// Seals [`Op`](super::Op) and [`Unmanaged`](super::Unmanaged): only this crate's ops
+    /// can be pushed, because only they are known to keep their memory and files alive
+    /// correctly and to write only reviewed values into the SQE.
     pub trait Sealed {
         /// The `IORING_OP_*` this op submits.
         const OPCODE: u8;
-        /// Fills the whole SQE (the crate sets user_data afterwards).
-        fn prepare(&mut self, sqe: &mut super::Sqe);
+        /// Whether [`validate`](Self::validate) must run at push time (a flag word, a
+        /// registered slot, a buffer ring...). A constant, so ops without anything to check
+        /// pay nothing.
+        const VALIDATES: bool = false;
+        /// Whether the op carries `IOSQE_CQE_SKIP_SUCCESS` (nothing to count down for
+        /// backpressure when it succeeds).
+        const SKIPS_SUCCESS: bool = false;
+        /// Whether this op may be queued on the ring whose id is `ring`: every flag word
+        /// within its reviewed bits, every registered slot and buffer ring this ring's, no
+        /// user_data it posts or retargets in the crate's reserved half.
+        fn validate(&self, _ring: u64) -> Result<(), crate::Refused> {
+            Ok(())
+        }
+        /// Fills the whole SQE (the crate sets user_data afterwards). `ring` is the id of
+        /// the ring it is queued on (for what the completion names, e.g. a slot filled).
+        fn prepare(&mut self, sqe: &mut super::Sqe, ring: u64);
         /// Sees every CQE of this op as it is reaped, under the in-flight table's lock:
         /// multishot ops keep them for their stream, zero-copy sends keep the first result
         /// while they wait for the notification.
         #[inline]
         fn record(&mut self, _cqe: &crate::Cqe) {}
-        /// Whether [`validate`](Self::validate) must run at push time.
-        const VALIDATES: bool = false;
-        /// Whether this op may be queued on the ring whose id is `ring`: ops that name a
-        /// user_data to post or retarget refuse the crate's reserved half (it could complete
-        /// a managed op early); ops that select from a buffer ring need it to be this ring's.
-        fn validate(&self, _ring: u64) -> Result<(), &'static str> {
-            Ok(())
-        }
     }
 }
 
-/// An io_uring operation the ring can own while it is in flight.
+/// An io_uring operation the ring can own while it is in flight (a *managed* op): pushed
+/// with [`Ring::push`](crate::Ring::push), handed back typed by
+/// [`Ring::finish`](crate::Ring::finish) / [`Ring::wait_for`](crate::Ring::wait_for).
+///
+/// An op's [`Output`](Op::Output) is the kernel's result followed by everything the op was
+/// given that it owned — its file, its buffers — in the order its constructor took them, so
+/// nothing is lost on success or on error: `Read::new(file, buf, 0)` comes back as
+/// `(io::Result<usize>, file, buf)`.
 pub trait Op: private::Sealed + std::marker::Send + 'static {
     /// The `IORING_OP_*` value this op submits.
     fn opcode() -> u8 {
         <Self as private::Sealed>::OPCODE
     }
 
-    /// What [`Ring::finish`](crate::Ring::finish) hands back: the result, and the buffers.
+    /// What [`Ring::finish`](crate::Ring::finish) hands back: the result, then what the op
+    /// owned.
     type Output;
     #[doc(hidden)]
     fn complete(self, cqe: Cqe) -> Self::Output;
@@ -148,23 +163,97 @@ pub fn catalogue() -> Vec<OpInfo> {
     .concat()
 }
 
-/// An operation that points at no memory of its own, so it may be pushed unmanaged under a
-/// user_data of your choosing ([`Ring::push_with_user_data`](crate::Ring::push_with_user_data)).
-pub trait Unmanaged: Op {}
+/// An operation that needs nothing kept alive once its SQE is written — no memory of its
+/// own, and only files that stay valid with nothing holding them ([`Forever`](crate::fd::Forever): a registered
+/// [`Fixed`](crate::fd::Fixed) slot, a [`Raw`](crate::fd::Raw) number) — so it may be pushed
+/// unmanaged under a user_data of your choosing
+/// ([`Ring::push_with_user_data`](crate::Ring::push_with_user_data)).
+pub trait Unmanaged: private::Sealed + std::marker::Send + 'static {}
+
+/// An unmanaged op that posts no completion when it succeeds (`IOSQE_CQE_SKIP_SUCCESS`,
+/// kernel 5.17): made with the op's `skip_success()`, pushed only with
+/// [`Ring::push_with_user_data`](crate::Ring::push_with_user_data). A managed op cannot
+/// wear it: its success would post nothing, so its memory could never be handed back.
+/// Refused on rings built with backpressure (a success would never be counted down).
+/// Failures still post a CQE under your user_data.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use system_liburing::{op::Nop, Ring};
+/// let mut ring = Ring::new(4)?;
+/// ring.push_with_user_data(Nop::new().skip_success(), 1)?; // succeeds silently
+/// ring.push_with_user_data(Nop::new(), 2)?;
+/// ring.submit_and_wait(1)?;
+/// assert_eq!(ring.wait()?.user_data(), 2); // only the second NOP posted a CQE
+/// # Ok(()) }
+/// ```
+/// A managed push would never see its op again, so it does not compile:
+/// ```compile_fail,E0277
+/// # let mut ring = system_liburing::Ring::new(4).unwrap();
+/// let _ticket = ring.push(system_liburing::op::Nop::new().skip_success());
+/// ```
+#[doc(alias = "IOSQE_CQE_SKIP_SUCCESS")]
+#[derive(Debug)]
+pub struct SkipSuccess<O> {
+    op: O,
+    /// The op carries `IOSQE_IO_DRAIN`, which the kernel refuses with skip-success.
+    drain: bool,
+}
+
+impl<O: Unmanaged> SkipSuccess<O> {
+    pub(crate) fn new(op: O, drain: bool) -> Self {
+        SkipSuccess { op, drain }
+    }
+
+    /// The op without the flag.
+    pub fn into_inner(self) -> O {
+        self.op
+    }
+}
+
+impl<O: Unmanaged> private::Sealed for SkipSuccess<O> {
+    const OPCODE: u8 = O::OPCODE;
+    const VALIDATES: bool = true;
+    const SKIPS_SUCCESS: bool = true;
+    #[inline]
+    fn validate(&self, ring: u64) -> Result<(), crate::Refused> {
+        if self.drain {
+            // The kernel fails such an SQE at submit (EOPNOTSUPP), and a chain hanging off
+            // it can then be left neither run nor cancellable: refuse it here instead.
+            return Err(crate::Refused::new(
+                "sqe flags",
+                u64::from(crate::OpFlags::IO_DRAIN.bits()),
+                "IOSQE_IO_DRAIN cannot be combined with IOSQE_CQE_SKIP_SUCCESS",
+            ));
+        }
+        self.op.validate(ring)
+    }
+    #[inline]
+    fn prepare(&mut self, sqe: &mut Sqe, ring: u64) {
+        self.op.prepare(sqe, ring);
+        sqe.flags |= crate::SqeFlags::CQE_SKIP_SUCCESS.bits();
+    }
+}
+
+impl<O: Unmanaged> Unmanaged for SkipSuccess<O> {}
 
 /// A managed operation in flight. Give it to [`Ring::finish`](crate::Ring::finish) once its
-/// CQE (whose user_data is [`Ticket::user_data`]) has been reaped. Dropping a ticket without
-/// finishing keeps the op's memory until the ring is dropped, never less.
+/// CQE (whose user_data is [`Ticket::user_data`]) has been reaped. A ticket knows its ring:
+/// given to another ring it is refused ([`NotCompleted::is_foreign`](crate::NotCompleted::is_foreign))
+/// and nothing changes there. Dropping a ticket without finishing keeps the op's memory
+/// until the ring is dropped, never less.
 #[must_use = "the ticket is how the buffers come back"]
 pub struct Ticket<O> {
     token: u64,
+    ring: u64,
     _op: PhantomData<fn() -> O>,
 }
 
 impl<O> Ticket<O> {
-    pub(crate) fn new(token: u64) -> Self {
+    pub(crate) fn new(token: u64, ring: u64) -> Self {
         Ticket {
             token,
+            ring,
             _op: PhantomData,
         }
     }
@@ -172,6 +261,11 @@ impl<O> Ticket<O> {
     /// The user_data of this op's CQE.
     pub fn user_data(&self) -> u64 {
         self.token
+    }
+
+    /// The id of the ring it was pushed on.
+    pub(crate) fn ring(&self) -> u64 {
+        self.ring
     }
 }
 
@@ -189,7 +283,7 @@ impl<O> std::fmt::Debug for Ticket<O> {
 /// An SQE for `opcode` with everything else zero (what liburing's `io_uring_prep_rw`
 /// starts from).
 #[inline]
-pub(crate) fn sqe(opcode: u32, flags: SqeFlags) -> Sqe {
+pub(crate) fn sqe(opcode: u32, flags: OpFlags) -> Sqe {
     Sqe {
         opcode: opcode as u8,
         flags: flags.bits(),
@@ -203,19 +297,23 @@ pub(crate) fn sqe(opcode: u32, flags: SqeFlags) -> Sqe {
 /// ```text
 /// /// docs
 /// ["io_uring_prep_x", IORING_OP_X, "5.6", extras...]
-/// X<B: Bound>(ctor args) { field: Type = init, ... }
-/// prepare(&mut self, sqe) { sqe.fd = self.fd; ... }      // sqe starts as opcode + flags
+/// X<F: IoFd, B: Bound>(ctor args) { field: Type = init, ... }
+/// fds(fd: F)                                   // optional: fields naming a file, checked at push
+/// prepare(&mut self, sqe, ring) { sqe.set_fd(&self.fd); ... }   // sqe starts as opcode + flags
+/// record(&mut self, cqe) { ... }               // optional: sees every CQE (multishot, zero-copy)
+/// validate(&self, ring) { ... }                // optional: flag words, slots, buffer rings
 /// complete(self, cqe) -> Output { ... }
 /// ```
 ///
-/// Extras: `unmanaged` (no memory of its own: may be pushed with a user's user_data),
-/// `fixed_file` (the fd may be a registered-file index).
+/// Extras: `unmanaged` (nothing to keep alive once the SQE is written, given files that are
+/// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]).
 macro_rules! define_ops {
     ($(
         $(#[$meta:meta])*
         [$helper:literal, $opcode:ident, $since:literal $(, $extra:ident)*]
-        $name:ident $(<$g:ident: $b:path>)? ($($a:ident: $at:ty),* $(,)?) { $($f:ident: $ft:ty = $init:expr),* $(,)? }
-        prepare(&mut $ps:ident, $sqe:ident) $prep:block
+        $name:ident $(<$($g:ident: $b:path),+>)? ($($a:ident: $at:ty),* $(,)?) { $($f:ident: $ft:ty = $init:expr),* $(,)? }
+        $(fds($($fdf:ident: $fdt:ty),+))?
+        prepare(&mut $ps:ident, $sqe:ident $(, $pring:ident)?) $prep:block
         $(record(&mut $rs:ident, $rc:ident) $rec:block)?
         $(validate(&$vs:ident, $vid:ident) $val:block)?
         complete($cs:ident, $cqe:ident) -> $out:ty $complete:block
@@ -238,24 +336,25 @@ macro_rules! define_ops {
         #[doc(alias = $helper)]
         #[cfg(liburing_has = $helper)]
         #[derive(Debug)]
-        pub struct $name $(<$g>)? {
+        pub struct $name $(<$($g),+>)? {
             $($f: $ft,)*
-            sqe_flags: $crate::SqeFlags,
+            sqe_flags: $crate::OpFlags,
             personality: u16,
         }
 
         #[cfg(liburing_has = $helper)]
-        impl $(<$g: $b>)? $name $(<$g>)? {
+        impl $(<$($g: $b),+>)? $name $(<$($g),+>)? {
             #[doc = concat!("The operation `", $helper, "` prepares, with these arguments.")]
             #[allow(clippy::too_many_arguments, clippy::new_without_default)]
             pub fn new($($a: $at),*) -> Self {
-                $name { $($f: $init,)* sqe_flags: $crate::SqeFlags::empty(), personality: 0 }
+                $name { $($f: $init,)* sqe_flags: $crate::OpFlags::empty(), personality: 0 }
             }
 
-            /// Adds per-SQE flags (`IOSQE_IO_LINK`, `IOSQE_IO_DRAIN`, `IOSQE_ASYNC`,
-            /// `IOSQE_CQE_SKIP_SUCCESS`...).
+            /// Adds per-SQE flags: `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_IO_DRAIN`,
+            /// `IOSQE_ASYNC` ([`OpFlags`](crate::OpFlags); the flags that change how the
+            /// kernel reads the SQE come from the op's argument types instead).
             #[doc(alias = "io_uring_sqe_set_flags")]
-            pub fn flags(mut self, flags: $crate::SqeFlags) -> Self {
+            pub fn flags(mut self, flags: $crate::OpFlags) -> Self {
                 self.sqe_flags |= flags;
                 self
             }
@@ -271,10 +370,15 @@ macro_rules! define_ops {
         }
 
         #[cfg(liburing_has = $helper)]
-        impl $(<$g: $b>)? $crate::op::private::Sealed for $name $(<$g>)? {
+        impl $(<$($g: $b),+>)? $crate::op::private::Sealed for $name $(<$($g),+>)? {
             const OPCODE: u8 = $crate::sys::$opcode as u8;
+            const VALIDATES: bool = false
+                $($(|| <$fdt as $crate::fd::IoFd>::CHECKED)+)?
+                $(|| $crate::op::define_ops!(@true $vs))?;
             #[inline]
-            fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe) {
+            #[allow(unused_variables)]
+            fn prepare(&mut $ps, $sqe: &mut $crate::sq::Sqe, ring: u64) {
+                $(let $pring = ring;)?
                 *$sqe = $crate::op::sqe($crate::sys::$opcode as u32, $ps.sqe_flags);
                 $sqe.personality = $ps.personality;
                 $prep
@@ -283,39 +387,53 @@ macro_rules! define_ops {
                 #[inline]
                 fn record(&mut $rs, $rc: &$crate::Cqe) $rec
             )?
-            $(
-                const VALIDATES: bool = true;
-                fn validate(&$vs, $vid: u64) -> Result<(), &'static str> $val
-            )?
+            $crate::op::define_ops!(@validate [$($($fdf: $fdt),+)?] [$(($vs, $vid) $val)?]);
         }
 
         #[cfg(liburing_has = $helper)]
-        impl $(<$g: $b>)? $crate::op::Op for $name $(<$g>)? {
+        impl $(<$($g: $b),+>)? $crate::op::Op for $name $(<$($g),+>)? {
             type Output = $out;
             #[inline]
             #[allow(unused_mut)]
             fn complete(mut $cs, $cqe: $crate::Cqe) -> $out $complete
         }
 
-        $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$(<$g: $b>)?]);
+        $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$($($g: $b),+)?]);
     )*};
+    (@true $x:ident) => { true };
+    (@validate [$($fdf:ident: $fdt:ty),*] [($vs:ident, $vid:ident) $val:block]) => {
+        #[inline]
+        fn validate(&$vs, $vid: u64) -> Result<(), $crate::Refused> {
+            $(<$fdt as $crate::fd::IoFd>::check(&$vs.$fdf, $vid)?;)*
+            $val
+        }
+    };
+    (@validate [$($fdf:ident: $fdt:ty),*] []) => {
+        #[inline]
+        #[allow(unused_variables)]
+        fn validate(&self, ring: u64) -> Result<(), $crate::Refused> {
+            $(<$fdt as $crate::fd::IoFd>::check(&self.$fdf, ring)?;)*
+            Ok(())
+        }
+    };
     (@extras [] $helper:literal $name:ident [$($gen:tt)*]) => {};
     (@extras [$first:ident $($rest:ident)*] $helper:literal $name:ident [$($gen:tt)*]) => {
         $crate::op::define_ops!(@$first $helper $name [$($gen)*]);
         $crate::op::define_ops!(@extras [$($rest)*] $helper $name [$($gen)*]);
     };
-    (@unmanaged $helper:literal $name:ident [$(<$g:ident: $b:path>)?]) => {
+    (@unmanaged $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
         #[cfg(liburing_has = $helper)]
-        impl $(<$g: $b>)? $crate::op::Unmanaged for $name $(<$g>)? {}
-    };
-    (@fixed_file $helper:literal $name:ident [$(<$g:ident: $b:path>)?]) => {
+        impl<$($g: $b + $crate::fd::Forever),*> $crate::op::Unmanaged for $name<$($g),*> {}
+
         #[cfg(liburing_has = $helper)]
-        impl $(<$g: $b>)? $name $(<$g>)? {
-            /// The fd is an index into the registered file table
-            /// ([`Ring::register_files`](crate::Ring::register_files)), `IOSQE_FIXED_FILE`.
-            pub fn fixed_file(mut self) -> Self {
-                self.sqe_flags |= $crate::SqeFlags::FIXED_FILE;
-                self
+        impl<$($g: $b + $crate::fd::Forever),*> $name<$($g),*> {
+            /// Posts no completion when it succeeds (`IOSQE_CQE_SKIP_SUCCESS`, kernel 5.17),
+            /// for [`push_with_user_data`](crate::Ring::push_with_user_data) only: see
+            /// [`SkipSuccess`](crate::op::SkipSuccess).
+            #[doc(alias = "IOSQE_CQE_SKIP_SUCCESS")]
+            pub fn skip_success(self) -> $crate::op::SkipSuccess<Self> {
+                let drain = self.sqe_flags.contains($crate::OpFlags::IO_DRAIN);
+                $crate::op::SkipSuccess::new(self, drain)
             }
         }
     };
@@ -399,29 +517,10 @@ pub(crate) fn addr_len_word(len: u16) -> u32 {
     u32::from_ne_bytes([b[0], b[1], 0, 0])
 }
 
-/// liburing's `__io_uring_set_target_fixed_file`: the slot plus one, with
-/// `IORING_FILE_INDEX_ALLOC` meaning "any free slot".
+/// How many bytes of a buffer the kernel filled, as far as the op can tell: the result,
+/// never more than the length the op gave the kernel (`MSG_TRUNC` reports a datagram's
+/// real length, and a CQE is not proof of anything beyond what the SQE allowed).
 #[inline]
-pub(crate) fn target_slot(index: u32) -> u32 {
-    if index == FILE_INDEX_ALLOC {
-        index
-    } else {
-        index + 1
-    }
-}
-
-/// `IORING_FILE_INDEX_ALLOC` (5.19): let the kernel pick a free slot of the file table.
-pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
-
-/// The slot a direct (registered-file) op filled: the kernel's answer when it allocated
-/// one, the requested slot otherwise.
-pub(crate) fn direct_slot(cqe: &Cqe, requested: u32) -> std::io::Result<u32> {
-    let n = cqe.result()?;
-    // `u32::MAX - 1` encodes as the allocation marker too (liburing does the same), and
-    // then the kernel's answer is the slot it picked.
-    Ok(if target_slot(requested) == FILE_INDEX_ALLOC {
-        n
-    } else {
-        requested
-    })
+pub(crate) fn filled(n: u32, given: u32) -> usize {
+    n.min(given) as usize
 }

@@ -11,7 +11,7 @@
 use crate::ring::Ring;
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::io;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// `struct io_uring_buf`: 16 bytes; the ring's tail is the `resv` field of entry 0.
@@ -54,6 +54,12 @@ pub(crate) struct BufRingInner {
     tail: Mutex<u16>,
     /// Buffers handed to guards and not yet given back.
     in_use: AtomicUsize,
+    /// Ops pushed to select from this ring whose last CQE has not been reaped: while any
+    /// is armed the group cannot be unregistered (its id could then name another ring's
+    /// buffers in their CQEs).
+    armed: AtomicUsize,
+    /// Set by `unregister_buf_ring`: ops naming this ring are refused from then on.
+    unregistered: AtomicBool,
 }
 
 // SAFETY: the entry ring and the buffers are plain heap memory. Entries are written only
@@ -117,6 +123,8 @@ impl BufRingInner {
             ring_id,
             tail: Mutex::new(0),
             in_use: AtomicUsize::new(0),
+            armed: AtomicUsize::new(0),
+            unregistered: AtomicBool::new(false),
         })
     }
 
@@ -195,19 +203,121 @@ impl BufRing {
         self.inner.in_use.load(Ordering::Relaxed)
     }
 
-    /// The guard for a buffer the kernel filled with `len` bytes, as a CQE named it.
-    /// Checked: an id or a length the ring cannot have is `EINVAL`, never an out-of-bounds
-    /// view.
+    /// The guard for a buffer the kernel filled with `len` bytes, as a CQE named it. An id
+    /// the ring cannot have is `EINVAL` (never an out-of-bounds view); a length past the
+    /// buffer (`MSG_TRUNC` reports a datagram's real size) is cut to the buffer, so the
+    /// buffer still comes back to the ring when the guard drops.
     pub(crate) fn take(&self, bid: u16, len: u32) -> io::Result<BufGuard> {
-        if bid >= self.inner.entries || len > self.inner.buf_len {
+        if bid >= self.inner.entries {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         self.inner.in_use.fetch_add(1, Ordering::Relaxed);
         Ok(BufGuard {
             ring: Some(self.inner.clone()),
             bid,
-            len: len as usize,
+            len: len.min(self.inner.buf_len) as usize,
         })
+    }
+
+    /// Ops armed on this ring (pushed, last CQE not yet reaped).
+    pub fn armed(&self) -> usize {
+        self.inner.armed.load(Ordering::Acquire)
+    }
+}
+
+/// An op's hold on the buffer ring it selects from (`IOSQE_BUFFER_SELECT`): checked at push
+/// (this ring's, still registered), armed from push until the op's last CQE, so the group
+/// cannot be unregistered — and its id given to another ring — while a CQE may still name
+/// one of its buffers. It keeps the CQEs reaped for the op until they are taken as buffers;
+/// buffers never taken go back to the ring when it drops.
+#[derive(Debug)]
+pub(crate) struct Selecting {
+    bufs: BufRing,
+    armed: bool,
+    shots: std::collections::VecDeque<crate::Cqe>,
+}
+
+impl Selecting {
+    pub(crate) fn new(bufs: &BufRing) -> Selecting {
+        Selecting {
+            bufs: bufs.clone(),
+            armed: false,
+            shots: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The buffer group id for `sqe->buf_group`.
+    pub(crate) fn bgid(&self) -> u16 {
+        self.bufs.bgid()
+    }
+
+    /// Push-time check: the buffer ring is registered, with the ring whose id is `ring`.
+    pub(crate) fn check(&self, ring: u64) -> Result<(), crate::Refused> {
+        if self.bufs.inner.ring_id != ring {
+            return Err(crate::Refused::new(
+                "buf_group",
+                u64::from(self.bgid()),
+                "the buffer ring is registered with another ring",
+            ));
+        }
+        if self.bufs.inner.unregistered.load(Ordering::Acquire) {
+            return Err(crate::Refused::new(
+                "buf_group",
+                u64::from(self.bgid()),
+                "the buffer ring was unregistered",
+            ));
+        }
+        Ok(())
+    }
+
+    /// At prepare: the op is queued and may select from the ring until its last CQE.
+    pub(crate) fn arm(&mut self) {
+        if !self.armed {
+            self.armed = true;
+            self.bufs.inner.armed.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Sees each CQE, kept for [`take`](Self::take); the last one (no
+    /// `IORING_CQE_F_MORE`) disarms.
+    pub(crate) fn record(&mut self, cqe: &crate::Cqe) {
+        self.shots.push_back(*cqe);
+        if !cqe.flags().contains(crate::CqeFlags::MORE) {
+            self.disarm();
+        }
+    }
+
+    /// The next CQE's buffer (or end of stream / errno), in order.
+    pub(crate) fn take(&mut self) -> Option<io::Result<BufGuard>> {
+        let cqe = self.shots.pop_front()?;
+        Some(self.selected(&cqe))
+    }
+
+    fn disarm(&mut self) {
+        if self.armed {
+            self.armed = false;
+            self.bufs.inner.armed.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// A buffer-selecting CQE's buffer, or the end of stream / errno it reports.
+    pub(crate) fn selected(&self, cqe: &crate::Cqe) -> io::Result<BufGuard> {
+        let n = cqe.result()?;
+        match cqe.buffer_id() {
+            Some(bid) => self.bufs.take(bid, n),
+            None if n == 0 => Ok(BufGuard::eof()),
+            None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        }
+    }
+}
+
+impl Drop for Selecting {
+    /// Buffers received but never taken go back to the ring. An op dropped before its last
+    /// CQE was never submitted or was leaked with its ring: either way nothing will select
+    /// for it any more.
+    fn drop(&mut self) {
+        while self.take().is_some() {}
+        self.disarm();
     }
 }
 
@@ -319,8 +429,11 @@ impl Ring {
     }
 
     /// Unregisters a buffer ring (`IORING_UNREGISTER_PBUF_RING`): ops can no longer select
-    /// from its group. Its memory is kept until the ring is dropped (guards still out may
-    /// be dropped at any time).
+    /// from its group, and pushing one that names it is refused. Refused (`ResourceBusy`)
+    /// while ops armed on it may still post a CQE naming one of its buffers
+    /// ([`BufRing::armed`]): otherwise the group id, registered again for another ring,
+    /// would make those ids name the wrong memory. Its memory is kept until the ring is
+    /// dropped (guards still out may be dropped at any time).
     #[doc(alias = "io_uring_unregister_buf_ring")]
     #[doc(alias = "io_uring_free_buf_ring")]
     pub fn unregister_buf_ring(&mut self, ring: &BufRing) -> io::Result<()> {
@@ -328,6 +441,20 @@ impl Ring {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "this buffer ring is registered with another ring",
+            ));
+        }
+        if ring.armed() > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::ResourceBusy,
+                format!(
+                    "{} armed on buffer group {} may still select from it; finish or \
+                     cancel it first",
+                    match ring.armed() {
+                        1 => "1 op".to_string(),
+                        n => format!("{n} ops"),
+                    },
+                    ring.bgid()
+                ),
             ));
         }
         let mut reg = BufReg {
@@ -339,8 +466,9 @@ impl Ring {
             UNREGISTER_PBUF_RING,
             (&mut reg as *mut BufReg).cast(),
             1,
-        )
-        .map(drop)
+        )?;
+        ring.inner.unregistered.store(true, Ordering::Release);
+        Ok(())
     }
 }
 

@@ -46,6 +46,8 @@ pub struct FixedBuf {
     /// table with `register_buffers_update`).
     pos: usize,
     len: usize,
+    /// The ring whose table holds it (`Shared::id`).
+    ring: u64,
 }
 
 impl FixedBuf {
@@ -63,6 +65,20 @@ impl FixedBuf {
     /// capacity. The bytes are zeroed at registration, so every length is initialised memory.
     pub fn set_len(&mut self, len: usize) {
         self.len = len.min(self.pool.size);
+    }
+
+    /// `Err` unless the buffer is registered with the ring whose id is `ring`: another
+    /// ring's table has other memory at this index.
+    pub(crate) fn check(&self, ring: u64) -> Result<(), crate::Refused> {
+        if self.ring == ring {
+            Ok(())
+        } else {
+            Err(crate::Refused::new(
+                "buf_index",
+                u64::from(self.index),
+                "a registered buffer of another ring",
+            ))
+        }
     }
 
     pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
@@ -148,13 +164,14 @@ impl BufPool {
     }
 
     /// One handle per buffer, for table slots `first..`.
-    fn handles(pool: &Arc<BufPool>, count: usize, first: u16) -> Vec<FixedBuf> {
+    fn handles(pool: &Arc<BufPool>, count: usize, first: u16, ring: u64) -> Vec<FixedBuf> {
         (0..count)
             .map(|i| FixedBuf {
                 pool: pool.clone(),
                 index: first + i as u16,
                 pos: i,
                 len: pool.size,
+                ring,
             })
             .collect()
     }
@@ -179,7 +196,7 @@ impl Ring {
         error::cvt(ret)?;
         self.s.buffer_table = true;
         self.s.buffer_pools.push(pool.clone());
-        Ok(BufPool::handles(&pool, count, 0))
+        Ok(BufPool::handles(&pool, count, 0, self.s.id))
     }
 
     /// Registers an empty buffer table of `n` slots (`IORING_RSRC_REGISTER_SPARSE`, kernel
@@ -246,6 +263,6 @@ impl Ring {
             // hand out handles for slots that were not filled.
             return Err(io::Error::from_raw_os_error(libc::EAGAIN));
         }
-        Ok(BufPool::handles(&pool, count, offset))
+        Ok(BufPool::handles(&pool, count, offset, self.s.id))
     }
 }

@@ -1,19 +1,29 @@
 //! Registered (fixed) files (`IORING_REGISTER_FILES`, kernel 5.1): the table, sparse tables
 //! and in-place updates. The table is released with the ring (`io_uring_queue_exit`).
 
+use crate::fd::Fixed;
 use crate::ring::Ring;
 use crate::{error, sys};
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+
+/// The fds of a table update: `-1` empties a slot (5.13).
+fn table_fds<F: AsFd>(fds: &[Option<F>]) -> Vec<RawFd> {
+    fds.iter()
+        .map(|f| f.as_ref().map_or(-1, |f| f.as_fd().as_raw_fd()))
+        .collect()
+}
 
 impl Ring {
-    /// Registers `fds` as the fixed-file table: an op built with `.fixed_file()` then names a
-    /// file by its index here. The kernel holds its own reference: closing an fd afterwards
-    /// does not invalidate its slot. `-1` entries are empty slots (5.13+). The table lasts
-    /// until [`unregister_files`](Self::unregister_files) or until the ring is dropped
+    /// Registers `fds` as the fixed-file table (`None`: an empty slot, kernel 5.13): an op
+    /// given [`fixed_file(i)`](Self::fixed_file) then acts on the file in slot `i`. The
+    /// kernel takes its own reference to each file during the call: closing or dropping an
+    /// fd afterwards does not invalidate its slot. The table lasts until
+    /// [`unregister_files`](Self::unregister_files) or until the ring is dropped
     /// (`io_uring_queue_exit` releases it).
     #[doc(alias = "io_uring_register_files")]
-    pub fn register_files(&mut self, fds: &[RawFd]) -> io::Result<()> {
+    pub fn register_files<F: AsFd>(&mut self, fds: &[Option<F>]) -> io::Result<()> {
+        let fds = table_fds(fds);
         let n = u32::try_from(fds.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: the ring is initialised; the kernel copies the array during the call.
         let ret = unsafe { sys::io_uring_register_files(self.as_raw_mut(), fds.as_ptr(), n) };
@@ -50,11 +60,15 @@ impl Ring {
 
     /// Replaces the slots `offset..offset + fds.len()` of the fixed-file table
     /// (`IORING_REGISTER_FILES_UPDATE`, kernel 5.5): each slot then names its fd's file (the
-    /// kernel takes its own reference); `-1` empties a slot (5.13), `-2`
-    /// (`IORING_REGISTER_FILES_SKIP`) leaves it as is. Returns how many slots were updated.
-    /// `ENXIO` without a table, `EINVAL` past its end, `EBADF` for an fd that is not open.
+    /// kernel takes its own reference during the call); `None` empties a slot (5.13).
+    /// Returns how many slots were updated. `ENXIO` without a table, `EINVAL` past its end.
     #[doc(alias = "io_uring_register_files_update")]
-    pub fn register_files_update(&mut self, offset: u32, fds: &[RawFd]) -> io::Result<u32> {
+    pub fn register_files_update<F: AsFd>(
+        &mut self,
+        offset: u32,
+        fds: &[Option<F>],
+    ) -> io::Result<u32> {
+        let fds = table_fds(fds);
         let n = u32::try_from(fds.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         #[cfg(liburing_has = "io_uring_register_files_update")]
         {
@@ -91,6 +105,13 @@ impl Ring {
                 n,
             )
         }
+    }
+
+    /// Slot `index` of this ring's registered-file table, for ops to act on
+    /// (`IOSQE_FIXED_FILE`). The handle belongs to this ring: any other ring refuses it at
+    /// push time. An index past the table's end (or with no table) completes with `EBADF`.
+    pub fn fixed_file(&self, index: u32) -> Fixed {
+        Fixed::new(index, self.s.id)
     }
 
     /// Drops the fixed-file table.

@@ -14,8 +14,8 @@ mod personality;
 mod probe;
 mod restrictions;
 
-pub(crate) use buf_ring::BufRingInner;
 pub use buf_ring::{BufGuard, BufRing};
+pub(crate) use buf_ring::{BufRingInner, Selecting};
 pub(crate) use buffers::BufPool;
 pub use buffers::FixedBuf;
 pub use probe::Probe;

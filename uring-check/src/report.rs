@@ -1,5 +1,5 @@
 //! Rendering: a text table for people (colour only when asked for), and the JSON document
-//! for machines, whose shape `schema.json` documents (`schema_version` 1).
+//! for machines, whose shape `schema.json` documents (`schema_version` 2).
 
 use crate::checks::{Check, Outcome, Verdict};
 use crate::env::{Environment, Unavailable};

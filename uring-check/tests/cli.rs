@@ -6,7 +6,7 @@ mod common;
 use common::{run, run_json, schema, text_rows, validate};
 use serde_json::Value;
 
-const ALL: [&str; 7] = [
+const ALL: [&str; 21] = [
     "kernel-overflow-flag",
     "liburing-peek-overflow",
     "crate-peek-overflow",
@@ -14,6 +14,20 @@ const ALL: [&str; 7] = [
     "submit-while-overflowed",
     "sqpoll-wakeup",
     "get-events",
+    "liburing-peek-batch-overflow",
+    "liburing-wait-cqe-nr",
+    "liburing-wait-no-submit",
+    "liburing-wait-timeout-once",
+    "liburing-direct-alloc",
+    "liburing-ring-fd-register-twice",
+    "liburing-check-version",
+    "liburing-read-multishot",
+    "liburing-queue-mmap",
+    "liburing-min-timeout-unsupported",
+    "liburing-wait-stale-cqe",
+    "liburing-wait-timeout-etime",
+    "liburing-peek-batch-mixed",
+    "liburing-recvmsg-validate",
 ];
 
 fn verdicts(doc: &Value) -> Vec<(String, String)> {
@@ -105,49 +119,136 @@ fn text_and_json_agree_and_json_matches_schema() {
         .contains(&format!("{p} pass, {f} fail, {s} skip (exit {})", tr.code)));
 }
 
-/// Here (and on every liburing from 0.7 on) every check passes or skips with a reason; on
-/// a pre-fix liburing (0.x before 0.7) the liburing peek check fails with its count while
-/// the crate's peek passes.
-#[test]
-fn verdicts_for_the_linked_liburing() {
-    let (r, doc) = run_json(&[]);
-    let lib = check(&doc, "liburing-peek-overflow");
-    let ours = check(&doc, "crate-peek-overflow");
-    assert_eq!(ours["verdict"], "pass", "{ours:#}");
-    assert_eq!(ours["figures"]["received"], 100);
-    let version = system_liburing::LIBURING_BUILD_VERSION;
-    assert_eq!(doc["environment"]["liburing_build_version"], version);
-    if version.starts_with("0.") && !is_fixed_0x(version) {
-        assert_eq!(lib["verdict"], "fail", "{lib:#}");
-        let got = lib["figures"]["received"].as_u64().unwrap();
-        assert!(got < 100, "{lib:#}");
-        let reason = lib["reason"].as_str().unwrap();
-        assert!(
-            reason.contains(&format!("returned {got} of 100")),
-            "{reason}"
-        );
-        let ge = check(&doc, "get-events");
-        assert_eq!(ge["verdict"], "skip", "{ge:#}");
-        assert!(ge["reason"].as_str().unwrap().contains(version), "{ge:#}");
-        assert_eq!(r.code, 1, "{doc:#}");
-    } else {
-        assert_eq!(lib["verdict"], "pass", "{lib:#}");
-        assert_eq!(lib["figures"]["received"], 100);
-        for c in doc["checks"].as_array().unwrap() {
-            assert_ne!(c["verdict"], "fail", "{c:#}");
-            assert!(!c["reason"].as_str().unwrap().is_empty());
+/// A liburing release, `(major, minor)`.
+type Release = (u32, u32);
+
+/// The release actually linked, from the library file's name (`liburing.so.2.1.0` is 2.1,
+/// `liburing.so.1.0.7` is 0.7: the 0.x releases had soname 1), since the pkg-config file of
+/// some releases names the one before (2.1's says 2.0); else the build version.
+fn linked_release() -> Option<Release> {
+    let lib = std::fs::canonicalize(system_liburing::sys::LIBURING_LIBRARY).ok();
+    let from_name = lib
+        .as_ref()
+        .and_then(|p| {
+            p.file_name()?
+                .to_str()?
+                .strip_prefix("liburing.so.")
+                .map(str::to_owned)
+        })
+        .and_then(|v| {
+            let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
+            match (it.next()??, it.next()??, it.next()) {
+                (1, 0, Some(Some(minor))) => Some((0, minor)),
+                (major, minor, _) if major >= 2 => Some((major, minor)),
+                _ => None,
+            }
+        });
+    from_name.or_else(|| {
+        let mut it = system_liburing::LIBURING_BUILD_VERSION
+            .split('.')
+            .map(|p| p.parse::<u32>().ok());
+        Some((it.next()??, it.next()??))
+    })
+}
+
+/// What each check finds on a release, from liburing's history (each check's description
+/// names the fixing commit), proven on every release that builds here: `"skip"` where the
+/// release lacks the function, `"fail"` where it has the bug, `"pass"` otherwise.
+fn expected(check: &str, r: Release) -> &'static str {
+    let within = |from: Release, to: Release| r >= from && r <= to;
+    let verdict = |lacks_before: Release, bug_from: Release, bug_to: Release| {
+        if r < lacks_before {
+            "skip"
+        } else if within(bug_from, bug_to) {
+            "fail"
+        } else {
+            "pass"
         }
-        assert_eq!(r.code, 0, "{doc:#}");
+    };
+    match check {
+        "liburing-peek-overflow" => verdict((0, 0), (0, 0), (0, 6)),
+        "get-events" => verdict((2, 3), (0, 0), (0, 0)),
+        "liburing-peek-batch-overflow" => verdict((0, 2), (0, 2), (0, 6)),
+        "liburing-wait-cqe-nr" => verdict((0, 3), (0, 3), (0, 7)),
+        "liburing-wait-no-submit" => verdict((0, 2), (0, 2), (2, 0)),
+        "liburing-wait-timeout-once" => verdict((0, 2), (2, 0), (2, 2)),
+        "liburing-direct-alloc" => verdict((2, 1), (2, 1), (2, 3)),
+        "liburing-ring-fd-register-twice" => verdict((2, 2), (2, 2), (2, 3)),
+        "liburing-check-version" => verdict((2, 4), (2, 4), (2, 5)),
+        "liburing-read-multishot" => verdict((2, 6), (2, 6), (2, 6)),
+        "liburing-queue-mmap" => verdict((0, 0), (2, 5), (2, 14)),
+        "liburing-min-timeout-unsupported" => verdict((2, 8), (2, 8), (2, 14)),
+        "liburing-wait-stale-cqe" => verdict((0, 2), (2, 13), (2, 14)),
+        // Not fixed in any release up to 2.15.
+        "liburing-wait-timeout-etime" => verdict((0, 2), (2, 3), (u32::MAX, 0)),
+        "liburing-peek-batch-mixed" => verdict((2, 13), (2, 13), (2, 14)),
+        "liburing-recvmsg-validate" => verdict((2, 3), (2, 3), (2, 14)),
+        // The kernel's and the crate's own checks pass on every liburing.
+        _ => "pass",
     }
 }
 
-/// liburing 0.7 is the first release whose peek is overflow-aware.
-fn is_fixed_0x(version: &str) -> bool {
-    version
-        .strip_prefix("0.")
-        .and_then(|m| m.split('.').next())
-        .and_then(|m| m.parse::<u32>().ok())
-        .is_some_and(|minor| minor >= 7)
+/// Every check finds what liburing's history says the linked release has: its known bugs
+/// fail, its fixes pass, what it lacks skips naming the function. A skip for lack of a
+/// kernel feature or permission (the reason does not say "liburing ... has no") is allowed
+/// anywhere; the crate's own peek always passes.
+#[test]
+fn verdicts_for_the_linked_liburing() {
+    let (r, doc) = run_json(&[]);
+    let version = system_liburing::LIBURING_BUILD_VERSION;
+    assert_eq!(doc["environment"]["liburing_build_version"], version);
+    let ours = check(&doc, "crate-peek-overflow");
+    assert_eq!(ours["verdict"], "pass", "{ours:#}");
+    assert_eq!(ours["figures"]["received"], 100);
+    let Some(release) = linked_release() else {
+        eprintln!("liburing release unknown ({version}): no expectations to compare");
+        return;
+    };
+    let mut wrong = Vec::new();
+    for c in doc["checks"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let got = c["verdict"].as_str().unwrap();
+        let reason = c["reason"].as_str().unwrap();
+        let want = expected(name, release);
+        let lacks = reason.contains(" has no ");
+        let ok = match (want, got) {
+            ("skip", "skip") => lacks && reason.contains(version),
+            (_, "skip") => !lacks,
+            (w, g) => w == g,
+        };
+        if !ok {
+            wrong.push(format!("{name}: expected {want}, got {got}: {reason}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "liburing {}.{} (built as {version}):\n{}",
+        release.0,
+        release.1,
+        wrong.join("\n")
+    );
+    let failed = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["verdict"] == "fail");
+    assert_eq!(r.code, if failed { 1 } else { 0 }, "{doc:#}");
+}
+
+#[test]
+fn expectations_follow_the_fixes() {
+    assert_eq!(expected("liburing-direct-alloc", (2, 3)), "fail");
+    assert_eq!(expected("liburing-direct-alloc", (2, 4)), "pass");
+    assert_eq!(expected("liburing-direct-alloc", (2, 0)), "skip");
+    assert_eq!(expected("liburing-wait-timeout-etime", (2, 15)), "fail");
+    assert_eq!(expected("liburing-queue-mmap", (0, 6)), "pass");
+    assert_eq!(expected("liburing-peek-overflow", (0, 6)), "fail");
+    for name in ALL {
+        assert_eq!(
+            expected(name, (2, 15)) == "fail",
+            name == "liburing-wait-timeout-etime"
+        );
+    }
 }
 
 #[test]

@@ -5,21 +5,49 @@
 //! fixed number of consecutive empty peeks, waits have timeouts, and each check also has a
 //! wall-clock deadline ([`DEADLINE`]).
 
+/// `expr?` for a check's body, which returns an [`Outcome`]: `Err(outcome)` is the check's
+/// answer (a setup failure, say), `Ok(v)` goes on with `v`.
+macro_rules! or_return {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(outcome) => return outcome,
+        }
+    };
+}
+
 use serde_json::Value;
 use std::io;
 use std::time::{Duration, Instant};
 use system_liburing::op::Nop;
 use system_liburing::{Builder, Features, Ring, SqFlags, SubmitBusy};
 
+mod check_version;
 mod crate_peek_overflow;
+mod direct_alloc;
 mod get_events;
+mod internal_timeout;
 mod kernel_overflow_flag;
+pub mod lib_ring;
 mod liburing_peek_overflow;
+mod min_timeout_unsupported;
 mod no_lost_completions;
+mod peek_batch_mixed;
+mod peek_batch_overflow;
+mod queue_mmap;
+mod read_multishot;
+mod recvmsg_validate;
+mod ring_fd_register_twice;
 mod sqpoll_wakeup;
 mod submit_while_overflowed;
+mod wait_cqe_nr;
+mod wait_no_submit;
+mod wait_stale_cqe;
+mod wait_timeout_etime;
+mod wait_timeout_once;
 
-/// Every check, in the order they run.
+/// Every check, in the order they run: the overflow checks, then liburing's known
+/// behaviour bugs in the order their fixes were released.
 pub const ALL: &[Check] = &[
     kernel_overflow_flag::CHECK,
     liburing_peek_overflow::CHECK,
@@ -28,6 +56,20 @@ pub const ALL: &[Check] = &[
     submit_while_overflowed::CHECK,
     sqpoll_wakeup::CHECK,
     get_events::CHECK,
+    peek_batch_overflow::CHECK,
+    wait_cqe_nr::CHECK,
+    wait_no_submit::CHECK,
+    wait_timeout_once::CHECK,
+    direct_alloc::CHECK,
+    ring_fd_register_twice::CHECK,
+    check_version::CHECK,
+    read_multishot::CHECK,
+    queue_mmap::CHECK,
+    min_timeout_unsupported::CHECK,
+    wait_stale_cqe::CHECK,
+    wait_timeout_etime::CHECK,
+    peek_batch_mixed::CHECK,
+    recvmsg_validate::CHECK,
 ];
 
 /// The check with this name.
@@ -141,6 +183,15 @@ fn strip_os_suffix(e: &io::Error) -> String {
     match s.find(" (os error") {
         Some(i) => s[..i].to_owned(),
         None => s,
+    }
+}
+
+/// A liburing return value for a reason: `ETIME` for `-ETIME`, the number otherwise.
+pub fn ret_text(ret: i32) -> String {
+    if ret < 0 {
+        errno_name(-ret)
+    } else {
+        ret.to_string()
     }
 }
 

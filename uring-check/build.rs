@@ -1,0 +1,67 @@
+//! Turns liburing-sys's detection into cfgs for the checks, so that a check calls only what
+//! the linked liburing has and otherwise skips naming what is missing:
+//!
+//! * `liburing_has = "<function>"`: the detection table's exported functions present in the
+//!   library (`DEP_URING_HAS`) and the header's inline helpers (`DEP_URING_INLINE`);
+//! * `liburing_ring_field = "<field>"`: the members of the installed header's
+//!   `struct io_uring` (`features` arrived in 2.0, `enter_ring_fd` in 2.2), read from the
+//!   header the bindings were generated from (`DEP_URING_INCLUDE`).
+
+use std::path::PathBuf;
+
+fn main() {
+    for var in [
+        "DEP_URING_HAS",
+        "DEP_URING_INLINE",
+        "DEP_URING_INCLUDE",
+        "DEP_URING_VERSION",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    let list = |var: &str| -> Vec<String> {
+        std::env::var(var)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    println!("cargo::rustc-check-cfg=cfg(liburing_has, values(any()))");
+    for n in list("DEP_URING_HAS")
+        .iter()
+        .chain(&list("DEP_URING_INLINE"))
+    {
+        println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
+    }
+    println!("cargo::rustc-check-cfg=cfg(liburing_ring_field, values(any()))");
+    if let Some(header) = std::env::var_os("DEP_URING_INCLUDE")
+        .map(|d| PathBuf::from(d).join("liburing.h"))
+        .filter(|h| h.is_file())
+    {
+        println!("cargo:rerun-if-changed={}", header.display());
+        let text = std::fs::read_to_string(&header).unwrap_or_default();
+        for field in ring_fields(&text) {
+            println!("cargo::rustc-cfg=liburing_ring_field=\"{field}\"");
+        }
+    }
+}
+
+/// The member names of `struct io_uring { ... };` in liburing.h.
+fn ring_fields(header: &str) -> Vec<String> {
+    let Some(start) = header.find("struct io_uring {") else {
+        return Vec::new();
+    };
+    let body = &header[start + "struct io_uring {".len()..];
+    let body = &body[..body.find("};").unwrap_or(body.len())];
+    body.split(';')
+        .filter_map(|decl| {
+            // "unsigned pad[3]" -> "pad"; "struct io_uring_sq sq" -> "sq".
+            let decl = decl.split('[').next()?.trim();
+            let name = decl
+                .rsplit(|c: char| c.is_whitespace() || c == '*')
+                .next()?;
+            (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then(|| name.to_owned())
+        })
+        .collect()
+}
