@@ -254,7 +254,7 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 
 	t0 = now_ns();
 	while (done < ops) {
-		unsigned seen = 0;
+		unsigned seen = 0, head;
 
 		while (inflight < qd && submitted < ops) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -276,7 +276,9 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 		ret = io_uring_submit_and_wait(&ring, 1);
 		if (ret < 0)
 			goto out;
-		io_uring_for_each_cqe(&ring, i, cqe) {
+		/* `head`: liburing 2.10's macro compiles only with that name (its parameter
+		 * shadows the iterator's member of the same name). */
+		io_uring_for_each_cqe(&ring, head, cqe) {
 			r->bad += cqe->res != (int)BLOCK;
 			r->sum += cqe->user_data;
 			freelist[free_top++] = (unsigned)cqe->user_data;

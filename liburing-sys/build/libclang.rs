@@ -189,7 +189,7 @@ fn wildcard(pattern: &str, name: &str) -> bool {
 pub fn missing_message(looked: &[String]) -> String {
     let mut s = String::from(
         "system-liburing-sys: bindgen needs libclang (the C API library of clang) to read \
-         liburing.h, and none was found.\n\n\
+         liburing.h, and found none it can load.\n\n\
          Install it:\n    \
          Debian / Ubuntu:  sudo apt-get install libclang-dev\n    \
          Fedora / RHEL:    sudo dnf install clang-devel\n    \
