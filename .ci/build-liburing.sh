@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Build a specific liburing from sources vendored in crates.io packages and
-# install headers + libraries under DEST, for linking system-liburing against it:
+# Build a specific liburing and install headers + libraries under DEST, for linking
+# system-liburing against it: any release from the project's release bundle when it is on the
+# machine, otherwise 0.6 or 2.15 from sources vendored in crates.io packages.
 #
 #   .ci/build-liburing.sh VERSION DEST
 #   LIBURING_INCLUDE_DIR=$DEST/include LIBURING_LIB_DIR=$DEST/lib cargo test
 #
-# VERSION:
+# VERSION, with the release bundle: any of `build.sh --list` (0.1 to 2.15). Without it:
 #   0.6   liburing 0.6 (pre-2020), vendored in crate uring-sys 0.6.1 (liburing/)
 #   2.15  liburing 2.15, vendored in crate axboe-liburing 2.15.3 (crate root)
+#
+# `.ci/build-liburing.sh --list` prints the releases the bundle has.
 #
 # The crate source is obtained with `cargo fetch` from a throwaway project, then
 # copied to a temp dir and built there (the cargo registry copy is not touched).
@@ -15,10 +18,37 @@
 # lib/liburing.so*, lib/pkgconfig/liburing.pc. Re-running is safe (idempotent).
 set -euo pipefail
 
-usage() { echo "usage: $0 {0.6|2.15} DEST" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 VERSION DEST | --list" >&2; exit 2; }
+[ $# -eq 2 ] || [ "${1:-}" = --list ] || usage
 version=$1
-dest=$2
+dest=${2:-}
+
+# Every upstream release (0.1 to 2.15) when the project's release bundle is on this machine
+# (LIBURING_RELEASES, else ../shared/liburing beside the checkout, else /work/shared/liburing):
+# its build.sh installs one under a prefix in the same shape as below.
+releases=""
+for d in "${LIBURING_RELEASES:-}" "$(dirname "$0")/../../shared/liburing" /work/shared/liburing; do
+    if [ -n "$d" ] && [ -x "$d/build.sh" ]; then releases=$d; break; fi
+done
+if [ "${1:-}" = --list ]; then
+    [ -n "$releases" ] || { echo "0.6 2.15" | tr ' ' '\n'; exit 0; }
+    "$releases/build.sh" --list | sed 's/^liburing-//'
+    exit 0
+fi
+if [ -n "$releases" ]; then
+    if [ -f "$dest/include/liburing.h" ] && [ -f "$dest/.release" ] && [ "$(cat "$dest/.release")" = "$version" ]; then
+        echo "[build-liburing $version] already in $dest"
+        exit 0
+    fi
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    dest=$(cd "$dest" && pwd)
+    "$releases/build.sh" "$version" "$dest" >/dev/null
+    echo "$version" > "$dest/.release"
+    echo "[build-liburing $version] built from $releases/releases.bundle into $dest"
+    exit 0
+fi
+# Without the bundle: the two releases vendored in crates.io packages.
 
 case "$version" in
     0.6)  crate=uring-sys;      crate_ver=0.6.1;  subdir=liburing ;;

@@ -9,11 +9,23 @@
 //! As in the C original, a short read breaks its chain (the kernel fails a linked read that
 //! returns less than asked, and cancels the write with `ECANCELED`), so the pair is queued
 //! again for the same block; any other error ends the copy.
+// Needs these ops' helpers: without them, main only says so.
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_write"
+    )),
+    allow(unused)
+)]
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::sync::Arc;
+#[cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+))]
 use system_liburing::op::{Read, Write};
 use system_liburing::{OpFlags, Ring, SharedBuf, Ticket};
 
@@ -22,6 +34,10 @@ const QD: usize = 16;
 const BS: u64 = 32 * 1024;
 
 /// One block's chain: the read and the write that share its buffer.
+#[cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+))]
 struct Pair {
     offset: u64,
     len: u64,
@@ -29,6 +45,10 @@ struct Pair {
     write: Ticket<Write<Arc<File>, SharedBuf>>,
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+))]
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 3 {
@@ -85,6 +105,10 @@ fn main() -> io::Result<()> {
 }
 
 /// Pushes one block's read, linked to the write of the same buffer.
+#[cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+))]
 fn queue_pair(
     ring: &mut Ring,
     src: &Arc<File>,
@@ -104,4 +128,12 @@ fn queue_pair(
         read,
         write,
     })
+}
+
+#[cfg(not(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+)))]
+fn main() {
+    eprintln!("skipped: this liburing lacks io_uring_prep_read, io_uring_prep_write (the helpers of the ops this example uses)");
 }

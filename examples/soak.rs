@@ -14,6 +14,16 @@
 //! Accounting: every unmanaged user_data comes back exactly once; every managed ticket
 //! finishes exactly once, after its CQE; buffers come back intact. One summary line; exit
 //! status 1 on any violation.
+// Needs these ops' helpers: without them, main only says so.
+#![cfg_attr(
+    not(all(
+        liburing_has = "io_uring_prep_cancel",
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_timeout",
+        liburing_has = "io_uring_prep_write"
+    )),
+    allow(unused)
+)]
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -24,11 +34,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use system_liburing::fault::{self, Site};
 use system_liburing::fd::Fixed;
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 use system_liburing::op::{AsyncCancel, Nop, PollAdd, Read, Timeout, TimeoutFired, Write};
 use system_liburing::{Cqe, PushError, Ring, SqFlags, Ticket};
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 struct Rng(u64);
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 impl Rng {
     fn next(&mut self) -> u64 {
         // xorshift64*
@@ -47,6 +75,12 @@ impl Rng {
     }
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 #[derive(Default)]
 struct Stats {
     ops: u64,
@@ -64,6 +98,12 @@ const BLOCK: usize = 512;
 const REGIONS: usize = 64;
 
 /// A managed op in flight, with what its result is checked against.
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 enum Pending {
     FileWrite(Ticket<Write<Arc<File>, Vec<u8>>>, usize, u64),
     FileRead(Ticket<Read<Arc<File>, Vec<u8>>>, usize, u64),
@@ -72,6 +112,12 @@ enum Pending {
     Timeout(Ticket<Timeout>, bool),
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 impl Pending {
     fn kind(&self) -> &'static str {
         match self {
@@ -85,6 +131,12 @@ impl Pending {
     }
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Unmanaged {
     Nop,
@@ -92,15 +144,33 @@ enum Unmanaged {
     Poll,
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn pattern(seed: u64, len: usize) -> Vec<u8> {
     let mut r = Rng(seed | 1);
     (0..len).map(|_| r.next() as u8).collect()
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn stream_byte(pos: u64) -> u8 {
     (pos.wrapping_mul(31) ^ (pos >> 7)) as u8
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 struct Round<'a> {
     ring: Ring,
     rng: &'a mut Rng,
@@ -124,6 +194,12 @@ struct Round<'a> {
     long_timeouts: Vec<u64>,
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 impl Round<'_> {
     fn violation(&mut self, what: String) {
         eprintln!("soak: VIOLATION: {what}");
@@ -560,8 +636,20 @@ impl Round<'_> {
 }
 
 /// `--ops`, `--seconds`, `--seed`.
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 type Args = (Option<u64>, Option<f64>, Option<u64>);
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn parse_args() -> Result<Args, String> {
     let mut ops = None;
     let mut secs = None;
@@ -586,6 +674,12 @@ fn parse_args() -> Result<Args, String> {
     Ok((ops, secs, seed))
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn pipe() -> io::Result<(Arc<File>, Arc<File>)> {
     let mut fds = [0; 2];
     // SAFETY: two valid out slots.
@@ -597,6 +691,12 @@ fn pipe() -> io::Result<(Arc<File>, Arc<File>)> {
     Ok((Arc::new(r), Arc::new(w)))
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn main() -> ExitCode {
     let (ops, secs, seed) = match parse_args() {
         Ok(a) => a,
@@ -651,6 +751,12 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+))]
 fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::Result<Stats> {
     let mut rng = Rng(seed);
     let mut st = Stats::default();
@@ -726,4 +832,14 @@ fn run(seed: u64, limit_ops: Option<u64>, limit_time: Option<Duration>) -> io::R
     })();
     let _ = std::fs::remove_file(&path);
     result.map(|()| st)
+}
+
+#[cfg(not(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_timeout",
+    liburing_has = "io_uring_prep_write"
+)))]
+fn main() {
+    eprintln!("skipped: this liburing lacks io_uring_prep_cancel, io_uring_prep_read, io_uring_prep_timeout, io_uring_prep_write (the helpers of the ops this example uses)");
 }

@@ -133,6 +133,9 @@ unsafe impl IoBuf for &'static str {
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(all(liburing_has = "io_uring_prep_read", liburing_has = "io_uring_prep_write")))]
+/// # fn main() {}
+/// # #[cfg(all(liburing_has = "io_uring_prep_read", liburing_has = "io_uring_prep_write"))]
 /// # fn main() -> std::io::Result<()> {
 /// use system_liburing::op::{Read, Write};
 /// use system_liburing::{OpFlags, Ring, SharedBuf};

@@ -75,6 +75,7 @@ pub mod register;
 mod ring;
 #[cfg(feature = "tokio")]
 pub mod rt;
+mod setup;
 mod sq;
 mod syscall;
 mod table;

@@ -9,7 +9,6 @@
 use crate::ring::Ring;
 use crate::sq::Sqe;
 use crate::{sys, SqeFlags};
-use std::ffi::c_void;
 use std::marker::PhantomData;
 
 /// An SQE taken with [`Ring::get_sqe`]; it is submitted with the next submit.
@@ -47,7 +46,14 @@ impl Ring {
         let mut cqe = std::ptr::null_mut();
         // SAFETY: the ring is initialised; `cqe` is a valid out-pointer.
         let ret = unsafe { sys::io_uring_peek_cqe(self.as_raw_mut(), &mut cqe) };
-        crate::error::cvt(ret).map(|_| cqe)
+        // liburing 0.1 answers an empty ring with 0 and no CQE: the EAGAIN of later releases.
+        crate::error::cvt(ret).and_then(|_| {
+            if cqe.is_null() {
+                Err(std::io::Error::from_raw_os_error(libc::EAGAIN))
+            } else {
+                Ok(cqe)
+            }
+        })
     }
 
     /// liburing's `io_uring_cqe_seen`.
@@ -109,7 +115,8 @@ impl RawSqe<'_> {
 }
 
 /// Forwards to the installed liburing's helper; `as _` absorbs the argument types that differ
-/// between releases (`off_t` before 2.0, `__u64` after).
+/// between releases (`off_t` before 2.0, `__u64` after). A helper the release lacks (0.3 has
+/// no `io_uring_prep_read`) leaves its method out.
 macro_rules! raw_prep {
     ($($name:ident => $cfn:ident $alias:literal ($($arg:ident: $ty:ty),*);)*) => {
         impl RawSqe<'_> {$(
@@ -118,6 +125,7 @@ macro_rules! raw_prep {
             /// # Safety
             /// As in C: every pointer must stay valid until the CQE is reaped.
             #[doc(alias = $alias)]
+            #[cfg(liburing_has = $alias)]
             #[allow(clippy::unnecessary_cast)]
             pub unsafe fn $name(&mut self, $($arg: $ty),*) {
                 // SAFETY: the SQE is ours until submit; the caller vouches for the pointers.
@@ -129,13 +137,13 @@ macro_rules! raw_prep {
 
 raw_prep! {
     prep_nop => io_uring_prep_nop "io_uring_prep_nop"();
-    prep_read => io_uring_prep_read "io_uring_prep_read"(fd: i32, buf: *mut c_void, nbytes: u32, offset: u64);
-    prep_write => io_uring_prep_write "io_uring_prep_write"(fd: i32, buf: *const c_void, nbytes: u32, offset: u64);
+    prep_read => io_uring_prep_read "io_uring_prep_read"(fd: i32, buf: *mut std::ffi::c_void, nbytes: u32, offset: u64);
+    prep_write => io_uring_prep_write "io_uring_prep_write"(fd: i32, buf: *const std::ffi::c_void, nbytes: u32, offset: u64);
     prep_readv => io_uring_prep_readv "io_uring_prep_readv"(fd: i32, iovecs: *const libc::iovec, nr_vecs: u32, offset: u64);
     prep_writev => io_uring_prep_writev "io_uring_prep_writev"(fd: i32, iovecs: *const libc::iovec, nr_vecs: u32, offset: u64);
     prep_fsync => io_uring_prep_fsync "io_uring_prep_fsync"(fd: i32, fsync_flags: u32);
     prep_poll_add => io_uring_prep_poll_add "io_uring_prep_poll_add"(fd: i32, poll_mask: u32);
     prep_close => io_uring_prep_close "io_uring_prep_close"(fd: i32);
     prep_timeout => io_uring_prep_timeout "io_uring_prep_timeout"(ts: *mut sys::__kernel_timespec, count: u32, flags: u32);
-    prep_cancel => io_uring_prep_cancel "io_uring_prep_cancel"(user_data: *mut c_void, flags: i32);
+    prep_cancel => io_uring_prep_cancel "io_uring_prep_cancel"(user_data: *mut std::ffi::c_void, flags: i32);
 }

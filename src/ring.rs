@@ -176,7 +176,7 @@ impl Builder {
                 ))
             }
         };
-        let mut params = sys::io_uring_params {
+        let mut params = crate::setup::Params {
             flags: self.params.flags.bits(),
             cq_entries: self.params.cq_entries,
             sq_thread_idle: self.params.sq_thread_idle,
@@ -188,8 +188,7 @@ impl Builder {
         let boxed = Box::new(raw);
         // SAFETY: a zeroed io_uring and params, both live for the call; liburing fills the
         // ring in on success and leaves nothing to clean up on failure.
-        let ret =
-            unsafe { sys::io_uring_queue_init_params(self.entries, boxed.get(), &mut params) };
+        let ret = unsafe { crate::setup::queue_init(self.entries, boxed.get(), &mut params) };
         error::cvt(ret)?;
         let mut ring =
             Ring::from_initialised(*boxed, &params, self.backpressure, self.force_direct_flush);
@@ -313,6 +312,9 @@ fn setup_flags_ok(flags: SetupFlags, attach_wq_given: bool) -> io::Result<()> {
 /// your own `user_data` and come back through [`peek`](Ring::peek) / [`wait`](Ring::wait),
 /// the way liburing's `io_uring_peek_cqe` / `io_uring_wait_cqe` return them.
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_write"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_write")]
 /// # fn main() -> std::io::Result<()> {
 /// use system_liburing::op::{Nop, Write};
 /// use system_liburing::Ring;
@@ -357,7 +359,7 @@ impl Ring {
 
     fn from_initialised(
         raw: UnsafeCell<sys::io_uring>,
-        params: &sys::io_uring_params,
+        params: &crate::setup::Params,
         backpressure: bool,
         force_direct_flush: bool,
     ) -> Ring {
@@ -869,7 +871,6 @@ impl Ring {
             pad: [u8; 7],
             pad2: [u64; 3],
         }
-        const IORING_REGISTER_SYNC_CANCEL: u32 = 24;
         let reg = SyncCancelReg {
             addr: 0,
             fd: -1,
@@ -881,7 +882,7 @@ impl Ring {
         };
         match crate::syscall::register(
             self.s.ring_fd,
-            IORING_REGISTER_SYNC_CANCEL,
+            sys::IORING_REGISTER_SYNC_CANCEL,
             (&reg as *const SyncCancelReg).cast(),
             1,
         ) {
@@ -901,11 +902,11 @@ struct InternalCancel {
     flags: u32,
 }
 
-/// `IORING_OP_ASYNC_CANCEL` (5.5) and `IORING_ASYNC_CANCEL_ALL` / `_ANY` (5.19), spelled out:
-/// the oldest headers lack them. Kernel ABI.
-const OP_ASYNC_CANCEL: u8 = 14;
-const ASYNC_CANCEL_ALL: u32 = 1 << 0;
-const ASYNC_CANCEL_ANY: u32 = 1 << 2;
+// `IORING_OP_ASYNC_CANCEL` (5.5) and `IORING_ASYNC_CANCEL_ALL` / `_ANY` (5.19): wrapper.h's
+// table of fallbacks has them where the oldest headers do not.
+const OP_ASYNC_CANCEL: u8 = sys::IORING_OP_ASYNC_CANCEL as u8;
+const ASYNC_CANCEL_ALL: u32 = sys::IORING_ASYNC_CANCEL_ALL;
+const ASYNC_CANCEL_ANY: u32 = sys::IORING_ASYNC_CANCEL_ANY;
 
 impl InternalCancel {
     fn any() -> InternalCancel {
@@ -944,6 +945,13 @@ impl Submitter<'_> {
         sqe.user_data = INTERNAL;
         Ok(())
     }
+
+    /// Queues the crate's own cancel of `target`, for the async driver's abandoned futures
+    /// (`op::AsyncCancel` does not exist before liburing 0.3); false when the SQ is full.
+    pub(crate) fn push_cancel_internal(&mut self, target: u64) -> bool {
+        self.push_internal(InternalCancel::user_data(target))
+            .is_ok()
+    }
 }
 
 fn finish_in<O: Op>(
@@ -980,10 +988,9 @@ fn register_ring_fd_direct(ring_fd: RawFd) -> io::Result<u32> {
         resv: 0,
         data: ring_fd as u64,
     };
-    const IORING_REGISTER_RING_FDS: u32 = 20;
     crate::syscall::register(
         ring_fd,
-        IORING_REGISTER_RING_FDS,
+        sys::IORING_REGISTER_RING_FDS,
         &mut up as *mut RsrcUpdate as *const libc::c_void,
         1,
     )?;
@@ -996,10 +1003,9 @@ fn unregister_ring_fd_direct(ring_fd: RawFd, index: u32) {
         resv: 0,
         data: 0,
     };
-    const IORING_UNREGISTER_RING_FDS: u32 = 21;
     let _ = crate::syscall::register(
         ring_fd,
-        IORING_UNREGISTER_RING_FDS,
+        sys::IORING_UNREGISTER_RING_FDS,
         &up as *const RsrcUpdate as *const libc::c_void,
         1,
     );

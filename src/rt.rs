@@ -3,6 +3,7 @@
 //! `AsyncFd`. One driver task submits and reaps: no busy polling, no extra thread.
 //!
 //! ```
+//! # #[cfg(liburing_has = "io_uring_prep_read")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! use system_liburing::{op, rt::AsyncRing, Ring};
@@ -11,6 +12,8 @@
 //! let (n, _file, buf) = ring.op(op::Read::new(file, Vec::with_capacity(64), 0)).await?;
 //! assert_eq!(n?, buf.len());
 //! # Ok(()) }
+//! # #[cfg(not(liburing_has = "io_uring_prep_read"))]
+//! # fn main() {}
 //! ```
 //!
 //! **Submission batches per runtime tick.** [`AsyncRing::op`] and
@@ -30,7 +33,7 @@
 //! `enable_io`. The driver may run on any worker thread of a multi-threaded runtime, so use
 //! a ring without `SINGLE_ISSUER` / `DEFER_TASKRUN` there.
 
-use crate::op::{AsyncCancel, Multishot, Op, Shot};
+use crate::op::{Multishot, Op, Shot};
 use crate::{PushError, Ring, Ticket};
 use std::collections::HashMap;
 use std::future::Future;
@@ -233,11 +236,9 @@ async fn drive(state: Weak<Mutex<State>>, afd: AsyncFd<OwnedFd>) {
 /// its memory until the last CQE).
 fn abandon(st: &mut State, token: u64) {
     st.wakers.remove(&token);
-    if st
-        .ring
-        .push_with_user_data(AsyncCancel::user_data(token), 0)
-        .is_ok()
-    {
+    // The crate's own cancel (user_data INTERNAL: its CQE reaches no one), written
+    // directly, so it exists with every liburing release.
+    if st.ring.submitter().push_cancel_internal(token) {
         // Submitted on the spot, not at the driver's next turn: once the future is gone the
         // op must stop taking data (a read meant for the next op, say) as soon as it can.
         // A failure leaves the cancel queued for the driver.

@@ -1,6 +1,14 @@
 //! Async integration: a TCP echo server on 127.0.0.1 whose accept / recv / send are this
 //! crate's owned-buffer ops driven by tokio, with bounded clients; and a dropped future
 //! whose op is still in flight.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(all(
+    liburing_has = "io_uring_prep_accept",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_recv",
+    liburing_has = "io_uring_prep_send",
+    liburing_has = "io_uring_prep_write"
+))]
 
 mod common;
 

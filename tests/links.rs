@@ -1,5 +1,11 @@
 //! Linked chains: order, a failing head cancels the rest (ECANCELED), hardlinks survive a
 //! failure, link timeouts fire or are cancelled, drain, skip-success.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(all(
+    liburing_has = "io_uring_prep_link_timeout",
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_write"
+))]
 
 mod common;
 

@@ -11,6 +11,11 @@
 //! A dropped ring's ticket is refused as foreign by the new ring and changes nothing there,
 //! although its token may equal one of the new ring's (each ring numbers its own slots).
 //! At the end everything is reaped (no completion lost) and nothing more comes.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(all(
+    liburing_has = "io_uring_prep_cancel",
+    liburing_has = "io_uring_prep_timeout"
+))]
 
 mod common;
 

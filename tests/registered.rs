@@ -1,6 +1,8 @@
 //! Registration: fixed files and buffers (ReadFixed / WriteFixed round trip through fixed
 //! slots), sparse tables and slot updates, personalities, io-wq limits and affinity, and a
 //! registered ring fd that really carries the submissions.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(liburing_has = "io_uring_prep_read")]
 
 mod common;
 

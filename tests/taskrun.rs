@@ -1,4 +1,6 @@
 //! Rings whose completions appear only when the kernel is entered: peek must enter.
+// Needs these ops' helpers (tests/unavailable_ops.rs logs the ops this build lacks).
+#![cfg(liburing_has = "io_uring_prep_timeout")]
 
 mod common;
 

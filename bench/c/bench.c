@@ -34,6 +34,33 @@
 #ifndef IORING_ENTER_GETEVENTS
 #define IORING_ENTER_GETEVENTS (1U << 0)
 #endif
+/* An enumerator from liburing 0.4 on: a macro defined after the header only renames it here. */
+#ifndef IORING_OP_READ
+#define IORING_OP_READ 22
+#endif
+
+/* io_uring_peek_cqe, with liburing 0.1's answer to an empty ring (0 and no CQE) turned into
+ * the -EAGAIN of every later release (build.rs defines the switch for 0.1 only, so the
+ * timed peek of every other release is liburing's own). */
+#ifdef BENCH_PEEK_EMPTY_IS_ZERO
+static inline int bench_peek(struct io_uring *ring, struct io_uring_cqe **cqe)
+{
+	int ret = io_uring_peek_cqe(ring, cqe);
+
+	return ret == 0 && !*cqe ? -EAGAIN : ret;
+}
+#else
+#define bench_peek io_uring_peek_cqe
+#endif
+
+/* io_uring_prep_read (0.4+) and io_uring_prep_read_fixed with its buf_index (0.2+) as one
+ * fill that every liburing release has (io_uring_prep_rw is in 0.1). */
+static inline void bench_prep_read(struct io_uring_sqe *sqe, int op, int fd, void *buf,
+				   unsigned nbytes, uint64_t off, int buf_index)
+{
+	io_uring_prep_rw(op, sqe, fd, buf, nbytes, off);
+	sqe->buf_index = (uint16_t)buf_index;
+}
 
 #define BLOCK 4096u
 #define SEED 0x9E3779B97F4A7C15ull
@@ -89,7 +116,21 @@ static int setup_ring(struct io_uring *ring, unsigned entries, unsigned cq_entri
 	}
 	if (fast)
 		p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+#ifdef HAVE_IO_URING_QUEUE_INIT_PARAMS
 	ret = io_uring_queue_init_params(entries, ring, &p);
+#else
+	/* liburing before 0.6: what io_uring_queue_init_params does. */
+	ret = (int)syscall(__NR_io_uring_setup, entries, &p);
+	if (ret < 0)
+		return -errno;
+	{
+		int fd = ret;
+
+		ret = io_uring_queue_mmap(fd, &p, ring);
+		if (ret < 0)
+			close(fd);
+	}
+#endif
 	if (ret < 0)
 		return ret;
 	*fast_applied = 0;
@@ -149,7 +190,7 @@ int bench_c_nop(unsigned batch, uint64_t ops, int fast, struct bench_result *r)
 		if (ret < 0)
 			goto out;
 		for (i = 0; i < n; i++) {
-			ret = io_uring_peek_cqe(&ring, &cqe);
+			ret = bench_peek(&ring, &cqe);
 			if (ret < 0)
 				ret = io_uring_wait_cqe(&ring, &cqe);
 			if (ret < 0)
@@ -213,7 +254,7 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 
 	t0 = now_ns();
 	while (done < ops) {
-		unsigned seen = 0;
+		unsigned seen = 0, head;
 
 		while (inflight < qd && submitted < ops) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -221,11 +262,12 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 			uint64_t off = (xorshift64star(&rng) % blocks) * BLOCK;
 
 			if (registered) {
-				io_uring_prep_read_fixed(sqe, 0, bufs + (size_t)slot * BLOCK, BLOCK, off,
-							 (int)slot);
+				bench_prep_read(sqe, IORING_OP_READ_FIXED, 0,
+						bufs + (size_t)slot * BLOCK, BLOCK, off, (int)slot);
 				sqe->flags |= IOSQE_FIXED_FILE;
 			} else {
-				io_uring_prep_read(sqe, fd, bufs + (size_t)slot * BLOCK, BLOCK, off);
+				bench_prep_read(sqe, IORING_OP_READ, fd, bufs + (size_t)slot * BLOCK,
+						BLOCK, off, 0);
 			}
 			sqe->user_data = slot;
 			submitted++;
@@ -234,7 +276,9 @@ int bench_c_read(int fd, uint64_t blocks, uint64_t ops, unsigned qd, int registe
 		ret = io_uring_submit_and_wait(&ring, 1);
 		if (ret < 0)
 			goto out;
-		io_uring_for_each_cqe(&ring, i, cqe) {
+		/* `head`: liburing 2.10's macro compiles only with that name (its parameter
+		 * shadows the iterator's member of the same name). */
+		io_uring_for_each_cqe(&ring, head, cqe) {
 			r->bad += cqe->res != (int)BLOCK;
 			r->sum += cqe->user_data;
 			freelist[free_top++] = (unsigned)cqe->user_data;
@@ -284,7 +328,7 @@ int bench_c_peek(uint64_t ops, struct bench_result *r)
 			goto out;
 		t0 = now_ns();
 		for (i = 0; i < n; i++) {
-			ret = io_uring_peek_cqe(&ring, &cqe);
+			ret = bench_peek(&ring, &cqe);
 			if (ret < 0)
 				goto out;
 			r->sum += cqe->user_data;
@@ -335,7 +379,7 @@ int bench_c_overflow(uint64_t ops, struct bench_result *r)
 		if (ret < 0)
 			goto out;
 		while (next < per) {
-			ret = io_uring_peek_cqe(&ring, &cqe);
+			ret = bench_peek(&ring, &cqe);
 			if (ret == 0) {
 				r->bad += cqe->user_data != next || cqe->res != 0;
 				r->sum += cqe->user_data;

@@ -33,9 +33,15 @@ fn reads_verify() {
                 registered,
                 fast,
             };
-            let o = imp
-                .read(spec)
-                .unwrap_or_else(|e| panic!("{} {spec:?}: {e}", imp.name()));
+            let o = match imp.read(spec) {
+                Ok(o) => o,
+                // The safe contender's plain reads need op::Read (liburing 0.4+).
+                Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                    eprintln!("skipped: {} {spec:?}: {e}", imp.name());
+                    continue;
+                }
+                Err(e) => panic!("{} {spec:?}: {e}", imp.name()),
+            };
             workload::verify_read(&o).unwrap_or_else(|e| panic!("{} {spec:?}: {e}", imp.name()));
         }
     }

@@ -63,6 +63,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("io_uring_register_iowq_aff", "2.1", "io-wq affinity"),
     ("io_uring_unregister_iowq_aff", "2.1", "io-wq affinity"),
     (
+        "io_uring_unregister_eventfd",
+        "0.1",
+        "eventfd unregistration (liburing 0.4's .so does not export it)",
+    ),
+    (
         "io_uring_register_files_update",
         "0.2",
         "fixed-file table updates",
@@ -108,9 +113,18 @@ pub struct Symbols {
     pub method: &'static str,
 }
 
-/// Looks for the file the linker will use: the explicit dirs first, then the compiler's
-/// own search path (`cc -print-file-name`), which is where `-luring` resolves.
-pub fn locate_library(lib_dirs: &[PathBuf], statik: bool, cc: &Path) -> Option<PathBuf> {
+/// Looks for the file the linker will use: the one `find` chose in an explicit lib dir,
+/// else the dirs in order, then the compiler's own search path (`cc -print-file-name`),
+/// which is where `-luring` resolves.
+pub fn locate_library(
+    chosen: Option<&Path>,
+    lib_dirs: &[PathBuf],
+    statik: bool,
+    cc: &Path,
+) -> Option<PathBuf> {
+    if let Some(p) = chosen.filter(|p| p.exists()) {
+        return Some(p.to_path_buf());
+    }
     let name = if statik { "liburing.a" } else { "liburing.so" };
     for d in lib_dirs {
         let p = d.join(name);
@@ -163,6 +177,7 @@ pub fn link_test(
     cc: &Path,
     lib_dirs: &[PathBuf],
     statik: bool,
+    chosen: Option<&Path>,
     out_dir: &Path,
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -179,7 +194,9 @@ pub fn link_test(
         for d in lib_dirs {
             cmd.arg(format!("-L{}", d.display()));
         }
-        if statik {
+        if let Some(file) = chosen {
+            cmd.arg(file);
+        } else if statik {
             cmd.arg("-Wl,-Bstatic").arg("-luring").arg("-Wl,-Bdynamic");
         } else {
             cmd.arg("-luring");
@@ -193,13 +210,14 @@ pub fn link_test(
 
 /// Learns what the library exports, by reading it where possible.
 pub fn symbols(
+    chosen: Option<&Path>,
     lib_dirs: &[PathBuf],
     statik: bool,
     cc: &Path,
     out_dir: &Path,
     declared: &[&str],
 ) -> Symbols {
-    if let Some(lib) = locate_library(lib_dirs, statik, cc) {
+    if let Some(lib) = locate_library(chosen, lib_dirs, statik, cc) {
         match exported_symbols(&lib) {
             Ok(exported) if !exported.is_empty() => {
                 return Symbols {
@@ -220,8 +238,8 @@ pub fn symbols(
     names.sort_unstable();
     names.dedup();
     Symbols {
-        library: locate_library(lib_dirs, statik, cc),
-        exported: link_test(&names, cc, lib_dirs, statik, out_dir),
+        library: locate_library(chosen, lib_dirs, statik, cc),
+        exported: link_test(&names, cc, lib_dirs, statik, chosen, out_dir),
         method: "link tests",
     }
 }

@@ -22,10 +22,21 @@ pub struct Found {
     pub include_dirs: Vec<PathBuf>,
     pub lib_dirs: Vec<PathBuf>,
     pub statik: bool,
-    /// "2.3", or `None` when neither pkg-config nor the headers say.
-    pub version: Option<String>,
+    /// The library file chosen in an explicit `LIBURING_LIB_DIR`; `None` when the linker
+    /// searches its own directories.
+    pub library: Option<PathBuf>,
+    /// Link a file whose name is not `liburing.so` (`liburing.so.2.15`, an in-tree build's
+    /// only shared object) by that exact name.
+    pub verbatim: Option<String>,
+    /// (source, version) from pkg-config or a `.pc` file; the last evidence of the release
+    /// (see `version.rs`).
+    pub pc_version: Option<(String, String)>,
+    /// `LIBURING_VERSION`, when set.
+    pub env_version: Option<String>,
     /// How it was found, for the build log and `uring-check`.
     pub source: &'static str,
+    /// Choices the build made on its own, each said in a cargo warning.
+    pub notes: Vec<String>,
 }
 
 impl Found {
@@ -102,7 +113,10 @@ pub fn find(
     pkg_config: &dyn Fn(bool) -> Result<PkgConfigAnswer, String>,
 ) -> Result<Found, NotFound> {
     let mut looked = Vec::new();
-    let statik = flag(env, "LIBURING_STATIC");
+    // Unset means "whatever the lib dir holds"; 1 / 0 insist.
+    let static_choice = env("LIBURING_STATIC")
+        .filter(|v| !v.is_empty())
+        .map(|v| v != "0");
     let inc_override = env("LIBURING_INCLUDE_DIR")
         .filter(|s| !s.is_empty())
         .map(PathBuf::from);
@@ -113,9 +127,13 @@ pub fn find(
     let mut found = Found {
         include_dirs: Vec::new(),
         lib_dirs: Vec::new(),
-        statik,
-        version: None,
+        statik: static_choice == Some(true),
+        library: None,
+        verbatim: None,
+        pc_version: None,
+        env_version: env("LIBURING_VERSION").filter(|v| !v.is_empty()),
         source: "pkg-config",
+        notes: Vec::new(),
     };
 
     let overridden = inc_override.is_some() || lib_override.is_some();
@@ -124,11 +142,11 @@ pub fn find(
     } else if overridden {
         looked.push("pkg-config: skipped (LIBURING_INCLUDE_DIR / LIBURING_LIB_DIR given)".into());
     } else {
-        match pkg_config(statik) {
+        match pkg_config(found.statik) {
             Ok((inc, lib, version)) => {
                 found.include_dirs = inc;
                 found.lib_dirs = lib;
-                found.version = Some(version);
+                found.pc_version = Some(("pkg-config".into(), version));
             }
             Err(e) => looked.push(format!(
                 "pkg-config liburing: {}",
@@ -139,18 +157,55 @@ pub fn find(
 
     if overridden {
         found.source = "LIBURING_INCLUDE_DIR / LIBURING_LIB_DIR";
-    } else if found.version.is_none() {
+    } else if found.pc_version.is_none() {
         found.source = "default system directories";
     }
-    if let Some(lib) = lib_override {
-        found.lib_dirs.insert(0, lib);
+    let mut lib_ok = true;
+    if let Some(lib) = &lib_override {
+        found.lib_dirs.insert(0, lib.clone());
+        match choose_library(lib, static_choice) {
+            Ok(choice) => {
+                found.statik = choice.statik;
+                found.library = Some(lib.join(&choice.file));
+                found.verbatim = choice.verbatim.then(|| choice.file.clone());
+                found.notes.extend(choice.note);
+            }
+            Err(why) => {
+                looked.push(format!("{}: {why}", lib.display()));
+                lib_ok = false;
+            }
+        }
     }
-    match inc_override {
+    match (inc_override, &lib_override) {
         // An explicit directory is the only place liburing.h may come from: falling back to
         // /usr/include would quietly build against another liburing than the one asked for.
-        Some(inc) => found.include_dirs.insert(0, inc),
+        (Some(inc), _) => found.include_dirs.insert(0, inc),
+        // Only the lib dir: its own tree's headers (an in-tree build's `src/include`, an
+        // install prefix's `include`) before the system's.
+        (None, Some(lib)) => {
+            let beside = [lib.join("include"), lib.join("../include")]
+                .into_iter()
+                .find(|d| d.join("liburing.h").is_file());
+            match beside {
+                Some(d) => {
+                    found.notes.push(format!(
+                        "LIBURING_INCLUDE_DIR is not set: using the liburing.h beside the lib dir, in {}",
+                        d.display()
+                    ));
+                    found.include_dirs.push(d);
+                }
+                None => found.notes.push(format!(
+                    "LIBURING_INCLUDE_DIR is not set and {} has no include/ beside it: using the \
+                     system liburing.h, which must be the same release as the library",
+                    lib.display()
+                )),
+            }
+            found
+                .include_dirs
+                .extend(["/usr/local/include", "/usr/include"].map(PathBuf::from));
+        }
         // pkg-config strips the system directories from its answer; search them last.
-        None => found
+        (None, None) => found
             .include_dirs
             .extend(["/usr/local/include", "/usr/include"].map(PathBuf::from)),
     }
@@ -164,64 +219,110 @@ pub fn find(
             false
         }
     };
-    let lib_ok = !overridden_lib_missing(&found, statik, &mut looked);
     if !header_ok || !lib_ok {
         return Err(NotFound { looked });
     }
 
-    if found.version.is_none() {
-        found.version = env("LIBURING_VERSION")
-            .filter(|v| !v.is_empty())
-            .or_else(|| version_from_pc_files(&found.lib_dirs))
-            .or_else(|| found.header_dir().and_then(version_from_header));
+    if found.pc_version.is_none() {
+        found.pc_version = pc_file_version(&found.lib_dirs);
     }
     Ok(found)
 }
 
-/// An explicit LIBURING_LIB_DIR must hold the library; system directories are left to the
-/// linker (and to the symbol check, which asks the compiler where they are).
-fn overridden_lib_missing(found: &Found, statik: bool, looked: &mut Vec<String>) -> bool {
-    let Some(dir) = found.lib_dirs.first() else {
-        return false;
+/// The library file picked in an explicit lib dir, and how to link it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryChoice {
+    /// The file name in the lib dir.
+    pub file: String,
+    pub statik: bool,
+    /// Linked by its exact file name (`-l:liburing.so.2.15`).
+    pub verbatim: bool,
+    /// What the build chose on its own, for a cargo warning.
+    pub note: Option<String>,
+}
+
+/// Picks the library in `dir`. `static_choice`: `LIBURING_STATIC` (None when unset).
+///
+/// `liburing.so` first (a prefix install, a distro's -dev package); without it, `liburing.a`
+/// (an in-tree build: its `liburing.so.2.15` has no soname link beside it, so a program
+/// linked to it would not start); and with neither, a versioned `liburing.so.X.Y`.
+pub fn choose_library(dir: &Path, static_choice: Option<bool>) -> Result<LibraryChoice, String> {
+    let has = |n: &str| dir.join(n).exists();
+    let mut versioned: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| {
+                    n.strip_prefix("liburing.so.").is_some_and(|v| {
+                        !v.is_empty() && v.split('.').all(|p| p.parse::<u32>().is_ok())
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The most specific name: liburing.so.2.15 over liburing.so.2.
+    versioned.sort_by_key(|n| (n.matches('.').count(), n.clone()));
+    let choice = |file: &str, statik: bool, verbatim: bool, note: Option<String>| LibraryChoice {
+        file: file.to_owned(),
+        statik,
+        verbatim,
+        note,
     };
-    if found.source != "LIBURING_INCLUDE_DIR / LIBURING_LIB_DIR" {
-        return false;
+    match static_choice {
+        Some(true) if has("liburing.a") => Ok(choice("liburing.a", true, false, None)),
+        Some(true) => Err("no liburing.a (LIBURING_STATIC=1)".into()),
+        _ if has("liburing.so") => Ok(choice("liburing.so", false, false, None)),
+        None if has("liburing.a") => Ok(choice(
+            "liburing.a",
+            true,
+            false,
+            Some(format!(
+                "{} has liburing.a but no liburing.so: linking liburing statically",
+                dir.display()
+            )),
+        )),
+        _ => {
+            match versioned.last() {
+                Some(v) => {
+                    Ok(choice(
+                        v,
+                        false,
+                        true,
+                        Some(format!(
+                    "{} has no liburing.so{}: linking {v} by its file name; at run time the \
+                     loader looks for its soname, so point LD_LIBRARY_PATH at a directory \
+                     that has it",
+                    dir.display(),
+                    if static_choice.is_none() { " nor liburing.a" } else { "" },
+                )),
+                    ))
+                }
+                None if static_choice == Some(false) => {
+                    Err("no liburing.so nor liburing.so.X.Y (LIBURING_STATIC=0)".into())
+                }
+                None => Err("no liburing.so, liburing.so.X.Y nor liburing.a".into()),
+            }
+        }
     }
-    let name = if statik { "liburing.a" } else { "liburing.so" };
-    if dir.join(name).exists() {
-        return false;
-    }
-    looked.push(format!("{}: no {name}", dir.display()));
-    true
 }
 
 /// A source build leaves `liburing.pc` beside `src/`, an install puts it in `lib/pkgconfig`.
-fn version_from_pc_files(lib_dirs: &[PathBuf]) -> Option<String> {
+fn pc_file_version(lib_dirs: &[PathBuf]) -> Option<(String, String)> {
     lib_dirs.iter().find_map(|d| {
         [d.join("pkgconfig/liburing.pc"), d.join("../liburing.pc")]
             .iter()
-            .find_map(|pc| std::fs::read_to_string(pc).ok())
-            .and_then(|text| {
+            .find_map(|pc| Some((pc, std::fs::read_to_string(pc).ok()?)))
+            .and_then(|(pc, text)| {
                 text.lines()
                     .find_map(|l| l.strip_prefix("Version:"))
-                    .map(|v| v.trim().to_string())
+                    .map(|v| {
+                        (
+                            format!("liburing.pc ({})", pc.display()),
+                            v.trim().to_string(),
+                        )
+                    })
             })
     })
-}
-
-/// liburing >= 2.4 installs `liburing/io_uring_version.h`.
-fn version_from_header(include: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(include.join("liburing/io_uring_version.h")).ok()?;
-    let num = |key: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix("#define")?.trim().strip_prefix(key))
-            .map(|v| v.trim().to_string())
-    };
-    Some(format!(
-        "{}.{}",
-        num("IO_URING_VERSION_MAJOR")?,
-        num("IO_URING_VERSION_MINOR")?
-    ))
 }
 
 /// The real pkg-config query.

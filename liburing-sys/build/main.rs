@@ -4,9 +4,12 @@
 //! Docs-only builds (docs.rs) skip all of it and copy `pregenerated/` (see `pregenerated.rs`).
 
 mod detect;
+mod fallbacks;
 mod find;
+mod libclang;
 mod pregenerated;
 mod scan;
+mod version;
 
 use std::env;
 use std::fmt::Write as _;
@@ -16,7 +19,7 @@ fn main() {
     for v in find::ENV_VARS {
         println!("cargo:rerun-if-env-changed={v}");
     }
-    for v in pregenerated::ENV_VARS {
+    for v in pregenerated::ENV_VARS.iter().chain(libclang::ENV_VARS) {
         println!("cargo:rerun-if-env-changed={v}");
     }
     println!("cargo:rerun-if-changed=wrapper.h");
@@ -49,6 +52,10 @@ fn main() {
         }
     };
     let header_dir = found.header_dir().expect("find() checked it").to_path_buf();
+    for note in &found.notes {
+        println!("cargo:warning={note}");
+    }
+    require_libclang();
 
     let compiler = cc::Build::new().get_compiler();
     let cc_path = compiler.path().to_path_buf();
@@ -70,7 +77,15 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let functions = scan::functions(&scan::liburing_text(&preprocessed));
+    let liburing_text = scan::liburing_text(&preprocessed);
+    let functions = scan::functions(&liburing_text);
+    // The enumerator fallbacks the header already has (see fallbacks.rs).
+    let wrapper_text = std::fs::read_to_string(&wrapper).expect("read wrapper.h");
+    let enumerators = fallbacks::enumerators(&wrapper_text);
+    let have: Vec<String> = fallbacks::present(&enumerators, &liburing_text)
+        .into_iter()
+        .map(|n| format!("{}{n}", fallbacks::HAVE_PREFIX))
+        .collect();
     let inline: Vec<&str> = functions
         .iter()
         .filter(|f| f.inline)
@@ -82,7 +97,26 @@ fn main() {
         .map(|f| f.name.as_str())
         .collect();
 
-    let symbols = detect::symbols(&found.lib_dirs, found.statik, &cc_path, &out_dir, &declared);
+    let symbols = detect::symbols(
+        found.library.as_deref(),
+        &found.lib_dirs,
+        found.statik,
+        &cc_path,
+        &out_dir,
+        &declared,
+    );
+    let decision = version::decide(&version::Sources {
+        env: found.env_version.as_deref(),
+        include: Some(&header_dir),
+        library: symbols.library.as_deref(),
+        pkg_config: found
+            .pc_version
+            .as_ref()
+            .map(|(s, v)| (s.as_str(), v.as_str())),
+    });
+    for d in &decision.disagreements {
+        println!("cargo:warning=liburing version: {d}");
+    }
     // Declared by the header but not in the library: leave them out of the bindings, so that
     // a call is a compile error ("not found in sys") instead of a link error.
     let unexported: Vec<&str> = declared
@@ -92,7 +126,7 @@ fn main() {
         .collect();
 
     let shim_stem = out_dir.join("shim");
-    let bindings = generate_bindings(&wrapper, &found, &shim_stem, &unexported);
+    let bindings = generate_bindings(&wrapper, &found, &have, &shim_stem, &unexported);
     let bindings_text = bindings.to_string();
     std::fs::write(out_dir.join("bindings.rs"), &bindings_text).expect("write bindings.rs");
     write_constant_table(&out_dir, &bindings_text);
@@ -108,16 +142,23 @@ fn main() {
     for d in &found.include_dirs {
         shim.include(d);
     }
+    for h in &have {
+        shim.define(h, None);
+    }
     shim.compile("uring_shim");
 
     // After the shim, so that a static liburing.a comes later on the link line.
     for d in &found.lib_dirs {
         println!("cargo:rustc-link-search=native={}", d.display());
     }
-    println!(
-        "cargo:rustc-link-lib={}uring",
-        if found.statik { "static=" } else { "" }
-    );
+    match &found.verbatim {
+        // `-l:liburing.so.2.15`: a lib dir without the `liburing.so` link.
+        Some(file) => println!("cargo:rustc-link-lib=dylib:+verbatim={file}"),
+        None => println!(
+            "cargo:rustc-link-lib={}uring",
+            if found.statik { "static=" } else { "" }
+        ),
+    }
 
     let present: Vec<&str> = detect::TABLE
         .iter()
@@ -132,7 +173,12 @@ fn main() {
         .copied()
         .filter(|n| n.starts_with("io_uring_"))
         .collect();
-    let version = found.version.clone().unwrap_or_else(|| "unknown".into());
+    let version = decision
+        .version
+        .map_or_else(|| "unknown".into(), |r| r.to_string());
+    // Every kernel ABI constant of the bindings (fallbacks included), so that code can be
+    // gated on a constant as on a function: cfg(liburing_has = "IORING_OP_BIND").
+    let constants = abi_constants(&bindings_text);
 
     // links metadata for the safe crate's build.rs (DEP_URING_*); `include` is left out of
     // the pregenerated copy, being this machine's path and no use without the headers.
@@ -141,6 +187,8 @@ fn main() {
         ("has", present.join(",")),
         ("inline", inline_cfgs.join(",")),
         ("known", known.join(",")),
+        ("constants", constants.join(",")),
+        ("version_source", decision.source.clone()),
         ("static", u8::from(found.statik).to_string()),
     ];
     for (k, v) in &links {
@@ -148,12 +196,12 @@ fn main() {
     }
     println!("cargo:include={}", header_dir.display());
     // The same cfgs for this crate's own tests.
-    emit_cfgs(&present, &inline_cfgs);
+    emit_cfgs(&present, &inline_cfgs, &constants);
 
     write_detected(
         &out_dir,
         &found,
-        &version,
+        &decision,
         &symbols,
         &present,
         &inline,
@@ -177,7 +225,7 @@ fn main() {
             write_detected(
                 &dir,
                 &docs_found,
-                &version,
+                &decision,
                 &docs_symbols,
                 &present,
                 &inline,
@@ -222,7 +270,7 @@ fn docs_only(dir: &Path, out_dir: &Path, target: &str) {
         println!("cargo:{k}={v}");
     }
     println!("cargo:docs_only=1");
-    emit_cfgs(&list("has"), &list("inline"));
+    emit_cfgs(&list("has"), &list("inline"), &list("constants"));
     println!("cargo::rustc-cfg=liburing_sys_docs_only");
     let version = links
         .iter()
@@ -232,18 +280,50 @@ fn docs_only(dir: &Path, out_dir: &Path, target: &str) {
     println!("cargo:rustc-env=LIBURING_SYS_PREGENERATED_TARGET={target}");
 }
 
-/// `liburing_has = "<function>"` for the table's present functions and the header's inline
-/// helpers. Any name is a valid value: which prep helpers exist depends on the release.
-fn emit_cfgs(present: &[&str], inline: &[&str]) {
+/// `liburing_has = "<name>"` for the table's present functions, the header's inline
+/// helpers and the kernel ABI constants of the bindings. Any name is a valid value: which
+/// helpers exist depends on the release.
+fn emit_cfgs<S: AsRef<str>>(present: &[&str], inline: &[&str], constants: &[S]) {
     println!("cargo::rustc-check-cfg=cfg(liburing_has, values(any()))");
-    for n in present.iter().chain(inline) {
+    for n in present
+        .iter()
+        .chain(inline)
+        .copied()
+        .chain(constants.iter().map(AsRef::as_ref))
+    {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
+    }
+}
+
+/// Stops the build with the actionable message when bindgen would find no libclang.
+fn require_libclang() {
+    let llvm_prefix = std::process::Command::new(
+        env::var("LLVM_CONFIG_PATH").unwrap_or_else(|_| "llvm-config".into()),
+    )
+    .arg("--prefix")
+    .output()
+    .ok()
+    .filter(|o| o.status.success())
+    .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let search = libclang::search(
+        Path::new("/"),
+        &|k| env::var(k).ok(),
+        llvm_prefix.as_deref(),
+    );
+    match search {
+        // A newer libclang can change what bindgen generates.
+        libclang::Search::Found(path) => println!("cargo:rerun-if-changed={}", path.display()),
+        libclang::Search::Missing { looked } => {
+            eprintln!("\n{}", libclang::missing_message(&looked));
+            std::process::exit(1);
+        }
     }
 }
 
 fn generate_bindings(
     wrapper: &Path,
     found: &find::Found,
+    have: &[String],
     shim_stem: &Path,
     unexported: &[&str],
 ) -> bindgen::Bindings {
@@ -276,12 +356,32 @@ fn generate_bindings(
     for d in &found.include_dirs {
         b = b.clang_arg(format!("-I{}", d.display()));
     }
+    for h in have {
+        b = b.clang_arg(format!("-D{h}"));
+    }
     for name in unexported {
         b = b.blocklist_function(format!("^{name}$"));
     }
-    match b.generate() {
-        Ok(bindings) => bindings,
-        Err(e) => {
+    // bindgen answers a libclang that will not load with a panic: say it our way instead.
+    std::panic::set_hook(Box::new(|_| {}));
+    // Nothing of `b` is used after a panic, so no broken state can be observed.
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || b.generate()));
+    let _ = std::panic::take_hook();
+    match generated {
+        Ok(Ok(bindings)) => bindings,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            eprintln!(
+                "\n{}",
+                libclang::missing_message(&[format!("bindgen could not load it: {what}")])
+            );
+            std::process::exit(1);
+        }
+        Ok(Err(e)) => {
             eprintln!(
                 "\nsystem-liburing-sys: bindgen failed on {}: {e}\n\
                  bindgen needs libclang: `sudo apt-get install libclang-dev` (Debian/Ubuntu), \
@@ -297,7 +397,7 @@ fn generate_bindings(
 fn write_detected(
     out_dir: &Path,
     found: &find::Found,
-    version: &str,
+    decision: &version::Decision,
     symbols: &detect::Symbols,
     present: &[&str],
     inline: &[&str],
@@ -315,8 +415,40 @@ fn write_detected(
         .header_dir()
         .map(|p| p.join("liburing.h").display().to_string())
         .unwrap_or_default();
-    writeln!(s, "/// The liburing version found at build time (pkg-config, a `.pc` file, the headers or `LIBURING_VERSION`), or `\"unknown\"`.").unwrap();
+    let version = decision
+        .version
+        .map_or_else(|| "unknown".into(), |r| r.to_string());
+    writeln!(s, "/// The liburing release the build is against, from the best evidence ([`LIBURING_VERSION_SOURCE`] says which), or `\"unknown\"`.").unwrap();
     writeln!(s, "pub const LIBURING_VERSION: &str = {version:?};").unwrap();
+    writeln!(s, "/// Where [`LIBURING_VERSION`] comes from: `LIBURING_VERSION`, `io_uring_version.h` (2.4+), `library file name liburing.so.X.Y`, `header markers`, `pkg-config` or `liburing.pc (path)`, in that order of trust.").unwrap();
+    writeln!(
+        s,
+        "pub const LIBURING_VERSION_SOURCE: &str = {:?};",
+        decision.source
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// Every source of the release the build saw: (source, what it says)."
+    )
+    .unwrap();
+    let evidence: Vec<(String, String)> = decision
+        .evidence
+        .iter()
+        .map(|e| (e.source.clone(), e.claim.to_string()))
+        .collect();
+    writeln!(
+        s,
+        "pub const LIBURING_VERSION_EVIDENCE: &[(&str, &str)] = &{evidence:?};"
+    )
+    .unwrap();
+    writeln!(s, "/// The sources that disagree with [`LIBURING_VERSION`] (a `liburing.pc` that lags its release, say); empty when all agree.").unwrap();
+    writeln!(
+        s,
+        "pub const LIBURING_VERSION_DISAGREEMENTS: &[&str] = &{:?};",
+        decision.disagreements
+    )
+    .unwrap();
     writeln!(
         s,
         "/// The library file the build linked against (empty when only the linker knew)."
@@ -392,6 +524,25 @@ fn write_detected(
     }
     t.push(']');
     std::fs::write(out_dir.join("inline_fn_ptrs.rs"), t).expect("write inline_fn_ptrs.rs");
+}
+
+/// The kernel ABI constants of the bindings (`IORING_*`, `IOSQE_*`, `IOU_*`, `IO_URING_*`,
+/// `SOCKET_URING_*`), by name.
+fn abi_constants(bindings: &str) -> Vec<String> {
+    let mut names: Vec<String> = bindings
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const ")?.split(':').next())
+        .map(str::trim)
+        .filter(|n| {
+            ["IORING_", "IOSQE_", "IOU_", "IO_URING_", "SOCKET_URING_"]
+                .iter()
+                .any(|p| n.starts_with(p))
+        })
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Every integer constant of the bindings by C name, so tools can print names for values

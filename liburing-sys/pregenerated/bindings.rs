@@ -156,6 +156,10 @@ pub const __NR_io_uring_setup: u32 = 425;
 pub const __NR_io_uring_enter: u32 = 426;
 pub const __NR_io_uring_register: u32 = 427;
 pub const IORING_FEAT_REG_REG_RING: u32 = 8192;
+pub const IORING_MSG_RING_FLAGS_PASS: u32 = 2;
+pub const IORING_FIXED_FD_NO_CLOEXEC: u32 = 1;
+pub const IORING_CQE_F_SKIP: u32 = 32;
+pub const IORING_CQE_F_32: u32 = 32768;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct iovec {
@@ -2663,3 +2667,37 @@ unsafe extern "C" {
         p: *mut io_uring_params,
     ) -> isize;
 }
+pub const IORING_OP_READ_MULTISHOT: _bindgen_ty_24 = 49;
+pub type _bindgen_ty_24 = ::core::ffi::c_uint;
+pub const IORING_OP_WAITID: _bindgen_ty_25 = 50;
+pub type _bindgen_ty_25 = ::core::ffi::c_uint;
+pub const IORING_OP_FUTEX_WAIT: _bindgen_ty_26 = 51;
+pub type _bindgen_ty_26 = ::core::ffi::c_uint;
+pub const IORING_OP_FUTEX_WAKE: _bindgen_ty_27 = 52;
+pub type _bindgen_ty_27 = ::core::ffi::c_uint;
+pub const IORING_OP_FUTEX_WAITV: _bindgen_ty_28 = 53;
+pub type _bindgen_ty_28 = ::core::ffi::c_uint;
+pub const IORING_OP_FIXED_FD_INSTALL: _bindgen_ty_29 = 54;
+pub type _bindgen_ty_29 = ::core::ffi::c_uint;
+pub const IORING_OP_FTRUNCATE: _bindgen_ty_30 = 55;
+pub type _bindgen_ty_30 = ::core::ffi::c_uint;
+pub const IORING_OP_BIND: _bindgen_ty_31 = 56;
+pub type _bindgen_ty_31 = ::core::ffi::c_uint;
+pub const IORING_OP_LISTEN: _bindgen_ty_32 = 57;
+pub type _bindgen_ty_32 = ::core::ffi::c_uint;
+pub const IORING_OP_EPOLL_WAIT: _bindgen_ty_33 = 59;
+pub type _bindgen_ty_33 = ::core::ffi::c_uint;
+pub const IORING_OP_READV_FIXED: _bindgen_ty_34 = 60;
+pub type _bindgen_ty_34 = ::core::ffi::c_uint;
+pub const IORING_OP_WRITEV_FIXED: _bindgen_ty_35 = 61;
+pub type _bindgen_ty_35 = ::core::ffi::c_uint;
+pub const IORING_OP_PIPE: _bindgen_ty_36 = 62;
+pub type _bindgen_ty_36 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_SIOCINQ: _bindgen_ty_37 = 0;
+pub type _bindgen_ty_37 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_GETSOCKOPT: _bindgen_ty_38 = 2;
+pub type _bindgen_ty_38 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_SETSOCKOPT: _bindgen_ty_39 = 3;
+pub type _bindgen_ty_39 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_GETSOCKNAME: _bindgen_ty_40 = 5;
+pub type _bindgen_ty_40 = ::core::ffi::c_uint;

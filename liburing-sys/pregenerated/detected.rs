@@ -1,5 +1,11 @@
-/// The liburing version found at build time (pkg-config, a `.pc` file, the headers or `LIBURING_VERSION`), or `"unknown"`.
+/// The liburing release the build is against, from the best evidence ([`LIBURING_VERSION_SOURCE`] says which), or `"unknown"`.
 pub const LIBURING_VERSION: &str = "2.3";
+/// Where [`LIBURING_VERSION`] comes from: `LIBURING_VERSION`, `io_uring_version.h` (2.4+), `library file name liburing.so.X.Y`, `header markers`, `pkg-config` or `liburing.pc (path)`, in that order of trust.
+pub const LIBURING_VERSION_SOURCE: &str = "library file name liburing.so.2.3";
+/// Every source of the release the build saw: (source, what it says).
+pub const LIBURING_VERSION_EVIDENCE: &[(&str, &str)] = &[("library file name liburing.so.2.3", "2.3"), ("header markers", "2.3"), ("pkg-config", "2.3")];
+/// The sources that disagree with [`LIBURING_VERSION`] (a `liburing.pc` that lags its release, say); empty when all agree.
+pub const LIBURING_VERSION_DISAGREEMENTS: &[&str] = &[];
 /// The library file the build linked against (empty when only the linker knew).
 pub const LIBURING_LIBRARY: &str = "";
 /// The `liburing.h` the bindings were generated from.
@@ -28,6 +34,7 @@ pub const FEATURES: &[(&str, &str, bool)] = &[
     ("io_uring_register_iowq_max_workers", "2.1", true),
     ("io_uring_register_iowq_aff", "2.1", true),
     ("io_uring_unregister_iowq_aff", "2.1", true),
+    ("io_uring_unregister_eventfd", "0.1", true),
     ("io_uring_register_files_update", "0.2", true),
     ("io_uring_register_eventfd_async", "0.6", true),
     ("io_uring_register_personality", "0.6", true),

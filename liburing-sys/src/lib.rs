@@ -53,6 +53,10 @@ mod detected {
 }
 pub use detected::*;
 
+#[path = "../build/library_name.rs"]
+mod library_name;
+pub use library_name::release_from_library_name;
+
 mod constants {
     include!(concat!(env!("OUT_DIR"), "/constants.rs"));
 }

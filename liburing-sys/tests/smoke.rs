@@ -34,10 +34,11 @@ fn nop_round_trip_with_c_names() {
         }
         assert_eq!(seen, vec![0x1000, 0x1001, 0x1002, 0x1003]);
         let mut cqe: *mut io_uring_cqe = core::ptr::null_mut();
-        assert_eq!(
-            io_uring_peek_cqe(&mut ring, &mut cqe),
-            -11,
-            "ring should be empty (-EAGAIN)"
+        let ret = io_uring_peek_cqe(&mut ring, &mut cqe);
+        // liburing 0.1 answers an empty ring with 0 and no CQE, later releases with -EAGAIN.
+        assert!(
+            ret == -11 || (ret == 0 && cqe.is_null()),
+            "ring should be empty (-EAGAIN), got {ret}"
         );
         io_uring_queue_exit(&mut ring);
     }

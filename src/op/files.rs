@@ -25,6 +25,9 @@ define_ops! {
     ///
     /// # Example
     /// ```
+    /// # #[cfg(not(liburing_has = "io_uring_prep_read"))]
+    /// # fn main() {}
+    /// # #[cfg(liburing_has = "io_uring_prep_read")]
     /// # fn main() -> std::io::Result<()> {
     /// use system_liburing::op::{FilesUpdate, Read};
     /// use system_liburing::Ring;

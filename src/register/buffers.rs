@@ -5,8 +5,10 @@
 //! it (`ReadFixed`, `WriteFixed`) takes the handle and hands it back with the result, so no
 //! safe code can look at a buffer while the kernel may write it.
 
-use super::{IORING_REGISTER_BUFFERS2, IORING_REGISTER_BUFFERS_UPDATE};
 use crate::ring::Ring;
+use crate::sys::{
+    IORING_REGISTER_BUFFERS2, IORING_REGISTER_BUFFERS_UPDATE, IORING_RSRC_REGISTER_SPARSE,
+};
 use crate::{error, sys};
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::io;
@@ -133,9 +135,6 @@ struct RsrcUpdate2 {
     nr: u32,
     resv2: u32,
 }
-
-/// `IORING_RSRC_REGISTER_SPARSE` (5.19).
-const IORING_RSRC_REGISTER_SPARSE: u32 = 1;
 
 fn einval() -> io::Error {
     io::Error::from_raw_os_error(libc::EINVAL)

@@ -78,8 +78,22 @@ impl Ring {
     /// Ends the eventfd registration.
     #[doc(alias = "io_uring_unregister_eventfd")]
     pub fn unregister_eventfd(&mut self) -> io::Result<()> {
-        // SAFETY: the ring is initialised.
-        let ret = unsafe { sys::io_uring_unregister_eventfd(self.as_raw_mut()) };
-        error::cvt(ret).map(drop)
+        #[cfg(liburing_has = "io_uring_unregister_eventfd")]
+        {
+            // SAFETY: the ring is initialised.
+            let ret = unsafe { sys::io_uring_unregister_eventfd(self.as_raw_mut()) };
+            error::cvt(ret).map(drop)
+        }
+        // liburing 0.4's .so does not export it: the same register call, made directly.
+        #[cfg(not(liburing_has = "io_uring_unregister_eventfd"))]
+        {
+            crate::syscall::register(
+                self.s.ring_fd,
+                sys::IORING_UNREGISTER_EVENTFD,
+                std::ptr::null(),
+                0,
+            )
+            .map(drop)
+        }
     }
 }

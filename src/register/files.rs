@@ -51,7 +51,7 @@ impl Ring {
         let empty = vec![-1 as RawFd; n as usize];
         crate::syscall::register(
             self.s.ring_fd,
-            super::IORING_REGISTER_FILES,
+            crate::sys::IORING_REGISTER_FILES,
             empty.as_ptr().cast(),
             n,
         )
@@ -93,7 +93,6 @@ impl Ring {
                 resv: u32,
                 fds: u64,
             }
-            const IORING_REGISTER_FILES_UPDATE: u32 = 6;
             let up = FilesUpdate {
                 offset,
                 resv: 0,
@@ -101,7 +100,7 @@ impl Ring {
             };
             crate::syscall::register(
                 self.s.ring_fd,
-                IORING_REGISTER_FILES_UPDATE,
+                crate::sys::IORING_REGISTER_FILES_UPDATE,
                 (&up as *const FilesUpdate).cast(),
                 n,
             )

@@ -6,13 +6,12 @@
 //! to shares it), so call these from the thread that submits; with SQPOLL they apply to the
 //! poller's pool. The settings are released with the ring (`io_uring_queue_exit`).
 
-#[cfg(not(liburing_has = "io_uring_register_iowq_aff"))]
-use super::IORING_REGISTER_IOWQ_AFF;
-#[cfg(not(liburing_has = "io_uring_register_iowq_max_workers"))]
-use super::IORING_REGISTER_IOWQ_MAX_WORKERS;
-#[cfg(not(liburing_has = "io_uring_unregister_iowq_aff"))]
-use super::IORING_UNREGISTER_IOWQ_AFF;
 use crate::ring::Ring;
+#[cfg(not(liburing_has = "io_uring_register_iowq_aff"))]
+use crate::sys::IORING_REGISTER_IOWQ_AFF;
+#[cfg(not(liburing_has = "io_uring_register_iowq_max_workers"))]
+use crate::sys::IORING_REGISTER_IOWQ_MAX_WORKERS;
+use crate::sys::IORING_UNREGISTER_IOWQ_AFF;
 use std::io;
 
 /// Bits in the CPU mask handed to the kernel (glibc's `CPU_SETSIZE`, `cpu_set_t`).
@@ -91,15 +90,12 @@ impl Ring {
     }
 
     /// Lets the io-wq workers run on any CPU again (`IORING_UNREGISTER_IOWQ_AFF`, 5.14).
+    ///
+    /// Made directly on every liburing: 2.1's `io_uring_unregister_iowq_aff` sends
+    /// `IORING_REGISTER_IOWQ_AFF` instead (fixed in 2.2), which the kernel refuses with
+    /// `EINVAL`.
     #[doc(alias = "io_uring_unregister_iowq_aff")]
     pub fn unregister_iowq_aff(&mut self) -> io::Result<()> {
-        #[cfg(liburing_has = "io_uring_unregister_iowq_aff")]
-        {
-            // SAFETY: the ring is initialised; the call takes no pointer.
-            let ret = unsafe { crate::sys::io_uring_unregister_iowq_aff(self.as_raw_mut()) };
-            crate::error::cvt(ret).map(drop)
-        }
-        #[cfg(not(liburing_has = "io_uring_unregister_iowq_aff"))]
         crate::syscall::register(
             self.s.ring_fd,
             IORING_UNREGISTER_IOWQ_AFF,

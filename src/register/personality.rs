@@ -5,12 +5,10 @@
 use crate::ring::Ring;
 use std::io;
 
-/// `IORING_REGISTER_PERSONALITY` (5.6).
-#[cfg_attr(liburing_has = "io_uring_register_personality", allow(dead_code))]
-const IORING_REGISTER_PERSONALITY: u32 = 9;
-/// `IORING_UNREGISTER_PERSONALITY` (5.6).
-#[cfg_attr(liburing_has = "io_uring_unregister_personality", allow(dead_code))]
-const IORING_UNREGISTER_PERSONALITY: u32 = 10;
+#[cfg(not(liburing_has = "io_uring_register_personality"))]
+use crate::sys::IORING_REGISTER_PERSONALITY;
+#[cfg(not(liburing_has = "io_uring_unregister_personality"))]
+use crate::sys::IORING_UNREGISTER_PERSONALITY;
 
 impl Ring {
     /// Saves the calling thread's current credentials as a personality of this ring

@@ -11,10 +11,7 @@ pub struct Probe {
     supported: Vec<u8>,
 }
 
-/// `IO_URING_OP_SUPPORTED`.
-const OP_SUPPORTED: u16 = 1;
-/// `IORING_REGISTER_PROBE`.
-const IORING_REGISTER_PROBE: u32 = 8;
+use crate::sys::{IORING_REGISTER_PROBE, IO_URING_OP_SUPPORTED};
 
 impl Probe {
     /// Whether the kernel supports `opcode` (an `IORING_OP_*` value).
@@ -55,7 +52,7 @@ impl Ring {
             .filter_map(|i| {
                 let op = &bytes[16 + i * 8..16 + i * 8 + 8];
                 let flags = u16::from_ne_bytes([op[2], op[3]]);
-                (flags & OP_SUPPORTED != 0).then_some(op[0])
+                (u32::from(flags) & IO_URING_OP_SUPPORTED != 0).then_some(op[0])
             })
             .collect();
         Ok(Probe { last_op, supported })

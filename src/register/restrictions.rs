@@ -8,12 +8,12 @@
 //! `.so` does not export them, so these calls go to the kernel directly wherever the linked
 //! liburing lacks them (and through liburing where it has them).
 
-#[cfg(not(liburing_has = "io_uring_enable_rings"))]
-use super::IORING_REGISTER_ENABLE_RINGS;
-#[cfg(not(liburing_has = "io_uring_register_restrictions"))]
-use super::IORING_REGISTER_RESTRICTIONS;
 use crate::flags::SqeFlags;
 use crate::ring::Ring;
+#[cfg(not(liburing_has = "io_uring_enable_rings"))]
+use crate::sys::IORING_REGISTER_ENABLE_RINGS;
+#[cfg(not(liburing_has = "io_uring_register_restrictions"))]
+use crate::sys::IORING_REGISTER_RESTRICTIONS;
 use std::io;
 
 /// One rule of a restricted ring (`struct io_uring_restriction`, kernel 5.10). A restricted
@@ -146,8 +146,8 @@ impl Ring {
 
 #[cfg(test)]
 mod tests {
-    use super::super::IORING_REGISTER_ENABLE_RINGS;
     use super::*;
+    use crate::sys::IORING_REGISTER_ENABLE_RINGS;
 
     #[test]
     fn abi_values() {

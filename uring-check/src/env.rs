@@ -13,9 +13,16 @@ const IO_URING_DISABLED: &str = "/proc/sys/kernel/io_uring_disabled";
 pub struct Environment {
     pub kernel_release: Option<String>,
     pub liburing_build_version: String,
+    /// Which evidence the build version came from (`io_uring_version.h`, the library's file
+    /// name, the header's markers, pkg-config...).
+    pub liburing_build_version_source: String,
+    /// Sources that disagree with the build version (a `liburing.pc` that lags its release).
+    pub liburing_version_disagreements: Vec<String>,
     pub liburing_found_by: String,
     pub liburing_linked_library: Option<String>,
     pub liburing_runtime_version: Option<String>,
+    /// `io_uring_major_version()` (2.4+) or the loaded shared object's file name.
+    pub liburing_runtime_version_source: Option<String>,
     pub liburing_loaded_path: Option<String>,
     pub flush_path: String,
     pub io_uring_disabled: Option<i64>,
@@ -28,16 +35,25 @@ pub struct Environment {
 impl Environment {
     /// Everything that needs no ring.
     pub fn gather() -> Environment {
+        let loaded = system_liburing::loaded_liburing_path();
+        let (runtime_version, runtime_source) = runtime_version(
+            system_liburing::liburing_runtime_version(),
+            loaded.as_deref(),
+        );
         Environment {
             kernel_release: read_trimmed("/proc/sys/kernel/osrelease"),
             liburing_build_version: system_liburing::LIBURING_BUILD_VERSION.to_owned(),
+            liburing_build_version_source: sys::LIBURING_VERSION_SOURCE.to_owned(),
+            liburing_version_disagreements: sys::LIBURING_VERSION_DISAGREEMENTS
+                .iter()
+                .map(|d| (*d).to_owned())
+                .collect(),
             liburing_found_by: sys::LIBURING_FOUND_BY.to_owned(),
             liburing_linked_library: Some(sys::LIBURING_LIBRARY.to_owned())
                 .filter(|s| !s.is_empty()),
-            liburing_runtime_version: system_liburing::liburing_runtime_version()
-                .map(|(a, b)| format!("{a}.{b}")),
-            liburing_loaded_path: system_liburing::loaded_liburing_path()
-                .map(|p| p.display().to_string()),
+            liburing_runtime_version: runtime_version,
+            liburing_runtime_version_source: runtime_source,
+            liburing_loaded_path: loaded.map(|p| p.display().to_string()),
             flush_path: system_liburing::flush_path().to_owned(),
             io_uring_disabled: io_uring_disabled(),
             ring_features: Vec::new(),
@@ -55,6 +71,30 @@ impl Environment {
             }
             Err(e) => self.probe_error = Some(format!("IORING_REGISTER_PROBE: {}", errno_text(&e))),
         }
+    }
+}
+
+/// The release of the liburing loaded at run time: what it says itself (2.4+), else what
+/// its file name says (`liburing.so.2.1.0`, `liburing.so.1.0.6` for 0.6); with the source.
+fn runtime_version(
+    reported: Option<(i32, i32)>,
+    loaded: Option<&std::path::Path>,
+) -> (Option<String>, Option<String>) {
+    if let Some((a, b)) = reported {
+        return (
+            Some(format!("{a}.{b}")),
+            Some("io_uring_major_version()".to_owned()),
+        );
+    }
+    let name = loaded
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned());
+    match name
+        .as_deref()
+        .and_then(|n| Some((n, sys::release_from_library_name(n)?)))
+    {
+        Some((n, (a, b))) => (Some(format!("{a}.{b}")), Some(format!("file name {n}"))),
+        None => (None, None),
     }
 }
 
@@ -286,6 +326,33 @@ mod tests {
         );
         assert_eq!(d.kind, "memlock");
         assert!(d.message.contains("RLIMIT_MEMLOCK") && d.message.contains("64 KiB"));
+    }
+
+    #[test]
+    fn runtime_version_from_the_library_or_its_name() {
+        use std::path::Path;
+        assert_eq!(
+            runtime_version(Some((2, 9)), Some(Path::new("/x/liburing.so.2.9"))),
+            (Some("2.9".into()), Some("io_uring_major_version()".into()))
+        );
+        assert_eq!(
+            runtime_version(
+                None,
+                Some(Path::new("/usr/lib/x86_64-linux-gnu/liburing.so.2.1.0"))
+            ),
+            (
+                Some("2.1".into()),
+                Some("file name liburing.so.2.1.0".into())
+            )
+        );
+        assert_eq!(
+            runtime_version(None, Some(Path::new("/p/liburing.so.1.0.6"))),
+            (
+                Some("0.6".into()),
+                Some("file name liburing.so.1.0.6".into())
+            )
+        );
+        assert_eq!(runtime_version(None, None), (None, None));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Rendering: a text table for people (colour only when asked for), and the JSON document
-//! for machines, whose shape `schema.json` documents (`schema_version` 1).
+//! for machines, whose shape `schema.json` documents (`schema_version` 2).
 
 use crate::checks::{Check, Outcome, Verdict};
 use crate::env::{Environment, Unavailable};
@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Bumped on any incompatible change of the JSON document.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// One check's run.
 #[derive(Debug, Clone)]
@@ -31,9 +31,12 @@ fn environment_json(env: &Environment) -> Value {
     json!({
         "kernel_release": env.kernel_release,
         "liburing_build_version": env.liburing_build_version,
+        "liburing_build_version_source": env.liburing_build_version_source,
+        "liburing_version_disagreements": env.liburing_version_disagreements,
         "liburing_found_by": env.liburing_found_by,
         "liburing_linked_library": env.liburing_linked_library,
         "liburing_runtime_version": env.liburing_runtime_version,
+        "liburing_runtime_version_source": env.liburing_runtime_version_source,
         "liburing_loaded_path": env.liburing_loaded_path,
         "flush_path": env.flush_path,
         "io_uring_disabled": env.io_uring_disabled,
@@ -161,8 +164,9 @@ fn environment_text(out: &mut String, env: &Environment, style: Style) {
         style,
         "liburing (build)",
         &format!(
-            "{} (found by {}{})",
+            "{} (from {}; found by {}{})",
             env.liburing_build_version,
+            env.liburing_build_version_source,
             env.liburing_found_by,
             env.liburing_linked_library
                 .as_ref()
@@ -170,13 +174,23 @@ fn environment_text(out: &mut String, env: &Environment, style: Style) {
                 .unwrap_or_default()
         ),
     );
+    for d in &env.liburing_version_disagreements {
+        kv(out, style, "version evidence differs", d);
+    }
     kv(
         out,
         style,
         "liburing (run time)",
-        &env.liburing_runtime_version.clone().unwrap_or_else(|| {
-            "not reported (io_uring_major_version needs liburing 2.4+)".to_owned()
-        }),
+        &match (
+            &env.liburing_runtime_version,
+            &env.liburing_runtime_version_source,
+        ) {
+            (Some(v), Some(src)) => format!("{v} (from {src})"),
+            (Some(v), None) => v.clone(),
+            _ => "not reported (io_uring_major_version needs liburing 2.4+, and the loaded \
+                  file's name tells nothing)"
+                .to_owned(),
+        },
     );
     kv(
         out,

@@ -10,7 +10,9 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
 use system_liburing::fd::Fixed;
-use system_liburing::op::{Nop, Read, ReadFixed};
+#[cfg(liburing_has = "io_uring_prep_read")]
+use system_liburing::op::Read;
+use system_liburing::op::{Nop, ReadFixed};
 use system_liburing::{Cqe, FixedBuf, PushError, Ring, Ticket};
 
 fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
@@ -115,8 +117,19 @@ fn slot_of(tokens: &[u64], cqe: &Cqe) -> io::Result<usize> {
 }
 
 /// A plain read in flight: the shared file and the slot's buffer.
+#[cfg(liburing_has = "io_uring_prep_read")]
 type PlainRead = Read<Arc<OwnedFd>, Vec<u8>>;
 
+/// liburing before 0.4 has no `io_uring_prep_read`, so no `op::Read`.
+#[cfg(not(liburing_has = "io_uring_prep_read"))]
+fn read_plain(_: ReadSpec<'_>) -> io::Result<Outcome> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "op::Read needs io_uring_prep_read (liburing 0.4+)",
+    ))
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
 fn read_plain(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let qd = spec.qd.max(1) as usize;
     let mut ring = ring(qd as u32, None, spec.fast)?;
