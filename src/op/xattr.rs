@@ -8,11 +8,10 @@ use crate::fd::IoFd;
 use std::ffi::CString;
 use std::io;
 
-/// The most an attribute value can hold (`XATTR_SIZE_MAX`, 64 KiB): the kernel reads no
-/// more than this of a get's `size`, so [`FGetXattr`] / [`GetXattr`] allocate no more —
-/// a larger `size` (even `usize::MAX`) asks for the same thing, and never fails to
-/// allocate.
-pub const XATTR_SIZE_MAX: usize = 65536;
+// The most an attribute value can hold (`XATTR_SIZE_MAX`, 64 KiB): the kernel reads no
+// more than this of a get's `size`, so the gets allocate no more (a larger `size`, even
+// `usize::MAX`, asks the kernel for the same thing).
+const XATTR_SIZE_MAX: usize = 65536;
 
 /// The bits [`FSetXattr`] / [`SetXattr`] accept: `XATTR_CREATE` (fail if the attribute
 /// exists) and `XATTR_REPLACE` (fail if it does not), 2.4. They decide whether the set
@@ -32,7 +31,8 @@ fn xattr_flags_ok(flags: i32) -> Result<(), crate::Refused> {
 define_ops! {
     /// `fgetxattr(2)`: reads attribute `name` of `fd` into a buffer of `size` bytes; hands
     /// back the file and the buffer, its length set to the value's (never more than `size`:
-    /// a size of 0 asks only for the value's length, the result).
+    /// a size of 0 asks only for the value's length, the result). A `size` past 64 KiB
+    /// (`XATTR_SIZE_MAX`, the most a value holds and all the kernel reads) allocates 64 KiB.
     ///
     /// # Example
     /// ```
@@ -123,7 +123,8 @@ define_ops! {
     complete(self, cqe) -> (io::Result<()>, F) { (unit(&cqe), self.fd) }
 
     /// `getxattr(2)`: reads attribute `name` of the file at `path` into a buffer of `size`
-    /// bytes, handed back with its length set to the value's (never more than `size`).
+    /// bytes, handed back with its length set to the value's (never more than `size`). A
+    /// `size` past 64 KiB (`XATTR_SIZE_MAX`) allocates 64 KiB, all the kernel reads.
     ///
     /// # Example
     /// ```
