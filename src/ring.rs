@@ -948,6 +948,7 @@ impl Submitter<'_> {
 
     /// Queues the crate's own cancel of `target`, for the async driver's abandoned futures
     /// (`op::AsyncCancel` does not exist before liburing 0.3); false when the SQ is full.
+    #[cfg(feature = "tokio")]
     pub(crate) fn push_cancel_internal(&mut self, target: u64) -> bool {
         self.push_internal(InternalCancel::user_data(target))
             .is_ok()
