@@ -280,6 +280,11 @@ enum { IORING_MSG_SEND_FD = 1 };
 #define IORING_FIXED_FD_NO_CLOEXEC (1U << 0)
 #endif
 
+/* splice: fd_in is a registered slot */
+#ifndef SPLICE_F_FD_IN_FIXED
+#define SPLICE_F_FD_IN_FIXED (1U << 31)
+#endif
+
 /* direct descriptor slots */
 #ifndef IORING_FILE_INDEX_ALLOC
 #define IORING_FILE_INDEX_ALLOC (~0U)

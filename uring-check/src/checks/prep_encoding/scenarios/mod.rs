@@ -13,9 +13,14 @@
 // Against older liburing releases most scenarios compile out, with the helpers they share.
 #![allow(dead_code, unused_imports)]
 
+// Written against the 2.x helper signatures (see build.rs: `liburing_2x`).
+#[cfg(liburing_2x)]
 mod fs;
+#[cfg(liburing_2x)]
 mod misc;
+#[cfg(liburing_2x)]
 mod net;
+#[cfg(liburing_2x)]
 mod rw;
 
 use super::compare::{compare, Diff, Field, Pointee};
@@ -218,7 +223,7 @@ macro_rules! scenarios {
             #[allow(unused_mut)]
             let mut v = Vec::new();
             $(
-                #[cfg(liburing_has = $helper)]
+                #[cfg(all(liburing_2x, liburing_has = $helper))]
                 v.push(Scenario { helper: $helper, case: $case, run: $f });
             )*
             v
