@@ -1258,7 +1258,7 @@ const fn bits(word: i32) -> u64 {
     word as u32 as u64
 }
 
-/// The `O_*` bits [`OpenAt`], [`Open`], [`OpenAt2`] (as `open_how.flags`) and their direct
+/// The `O_*` bits [`OpenAt`], `Open`, [`OpenAt2`] (as `open_how.flags`) and their direct
 /// forms accept: the open flags the libc of this target defines — the access mode
 /// (`O_RDONLY`, `O_WRONLY`, `O_RDWR`), `O_CREAT`, `O_EXCL`, `O_NOCTTY`, `O_TRUNC`,
 /// `O_APPEND`, `O_NONBLOCK`, `O_DSYNC`, `O_SYNC`, `O_ASYNC`, `O_DIRECT` (2.4.10),
@@ -1348,12 +1348,12 @@ pub const SYNC_FILE_RANGE_FLAGS: u32 = libc::SYNC_FILE_RANGE_WAIT_BEFORE
 /// `SPLICE_F_GIFT` (meaningful only for `vmsplice`) and any other bit are refused.
 pub const SPLICE_FLAGS: u32 = libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK | libc::SPLICE_F_MORE;
 
-/// The `O_*` bits [`Pipe`] / [`PipeDirect`] accept: `O_NONBLOCK`, `O_CLOEXEC` (2.6.27),
+/// The `O_*` bits `Pipe` / `PipeDirect` accept: `O_NONBLOCK`, `O_CLOEXEC` (2.6.27),
 /// `O_DIRECT` (3.4, packet mode). `O_NOTIFICATION_PIPE` (5.8, a pipe the kernel posts key
 /// notifications to) is not reviewed and refused, like any other bit.
 pub const PIPE_FLAGS: i32 = libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_DIRECT;
 
-/// The `posix_fadvise` advice [`Fadvise`] / [`Fadvise64`] accept: `POSIX_FADV_NORMAL`,
+/// The `posix_fadvise` advice [`Fadvise`] / `Fadvise64` accept: `POSIX_FADV_NORMAL`,
 /// `POSIX_FADV_RANDOM`, `POSIX_FADV_SEQUENTIAL`, `POSIX_FADV_WILLNEED`,
 /// `POSIX_FADV_DONTNEED`, `POSIX_FADV_NOREUSE` (2.5.60). They steer the file's page cache
 /// (read-ahead, dropping clean pages, which are read again from the file), never the
@@ -1367,7 +1367,7 @@ pub const FADVICE_ALLOWED: &[i32] = &[
     libc::POSIX_FADV_NOREUSE,
 ];
 
-/// The `madvise` advice [`Madvise`] / [`Madvise64`] accept: hints that never change the
+/// The `madvise` advice [`Madvise`] / `Madvise64` accept: hints that never change the
 /// contents of the buffer's pages — `MADV_NORMAL`, `MADV_RANDOM`, `MADV_SEQUENTIAL`,
 /// `MADV_WILLNEED` (2.4), `MADV_HUGEPAGE`, `MADV_NOHUGEPAGE` (2.6.38), `MADV_COLD`,
 /// `MADV_PAGEOUT` (5.4; reclaimed pages read back as they were). Refused: `MADV_DONTNEED`

@@ -1583,7 +1583,7 @@ fn sock_cmd_ok(cmd_op: u32, level: i32, optname: i32) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The `SOL_SOCKET` options [`CmdSock`] may get or set: each one's value is plain data (an
+/// The `SOL_SOCKET` options `CmdSock` may get or set: each one's value is plain data (an
 /// `int`, a `struct linger`, a `struct ucred`) that the kernel copies in or out of `optval`
 /// and nothing else. Refused are the options whose value holds a pointer the kernel reads
 /// through (`SO_ATTACH_FILTER`, `SO_ATTACH_REUSEPORT_CBPF`) or an fd number it looks up
