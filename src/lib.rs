@@ -44,6 +44,21 @@
 //! Dropping a ring with operations in flight cancels them, waits up to two seconds for their
 //! completions, and leaks (never frees) the memory of any the kernel has not let go of.
 //!
+//! # What is at the root
+//! One rule: the root re-exports every type and trait a program names to run a ring and
+//! take back what it gives — the ring, its halves and [`Builder`], [`Ticket`],
+//! [`Completion`] and [`Cqe`], the op traits ([`Op`], [`Multishot`], [`Unmanaged`]) and
+//! [`Shot`], buffers (owned, [`SharedBuf`], registered [`FixedBuf`], provided [`BufRing`]
+//! and [`BufGuard`]), registration handles ([`Probe`], [`Restriction`]), flags and errors.
+//! What comes in families stays in its module: the ops with their argument types and flag
+//! allowlists in [`op`], file handles in [`fd`], the async driver in `rt`, the unsafe
+//! layers in [`raw`] and [`sys`]. Each re-exported item is also reachable at its module
+//! path (`register::BufRing` is `BufRing`).
+//!
+//! ```
+//! use system_liburing::{op, BufGuard, BufRing, Completion, FixedBuf, Multishot, Ring, Shot, Ticket};
+//! ```
+//!
 //! # Which ops exist
 //! Each op exists only where the linked liburing has its `io_uring_prep_*` helper
 //! ([`op::catalogue`] lists them, with the kernel version each opcode needs; a kernel that
@@ -85,8 +100,8 @@ pub use completion::Completion;
 pub use cq::{Completer, CompletionQueue, Cqe};
 pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
-pub use op::{Op, Unmanaged};
-pub use register::{FixedBuf, Restriction};
+pub use op::{Multishot, Op, Shot, Unmanaged};
+pub use register::{BufGuard, BufRing, FixedBuf, Probe, Restriction};
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]
