@@ -7,11 +7,15 @@
 //!   stopped, finds the end there, and stops); a short write (`RLIMIT_FSIZE` in a child
 //!   process cuts a write at the limit: the copy writes the rest from where it stopped,
 //!   which the kernel then refuses with `EFBIG`, the copy's error).
+//! * `eventfd`: the port of liburing's test passes (or skips with the C's reason).
 //!
 //! CI also runs each example's own `main` (`.ci/run`).
 
 mod common;
 
+#[path = "../examples/eventfd.rs"]
+#[allow(dead_code)]
+mod eventfd;
 #[path = "../examples/io_uring_cp.rs"]
 #[allow(dead_code)]
 mod io_uring_cp;
@@ -167,4 +171,19 @@ fn cp_writes_the_rest_after_a_short_write() {
     );
     std::fs::remove_file(src).unwrap();
     std::fs::remove_file(dst).unwrap();
+}
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_add",
+    liburing_has = "io_uring_prep_readv"
+))]
+#[test]
+fn eventfd_port_passes() {
+    if !have_io_uring("eventfd port") {
+        return;
+    }
+    match eventfd::run().unwrap() {
+        eventfd::Outcome::Pass => {}
+        eventfd::Outcome::Skip(why) => common::skip("eventfd port", format_args!("{why}")),
+    }
 }
