@@ -7,20 +7,35 @@
 //!   stopped, finds the end there, and stops); a short write (`RLIMIT_FSIZE` in a child
 //!   process cuts a write at the limit: the copy writes the rest from where it stopped,
 //!   which the kernel then refuses with `EFBIG`, the copy's error).
+//! * `buf_ring_echo` and `tokio_echo`: the listener's send buffer is cut to the minimum
+//!   (accepted sockets inherit it) and the clients start reading late, so the servers'
+//!   sends come back short and their recv streams run out of provided buffers; every byte
+//!   must still come back, in order, and both paths must have been taken.
 //! * `eventfd`: the port of liburing's test passes (or skips with the C's reason).
 //!
 //! CI also runs each example's own `main` (`.ci/run`).
+// Both echo examples bring their copy of the client module, as in their own binaries.
+#![allow(clippy::duplicate_mod)]
 
 mod common;
 
+#[path = "../examples/buf_ring_echo.rs"]
+#[allow(dead_code)]
+mod buf_ring_echo;
 #[path = "../examples/eventfd.rs"]
 #[allow(dead_code)]
 mod eventfd;
 #[path = "../examples/io_uring_cp.rs"]
 #[allow(dead_code)]
 mod io_uring_cp;
+#[path = "../examples/tokio_echo.rs"]
+#[allow(dead_code)]
+mod tokio_echo;
 
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::time::Duration;
 
 fn tmp(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -171,6 +186,118 @@ fn cp_writes_the_rest_after_a_short_write() {
     );
     std::fs::remove_file(src).unwrap();
     std::fs::remove_file(dst).unwrap();
+}
+
+/// A loopback listener whose accepted sockets get the smallest send buffer the kernel
+/// allows (`SO_SNDBUF` is inherited from the listener): a 16 KiB send never fits whole.
+fn listener_with_tiny_send_buffer() -> TcpListener {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let size: libc::c_int = 1; // raised to the kernel's minimum
+                               // SAFETY: `size` is a live c_int and its length is given.
+    let r = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "SO_SNDBUF: {}", std::io::Error::last_os_error());
+    listener
+}
+
+const CLIENTS: usize = 4;
+const BYTES: usize = 1 << 20;
+/// How long the clients wait before they read: long enough for the servers' send buffers
+/// and provided buffers to fill up.
+const READ_DELAY: Duration = Duration::from_millis(300);
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_multishot_accept",
+    liburing_has = "io_uring_prep_recv_multishot",
+    liburing_has = "io_uring_prep_send"
+))]
+#[test]
+fn buf_ring_echo_loses_nothing_to_short_sends_or_empty_buffer_rings() {
+    if !have_io_uring("buf_ring_echo") {
+        return;
+    }
+    let listener = listener_with_tiny_send_buffer();
+    let clients = buf_ring_echo::echo_client::clients(
+        listener.local_addr().unwrap(),
+        CLIENTS,
+        BYTES,
+        READ_DELAY,
+    );
+    let server = std::thread::spawn(move || buf_ring_echo::serve(listener, Some(CLIENTS)));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !server.is_finished() {
+        assert!(std::time::Instant::now() < deadline, "the server is stuck");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let done = match server.join().unwrap() {
+        Err(e) if common::unavailable(&e) || e.raw_os_error() == Some(libc::EINVAL) => {
+            common::skip(
+                "buf_ring_echo",
+                format_args!("no provided buffer rings here ({e})"),
+            );
+            return;
+        }
+        r => r.unwrap(),
+    };
+    assert_eq!(clients.join().unwrap().unwrap(), CLIENTS * BYTES);
+    assert_eq!(
+        (done.connections, done.bytes),
+        (CLIENTS, (CLIENTS * BYTES) as u64)
+    );
+    eprintln!("{done:?}");
+    assert!(done.short_sends > 0, "no short send happened: {done:?}");
+    assert!(
+        done.out_of_buffers > 0,
+        "the buffer ring never ran out: {done:?}"
+    );
+}
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_multishot_accept",
+    liburing_has = "io_uring_prep_recv_multishot",
+    liburing_has = "io_uring_prep_send"
+))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_echo_loses_nothing_to_short_sends_or_empty_buffer_rings() {
+    let Some(ring) =
+        common::ring_or_skip(system_liburing::Ring::builder().entries(64), "tokio_echo")
+    else {
+        return;
+    };
+    let ring = std::sync::Arc::new(system_liburing::rt::AsyncRing::new(ring).unwrap());
+    let listener = listener_with_tiny_send_buffer();
+    let clients = tokio_echo::echo_client::clients(
+        listener.local_addr().unwrap(),
+        CLIENTS,
+        BYTES,
+        READ_DELAY,
+    );
+    let done = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio_echo::serve(ring, listener, Some(CLIENTS)),
+    )
+    .await
+    .expect("the server is stuck")
+    .unwrap();
+    let sent = tokio::task::spawn_blocking(move || clients.join().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent, CLIENTS * BYTES);
+    assert_eq!(
+        (done.connections, done.bytes),
+        (CLIENTS, (CLIENTS * BYTES) as u64)
+    );
+    eprintln!("{done:?}");
+    assert!(done.short_sends > 0, "no short send happened: {done:?}");
+    assert!(done.out_of_buffers > 0, "no buffer ring ran out: {done:?}");
 }
 
 #[cfg(all(
