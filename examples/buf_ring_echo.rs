@@ -24,13 +24,13 @@
     allow(unused)
 )]
 
-pub mod echo_client;
+pub mod echo_check;
 
+use echo_check::{Echoed, SelfCheck};
 use std::collections::VecDeque;
 use std::io;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::Duration;
 #[cfg(all(
     liburing_has = "io_uring_prep_multishot_accept",
     liburing_has = "io_uring_prep_recv_multishot",
@@ -65,18 +65,6 @@ struct Conn {
     receiving: bool,
     /// The peer finished sending (or the connection failed): no re-arming.
     eof: bool,
-}
-
-/// What a server run did.
-#[derive(Debug, Default)]
-pub struct Echoed {
-    /// Connections accepted.
-    pub connections: usize,
-    pub bytes: u64,
-    /// Sends that took less than given (the rest went next).
-    pub short_sends: u64,
-    /// Recv streams that ran out of buffers (re-armed once buffers came back).
-    pub out_of_buffers: u64,
 }
 
 /// Pushes `op` under `tag`, submitting first when the SQ is full.
@@ -278,39 +266,9 @@ pub use server::serve;
     liburing_has = "io_uring_prep_send"
 ))]
 fn main() -> io::Result<()> {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
-    let clients = args
-        .next()
-        .transpose()
-        .map_err(io::Error::other)?
-        .unwrap_or(4);
-    let bytes = args
-        .next()
-        .transpose()
-        .map_err(io::Error::other)?
-        .unwrap_or(1 << 20);
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    println!(
-        "echo server on {}, {clients} clients x {bytes} bytes",
-        listener.local_addr()?
-    );
-    let sent = echo_client::clients(listener.local_addr()?, clients, bytes, Duration::ZERO);
-    let done = serve(listener, Some(clients))?;
-    let sent = sent
-        .join()
-        .map_err(|_| io::Error::other("the clients panicked"))??;
-    println!(
-        "echoed {} bytes over {} connections ({} short sends, {} recv streams out of buffers)",
-        done.bytes, done.connections, done.short_sends, done.out_of_buffers
-    );
-    if done.bytes == sent as u64 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "sent {sent} bytes, echoed {}",
-            done.bytes
-        )))
-    }
+    let (check, listener) = SelfCheck::from_args()?;
+    let done = serve(listener, Some(check.clients()))?;
+    check.finish(done)
 }
 
 #[cfg(not(all(

@@ -24,15 +24,15 @@
     allow(unused)
 )]
 
-pub mod echo_client;
+pub mod echo_check;
 
+use echo_check::{Echoed, SelfCheck};
 use futures_core::Stream;
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 #[cfg(all(
     liburing_has = "io_uring_prep_multishot_accept",
     liburing_has = "io_uring_prep_recv_multishot",
@@ -45,18 +45,6 @@ use system_liburing::{BufRing, Ring};
 /// Each connection's buffer ring: `BUFS` buffers of `BUF_LEN` bytes.
 pub const BUFS: u16 = 16;
 pub const BUF_LEN: u32 = 16 * 1024;
-
-/// What a server run did.
-#[derive(Debug, Default)]
-pub struct Echoed {
-    /// Connections accepted (one that failed is reported on stderr).
-    pub connections: usize,
-    pub bytes: u64,
-    /// Sends that took less than given (the rest went next).
-    pub short_sends: u64,
-    /// Recv streams that ran out of buffers (re-armed).
-    pub out_of_buffers: u64,
-}
 
 /// The next item of a stream.
 async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
@@ -203,41 +191,12 @@ pub use server::serve;
 ))]
 #[tokio::main]
 async fn main() -> io::Result<()> {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
-    let clients = args
-        .next()
-        .transpose()
-        .map_err(io::Error::other)?
-        .unwrap_or(4);
-    let bytes = args
-        .next()
-        .transpose()
-        .map_err(io::Error::other)?
-        .unwrap_or(1 << 20);
+    let (check, listener) = SelfCheck::from_args()?;
     let ring = Arc::new(AsyncRing::new(Ring::new(256)?)?);
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    println!(
-        "echo server on {}, {clients} clients x {bytes} bytes",
-        listener.local_addr()?
-    );
-    let sent = echo_client::clients(listener.local_addr()?, clients, bytes, Duration::ZERO);
-    let done = serve(ring, listener, Some(clients)).await?;
-    let sent = tokio::task::spawn_blocking(move || sent.join())
+    let done = serve(ring, listener, Some(check.clients())).await?;
+    tokio::task::spawn_blocking(move || check.finish(done))
         .await
         .map_err(io::Error::other)?
-        .map_err(|_| io::Error::other("the clients panicked"))??;
-    println!(
-        "echoed {} bytes over {} connections ({} short sends, {} recv streams out of buffers)",
-        done.bytes, done.connections, done.short_sends, done.out_of_buffers
-    );
-    if done.bytes == sent as u64 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "sent {sent} bytes, echoed {}",
-            done.bytes
-        )))
-    }
 }
 
 #[cfg(not(all(

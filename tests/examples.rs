@@ -222,7 +222,7 @@ mod echo_servers {
             return;
         }
         let listener = listener_with_tiny_send_buffer();
-        let clients = buf_ring_echo::echo_client::clients(
+        let clients = buf_ring_echo::echo_check::clients(
             listener.local_addr().unwrap(),
             CLIENTS,
             BYTES,
@@ -266,7 +266,7 @@ mod echo_servers {
         };
         let ring = std::sync::Arc::new(system_liburing::rt::AsyncRing::new(ring).unwrap());
         let listener = listener_with_tiny_send_buffer();
-        let clients = tokio_echo::echo_client::clients(
+        let clients = tokio_echo::echo_check::clients(
             listener.local_addr().unwrap(),
             CLIENTS,
             BYTES,

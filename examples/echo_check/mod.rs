@@ -1,6 +1,6 @@
-//! The client side of the echo examples' self-check: each client streams pseudo-random
-//! bytes to the server from one thread and reads the echo back on another, byte for byte,
-//! so a byte lost, doubled or reordered by the server is an error naming its offset.
+//! The echo examples' self-check: clients that each stream pseudo-random bytes to the
+//! server from one thread and read the echo back on another, byte for byte (a byte lost,
+//! doubled or reordered by the server is an error naming its offset), and the verdict.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -94,4 +94,66 @@ pub fn clients(
         }
         Ok(total)
     })
+}
+
+/// What a server run did (each echo example's `serve` returns it).
+#[derive(Debug, Default)]
+pub struct Echoed {
+    /// Connections accepted.
+    pub connections: usize,
+    pub bytes: u64,
+    /// Sends that took less than given (the rest went next).
+    pub short_sends: u64,
+    /// Recv streams that ran out of provided buffers (re-armed).
+    pub out_of_buffers: u64,
+}
+
+/// An example's self-check: `[CLIENTS] [BYTES]` from the command line (4 clients of 1 MiB),
+/// a listener on 127.0.0.1 for the server, and the clients already started against it.
+pub struct SelfCheck {
+    clients: usize,
+    sent: std::thread::JoinHandle<io::Result<usize>>,
+}
+
+impl SelfCheck {
+    pub fn from_args() -> io::Result<(SelfCheck, std::net::TcpListener)> {
+        let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
+        let mut next = |default| -> io::Result<usize> {
+            Ok(args
+                .next()
+                .transpose()
+                .map_err(io::Error::other)?
+                .unwrap_or(default))
+        };
+        let (n, bytes) = (next(4)?, next(1 << 20)?);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        println!("echo server on {addr}, {n} clients x {bytes} bytes");
+        let sent = clients(addr, n, bytes, Duration::ZERO);
+        Ok((SelfCheck { clients: n, sent }, listener))
+    }
+
+    /// How many clients connect.
+    pub fn clients(&self) -> usize {
+        self.clients
+    }
+
+    /// Waits for the clients (each checked every byte) and compares what the server says.
+    pub fn finish(self, done: Echoed) -> io::Result<()> {
+        let sent = self
+            .sent
+            .join()
+            .map_err(|_| io::Error::other("the clients panicked"))??;
+        println!(
+            "echoed {} bytes over {} connections ({} short sends, {} recv streams out of buffers)",
+            done.bytes, done.connections, done.short_sends, done.out_of_buffers
+        );
+        if done.bytes != sent as u64 {
+            return Err(io::Error::other(format!(
+                "sent {sent} bytes, echoed {}",
+                done.bytes
+            )));
+        }
+        Ok(())
+    }
 }
