@@ -268,7 +268,8 @@ define_ops! {
     /// // io_uring_prep_sync_file_range(sqe, fd, 0, 0, SYNC_FILE_RANGE_WRITE): len 0 = to the end
     /// let flags = libc::SYNC_FILE_RANGE_WRITE;
     /// let ticket = ring.push(SyncFileRange::new(file, 0, 0, flags))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _file) = ring.wait_for(ticket)?;
+    /// res?;
     /// // Only files, directories and block devices have ranges: /dev/null gives ESPIPE.
     /// let null = std::fs::File::open("/dev/null")?;
     /// let ticket = ring.push(SyncFileRange::new(null, 0, 0, flags))?;
@@ -308,7 +309,8 @@ define_ops! {
     /// let (res, dir_file) = ring.wait_for(ticket)?;
     /// res?;
     /// let ticket = ring.push(UnlinkAt::new(dir_file, c"sub".into(), libc::AT_REMOVEDIR))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _dir_file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert!(std::fs::read_dir(&dir)?.next().is_none());
     /// # std::fs::remove_dir(&dir)?;
     /// # Ok(()) }
@@ -338,7 +340,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_renameat(sqe, d, "a", d, "b", 0)
     /// let ticket = ring.push(RenameAt::new(d.clone(), c"a".into(), d.clone(), c"b".into(), 0))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _olddir, _newdir) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert!(!dir.join("a").exists());
     /// assert_eq!(std::fs::read(dir.join("b"))?, b"moved");
     /// // renameat2's flags: RENAME_NOREPLACE refuses to replace "b".
@@ -407,7 +410,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_symlinkat(sqe, "target", d, "link"): the target need not exist
     /// let ticket = ring.push(SymlinkAt::new(c"target".into(), dir_file, c"link".into()))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _dir_file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read_link(dir.join("link"))?, std::path::Path::new("target"));
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
@@ -436,7 +440,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_linkat(sqe, d, "a", d, "b", 0): a second name for the same inode
     /// let ticket = ring.push(LinkAt::new(d.clone(), c"a".into(), d, c"b".into(), 0))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _olddir, _newdir) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read(dir.join("b"))?, b"shared");
     /// assert_eq!(std::fs::metadata(dir.join("a"))?.nlink(), 2);
     /// # std::fs::remove_dir_all(&dir)?;
@@ -773,7 +778,8 @@ define_ops! {
     /// // io_uring_prep_openat2(sqe, AT_FDCWD, path, &how)
     /// let how = OpenHow::new(libc::O_RDONLY, 0);
     /// let ticket = ring.push(OpenAt2::new(Cwd, cpath.clone(), how))?;
-    /// let fd = ring.wait_for(ticket)?.0?;
+    /// let (fd, _cwd) = ring.wait_for(ticket)?;
+    /// let fd = fd?;
     /// assert_eq!(std::io::read_to_string(std::fs::File::from(fd))?, "openat2");
     /// // RESOLVE_BENEATH: an absolute path leaves the starting directory, so EXDEV.
     /// let how = how.resolve(libc::RESOLVE_BENEATH);
@@ -812,7 +818,8 @@ define_ops! {
     /// // io_uring_prep_openat2_direct(sqe, AT_FDCWD, path, &how, IORING_FILE_INDEX_ALLOC)
     /// let how = OpenHow::new(libc::O_RDONLY, 0);
     /// let ticket = ring.push(OpenAt2Direct::new(Cwd, cpath, how, DirectSlot::Alloc))?;
-    /// let slot = ring.wait_for(ticket)?.0?; // the slot the kernel picked
+    /// let (slot, _cwd) = ring.wait_for(ticket)?;
+    /// let slot = slot?; // the slot the kernel picked
     /// assert!(slot.index() < 4);
     /// let ticket = ring.push(Read::new(slot, Vec::with_capacity(16), 0))?;
     /// let (n, _slot, buf) = ring.wait_for(ticket)?;
@@ -962,7 +969,8 @@ define_ops! {
     ///     }
     ///     ticket => ticket?,
     /// };
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read(&path)?, b"trunc");
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }

@@ -138,12 +138,14 @@ define_ops! {
     /// target.register_files_sparse(4)?;
     /// let to = target.as_fd().try_clone_to_owned()?;
     /// let t = ring.push(MsgRingFd::new(to, ring.fixed_file(0), 3, 9, 0))?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _to) = ring.wait_for(t)?;
+    /// res?;
     /// let cqe = target.wait()?;
     /// assert_eq!((cqe.user_data(), cqe.raw_result()), (9, 0));
     /// // slot 3 of the target now holds /dev/null: a read there finds end of file
     /// let t = target.push(Read::new(target.fixed_file(3), Vec::with_capacity(8), 0))?;
-    /// assert_eq!(target.wait_for(t)?.0?, 0);
+    /// let (n, _slot, _buf) = target.wait_for(t)?;
+    /// assert_eq!(n?, 0);
     /// # Ok(()) }
     /// ```
     ["io_uring_prep_msg_ring_fd", IORING_OP_MSG_RING, "6.0", unmanaged]
@@ -179,7 +181,8 @@ define_ops! {
     /// target.register_files_sparse(4)?;
     /// let to = target.as_fd().try_clone_to_owned()?;
     /// let t = ring.push(MsgRingFdAlloc::new(to, ring.fixed_file(0), 5, 0))?;
-    /// let slot = ring.wait_for(t)?.0?;
+    /// let (slot, _to) = ring.wait_for(t)?;
+    /// let slot = slot?;
     /// let cqe = target.wait()?;
     /// assert_eq!((cqe.user_data(), cqe.result()?), (5, slot)); // the slot the kernel picked
     /// assert!(slot < 4);

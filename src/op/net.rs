@@ -570,7 +570,8 @@ define_ops! {
     /// assert!(slot.index() < 4);
     /// // The connection has no fd, only its slot: ops name it with the Fixed handle.
     /// let t = ring.push(Send::new(slot, &b"hi"[..], 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0; 2];
     /// client.read_exact(&mut got)?;
     /// assert_eq!(&got, b"hi");
@@ -652,7 +653,8 @@ define_ops! {
     /// let slot = ring.next_shot(&accept)?.expect("still armed")?;
     /// assert!(slot.index() < 4);
     /// let t = ring.push(Send::new(slot, &b"hi"[..], 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0; 2];
     /// client.read_exact(&mut got)?;
     /// assert_eq!(&got, b"hi");
@@ -694,7 +696,8 @@ define_ops! {
     /// // The socket exists only in slot 3: connect it through the ring.
     /// let listener = TcpListener::bind("127.0.0.1:0")?;
     /// let t = ring.push(Connect::new(slot, listener.local_addr()?))?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _slot) = ring.wait_for(t)?;
+    /// res?;
     /// listener.set_nonblocking(true)?;
     /// listener.accept()?; // the connection is already there
     /// # Ok(()) }
@@ -732,7 +735,8 @@ define_ops! {
     /// assert!(slot.index() < 4);
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// let t = ring.push(SendMsg::new(slot, b"hi".to_vec(), Some(rx.local_addr()?), 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut buf = [0; 8];
     /// let n = rx.recv(&mut buf)?;
     /// assert_eq!(&buf[..n], b"hi");
@@ -1165,7 +1169,8 @@ define_ops! {
     /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
     /// let from = tx.local_addr()?;
     /// let t = ring.push(SendTo::new(tx, b"hi".to_vec(), 0, rx.local_addr()?))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _tx, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0u8; 8];
     /// let (n, sender) = rx.recv_from(&mut got)?;
     /// assert_eq!((&got[..n], sender), (&b"hi"[..], from));
@@ -1218,7 +1223,8 @@ define_ops! {
     /// let set = 65536i32.to_ne_bytes().to_vec();
     /// let op = CmdSock::new(sys::SOCKET_URING_OP_SETSOCKOPT, sock.clone(), level, name, set);
     /// let t = ring.push(op)?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _sock, _set) = ring.wait_for(t)?;
+    /// res?;
     /// let get = Vec::with_capacity(4);
     /// let op = CmdSock::new(sys::SOCKET_URING_OP_GETSOCKOPT, sock.clone(), level, name, get);
     /// let t = ring.push(op)?;

@@ -8,6 +8,7 @@
 //! again. The memory lives until the last of the ring, the [`BufRing`] handle, the ops and
 //! the guards is gone, so the kernel never sees freed memory.
 
+use crate::buf::IoBuf;
 use crate::ring::Ring;
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::io;
@@ -215,6 +216,7 @@ impl BufRing {
         Ok(BufGuard {
             ring: Some(self.inner.clone()),
             bid,
+            start: 0,
             len: len.min(self.inner.buf_len) as usize,
         })
     }
@@ -331,9 +333,51 @@ impl Drop for Selecting {
 /// A buffer the kernel filled, taken from a [`BufRing`]: derefs to the bytes received.
 /// Dropping it gives the buffer back to the ring (liburing's `io_uring_buf_ring_add` +
 /// `io_uring_buf_ring_advance`). An empty guard without a buffer stands for end of stream.
+///
+/// A guard is also a buffer to write or send ([`IoBuf`]): an echo server sends what it
+/// received straight out of the ring's memory, with no copy. The buffer stays out of the
+/// ring while the op holds the guard, and goes back when the guard the op hands back
+/// drops. After a short send, [`advance`](Self::advance) past what went out and send the
+/// guard again.
+///
+/// ```
+/// # #[cfg(not(all(liburing_has = "io_uring_prep_recv_multishot", liburing_has = "io_uring_prep_send")))]
+/// # fn main() {}
+/// # #[cfg(all(liburing_has = "io_uring_prep_recv_multishot", liburing_has = "io_uring_prep_send"))]
+/// # fn main() -> std::io::Result<()> {
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use std::sync::Arc;
+/// use system_liburing::op::{RecvMulti, Send};
+/// use system_liburing::Ring;
+/// let mut ring = Ring::new(8)?;
+/// let bufs = ring.register_buf_ring(4, 64, 0)?;
+/// let (mut client, server) = UnixStream::pair()?;
+/// let server = Arc::new(server);
+/// let recv = ring.push(RecvMulti::new(server.clone(), &bufs, 0))?;
+/// client.write_all(b"echo me")?;
+/// let mut buf = ring.next_shot(&recv)?.expect("still armed")?;
+/// while !buf.is_empty() {
+///     // send(2) from the buffer the kernel received into
+///     let t = ring.push(Send::new(server.clone(), buf, 0))?;
+///     let (n, _server, back) = ring.wait_for(t)?;
+///     let n = n?;
+///     buf = back;
+///     buf.advance(n); // a short send: send the rest
+/// }
+/// assert_eq!(bufs.in_use(), 1); // `buf` (now empty) still holds its buffer
+/// drop(buf); // back in the ring
+/// assert_eq!(bufs.in_use(), 0);
+/// let mut echoed = [0; 7];
+/// client.read_exact(&mut echoed)?;
+/// assert_eq!(&echoed, b"echo me");
+/// # Ok(()) }
+/// ```
 pub struct BufGuard {
     ring: Option<Arc<BufRingInner>>,
     bid: u16,
+    /// The view is `start..len` of the buffer (`advance` moves `start`).
+    start: usize,
     len: usize,
 }
 
@@ -343,6 +387,7 @@ impl BufGuard {
         BufGuard {
             ring: None,
             bid: 0,
+            start: 0,
             len: 0,
         }
     }
@@ -350,6 +395,13 @@ impl BufGuard {
     /// The buffer id (`IORING_CQE_F_BUFFER` >> 16), `None` for end of stream.
     pub fn buffer_id(&self) -> Option<u16> {
         self.ring.as_ref().map(|_| self.bid)
+    }
+
+    /// Drops the first `n` bytes from the view (at most all of them): after a short send,
+    /// the guard derefs to — and a write or send of it sends — only the rest. The whole
+    /// buffer still goes back to the ring when the guard drops.
+    pub fn advance(&mut self, n: usize) {
+        self.start = self.start.saturating_add(n).min(self.len);
     }
 }
 
@@ -359,10 +411,31 @@ impl std::ops::Deref for BufGuard {
         match &self.ring {
             // SAFETY: the CQE handed buffer `bid` to this guard alone: the kernel does not
             // write it again until `drop` publishes it; it has `len <= buf_len` bytes written
-            // (the rest is zeroed memory, so the slice is initialised either way).
-            Some(r) => unsafe { std::slice::from_raw_parts(r.buf_ptr(self.bid), self.len) },
+            // (the rest is zeroed memory, so the slice is initialised either way), and
+            // `start <= len`.
+            Some(r) => unsafe {
+                std::slice::from_raw_parts(
+                    r.buf_ptr(self.bid).add(self.start),
+                    self.len - self.start,
+                )
+            },
             None => &[],
         }
+    }
+}
+
+/// A received buffer as the buffer of a write or send: its bytes (after
+/// [`advance`](BufGuard::advance)) go out with no copy.
+// SAFETY: the view lies in the buffer ring's allocation, kept alive and in place by the
+// guard's `Arc`, all initialised (see `deref`); while an op holds the guard the buffer is
+// out of the ring (published again only by `drop`) and unreachable from Rust, so the
+// kernel's read of it races no write.
+unsafe impl IoBuf for BufGuard {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len()
     }
 }
 
@@ -372,7 +445,7 @@ impl std::fmt::Debug for BufGuard {
             f,
             "BufGuard(bid {:?}, {} bytes)",
             self.buffer_id(),
-            self.len
+            self.len - self.start
         )
     }
 }
