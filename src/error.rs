@@ -8,7 +8,9 @@ use std::io;
 #[inline]
 pub(crate) fn cvt(ret: i32) -> io::Result<u32> {
     if ret < 0 {
-        Err(io::Error::from_raw_os_error(-ret))
+        // Saturating: a result the kernel did not make (a NOP's injected i32::MIN, a
+        // message's length >= 2^31 posted as its result) has no errno, and must not panic.
+        Err(io::Error::from_raw_os_error(ret.saturating_neg()))
     } else {
         Ok(ret as u32)
     }
