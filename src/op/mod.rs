@@ -25,6 +25,7 @@ mod buffers;
 mod cancel;
 mod files;
 mod fs;
+mod ioprio;
 mod msg;
 mod net;
 mod poll;
@@ -37,6 +38,7 @@ pub use buffers::*;
 pub use cancel::*;
 pub use files::*;
 pub use fs::*;
+pub use ioprio::*;
 pub use msg::*;
 pub use net::*;
 pub use poll::*;
@@ -289,7 +291,10 @@ pub(crate) fn sqe(opcode: u32, flags: OpFlags) -> Sqe {
 /// ```
 ///
 /// Extras: `unmanaged` (nothing to keep alive once the SQE is written, given files that are
-/// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]).
+/// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]);
+/// `ioprio` (the kernel reads `sqe->ioprio` as an I/O priority for this op: an
+/// `ioprio(IoPriority)` setter for the entry's `ioprio: u16` field, which its `prepare`
+/// copies into the SQE).
 macro_rules! define_ops {
     ($(
         $(#[$meta:meta])*
@@ -404,6 +409,17 @@ macro_rules! define_ops {
     (@extras [$first:ident $($rest:ident)*] $helper:literal $name:ident [$($gen:tt)*]) => {
         $crate::op::define_ops!(@$first $helper $name [$($gen)*]);
         $crate::op::define_ops!(@extras [$($rest)*] $helper $name [$($gen)*]);
+    };
+    (@ioprio $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
+        #[cfg(liburing_has = $helper)]
+        impl<$($g: $b),*> $name<$($g),*> {
+            /// Runs the request at I/O priority `prio` (`sqe->ioprio`, kernel 5.1) instead
+            /// of the submitting task's; see [`IoPriority`](crate::op::IoPriority).
+            pub fn ioprio(mut self, prio: $crate::op::IoPriority) -> Self {
+                self.ioprio = prio.bits();
+                self
+            }
+        }
     };
     (@unmanaged $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
         #[cfg(liburing_has = $helper)]
