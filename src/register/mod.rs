@@ -18,7 +18,7 @@ pub use buf_ring::{BufGuard, BufRing};
 pub(crate) use buf_ring::{BufRingInner, Selecting};
 pub(crate) use buffers::BufPool;
 pub use buffers::FixedBuf;
-pub use probe::Probe;
+pub use probe::{Probe, ProbeOp};
 pub use restrictions::Restriction;
 
 // The `IORING_REGISTER_*` opcodes the direct paths use come from `sys`: wrapper.h's table
