@@ -1395,6 +1395,44 @@ define_ops! {
         send_flags_ok(self.msg_flags)
     }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) { (zc_result(self.first, &cqe), self.fd, self.buf) }
+
+    /// [`UringCmd`] in a 128-byte SQE (`IORING_OP_URING_CMD128`): command `cmd_op` for the
+    /// file's driver, whose command area (`sqe->cmd`) is then 80 bytes, from `addr3` to the
+    /// end of the entry's second half. As with `UringCmd` the driver sees `cmd_op` and the
+    /// file only: every other field and the whole command area are zero (the ring zeroes
+    /// the second half for this opcode), so no command can be pointed at memory through
+    /// it. Made for rings built with [`SetupFlags::SQE128`](crate::SetupFlags::SQE128); on
+    /// a ring of 64-byte entries the kernel completes it with `EINVAL` (the crate builds no
+    /// `IORING_SETUP_SQE_MIXED` rings). Kernels before 6.19 lack the opcode: the push is
+    /// [`PushError::Unsupported`](crate::PushError::Unsupported). Hands back the file.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use system_liburing::{op::UringCmd128, sys, PushError, Ring, SetupFlags};
+    /// let mut ring = Ring::builder().entries(4).setup_flags(SetupFlags::SQE128).build()?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// tx.send_to(b"12345", rx.local_addr()?)?;
+    /// let t = match ring.push(UringCmd128::new(sys::SOCKET_URING_OP_SIOCINQ, rx)) {
+    ///     Err(PushError::Unsupported(..)) => {
+    ///         eprintln!("skipped: this kernel predates IORING_OP_URING_CMD128 (6.19)");
+    ///         return Ok(());
+    ///     }
+    ///     t => t?,
+    /// };
+    /// let (queued, _rx) = ring.wait_for(t)?;
+    /// assert_eq!(queued?, 5); // the datagram waiting on the socket
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_uring_cmd128", IORING_OP_URING_CMD128, "6.19", unmanaged]
+    UringCmd128<F: IoFd>(cmd_op: u32, fd: F) { cmd_op: u32 = cmd_op, fd: F = fd }
+    fds(fd: F)
+    prepare(&mut self, sqe) {
+        sqe.set_fd(&self.fd);
+        sqe.off = u64::from(self.cmd_op);
+    }
+    complete(self, cqe) -> (io::Result<u32>, F) { (cqe.result(), self.fd) }
 }
 
 /// A message from [`RecvMsgMulti`]: the buffer, the sender, and where the payload is.
