@@ -205,7 +205,7 @@ impl<T: fmt::Debug + Send + Sync + 'static> NotCompleted<T> {
     /// # fn demo(ring: &mut system_liburing::Ring, t: system_liburing::Ticket<system_liburing::op::Nop>) -> std::io::Result<()> {
     /// use system_liburing::{op::Nop, NotCompleted, Ticket};
     /// match ring.wait_for(t) {
-    ///     Ok(out) => out?,
+    ///     Ok(out) => drop(out?),
     ///     Err(e) => {
     ///         let t: Ticket<Nop> = NotCompleted::recover(e)?; // the op may still complete
     ///         drop(t); // released at its completion

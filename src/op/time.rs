@@ -472,11 +472,8 @@ impl LinkTimeout {
         self
     }
 
-    /// Carries the time in the SQE itself, as nanoseconds, instead of a pointer to a
-    /// timespec (`IORING_TIMEOUT_IMMEDIATE_ARG`, kernel 7.1; older kernels complete the op
-    /// with `EINVAL`). Relative times only: with an absolute time it is refused at push
-    /// time. The crate keeps the timespec alive either way; what changes is what the
-    /// kernel reads. An example is at [`Timeout::immediate_arg`].
+    /// The time in the SQE as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1), relative
+    /// times only: as [`Timeout::immediate_arg`].
     #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
     pub fn immediate_arg(mut self) -> Self {
         self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
@@ -502,11 +499,8 @@ impl TimeoutUpdate {
         self
     }
 
-    /// Carries the time in the SQE itself (`sqe->addr2`), as nanoseconds, instead of a pointer to a
-    /// timespec (`IORING_TIMEOUT_IMMEDIATE_ARG`, kernel 7.1; older kernels complete the op
-    /// with `EINVAL`). Relative times only: with an absolute time it is refused at push
-    /// time. The crate keeps the timespec alive either way; what changes is what the
-    /// kernel reads. An example is at [`Timeout::immediate_arg`].
+    /// The new time in `sqe->addr2` as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1),
+    /// relative times only: as [`Timeout::immediate_arg`].
     #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
     pub fn immediate_arg(mut self) -> Self {
         self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
@@ -522,11 +516,8 @@ impl TimeoutMulti {
         self
     }
 
-    /// Carries the time in the SQE itself, as nanoseconds, instead of a pointer to a
-    /// timespec (`IORING_TIMEOUT_IMMEDIATE_ARG`, kernel 7.1; older kernels complete the op
-    /// with `EINVAL`). Relative times only: with an absolute time it is refused at push
-    /// time. The crate keeps the timespec alive either way; what changes is what the
-    /// kernel reads. An example is at [`Timeout::immediate_arg`].
+    /// The time in the SQE as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1), relative
+    /// times only: as [`Timeout::immediate_arg`].
     #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
     pub fn immediate_arg(mut self) -> Self {
         self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
