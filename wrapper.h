@@ -191,6 +191,12 @@
 #ifndef IORING_TIMEOUT_ETIME_SUCCESS
 #define IORING_TIMEOUT_ETIME_SUCCESS (1U << 5)
 #endif
+#ifndef IORING_TIMEOUT_MULTISHOT
+#define IORING_TIMEOUT_MULTISHOT (1U << 6)
+#endif
+#ifndef IORING_TIMEOUT_IMMEDIATE_ARG
+#define IORING_TIMEOUT_IMMEDIATE_ARG (1U << 7)
+#endif
 #ifndef IORING_ASYNC_CANCEL_ALL
 #define IORING_ASYNC_CANCEL_ALL (1U << 0)
 #endif
@@ -251,6 +257,23 @@
 #endif
 #ifndef IORING_RECVSEND_FIXED_BUF
 #define IORING_RECVSEND_FIXED_BUF (1U << 2)
+#endif
+#ifndef IORING_RECVSEND_BUNDLE
+#define IORING_RECVSEND_BUNDLE (1U << 4)
+#endif
+
+/* sqe->nop_flags (6.10 / 6.13; liburing's headers name only the first) */
+#ifndef IORING_NOP_INJECT_RESULT
+#define IORING_NOP_INJECT_RESULT (1U << 0)
+#endif
+#ifndef IORING_NOP_FILE
+#define IORING_NOP_FILE (1U << 1)
+#endif
+#ifndef IORING_NOP_FIXED_FILE
+#define IORING_NOP_FIXED_FILE (1U << 2)
+#endif
+#ifndef IORING_NOP_FIXED_BUFFER
+#define IORING_NOP_FIXED_BUFFER (1U << 3)
 #endif
 
 /* sqe->len for poll add / update */
@@ -499,6 +522,12 @@ enum { IORING_OP_WRITEV_FIXED = 61 };
 #endif
 #if !defined(IORING_OP_PIPE) && !defined(URING_HAVE_IORING_OP_PIPE)
 enum { IORING_OP_PIPE = 62 };
+#endif
+#if !defined(IORING_OP_NOP128) && !defined(URING_HAVE_IORING_OP_NOP128)
+enum { IORING_OP_NOP128 = 63 };
+#endif
+#if !defined(IORING_OP_URING_CMD128) && !defined(URING_HAVE_IORING_OP_URING_CMD128)
+enum { IORING_OP_URING_CMD128 = 64 };
 #endif
 
 /* register opcodes */

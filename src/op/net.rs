@@ -1401,6 +1401,121 @@ define_ops! {
         send_flags_ok(self.msg_flags)
     }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) { (zc_result(self.first, &cqe), self.fd, self.buf) }
+
+    /// [`UringCmd`] in a 128-byte SQE (`IORING_OP_URING_CMD128`): command `cmd_op` for the
+    /// file's driver, whose command area (`sqe->cmd`) is then 80 bytes, from `addr3` to the
+    /// end of the entry's second half. As with `UringCmd` the driver sees `cmd_op` and the
+    /// file only: every other field and the whole command area are zero (the ring zeroes
+    /// the second half for this opcode), so no command can be pointed at memory through
+    /// it. Made for rings built with [`SetupFlags::SQE128`](crate::SetupFlags::SQE128); on
+    /// a ring of 64-byte entries the kernel completes it with `EINVAL` (the crate builds no
+    /// `IORING_SETUP_SQE_MIXED` rings). Kernels before 6.19 lack the opcode: the push is
+    /// [`PushError::Unsupported`](crate::PushError::Unsupported). Hands back the file.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use system_liburing::{op::UringCmd128, sys, PushError, Ring, SetupFlags};
+    /// let mut ring = Ring::builder().entries(4).setup_flags(SetupFlags::SQE128).build()?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// tx.send_to(b"12345", rx.local_addr()?)?;
+    /// let t = match ring.push(UringCmd128::new(sys::SOCKET_URING_OP_SIOCINQ, rx)) {
+    ///     Err(PushError::Unsupported(..)) => {
+    ///         eprintln!("skipped: this kernel predates IORING_OP_URING_CMD128 (6.19)");
+    ///         return Ok(());
+    ///     }
+    ///     t => t?,
+    /// };
+    /// let (queued, _rx) = ring.wait_for(t)?;
+    /// assert_eq!(queued?, 5); // the datagram waiting on the socket
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_uring_cmd128", IORING_OP_URING_CMD128, "6.19", unmanaged]
+    UringCmd128<F: IoFd>(cmd_op: u32, fd: F) { cmd_op: u32 = cmd_op, fd: F = fd }
+    fds(fd: F)
+    prepare(&mut self, sqe) {
+        sqe.set_fd(&self.fd);
+        sqe.off = u64::from(self.cmd_op);
+    }
+    complete(self, cqe) -> (io::Result<u32>, F) { (cqe.result(), self.fd) }
+
+    /// Sends the data queued on a buffer ring made to send from
+    /// ([`Ring::register_send_buf_ring`], [`BufRing::queue`]): `send(2)` of as many of its
+    /// buffers as the kernel takes at once (`IORING_RECVSEND_BUNDLE` with
+    /// `IOSQE_BUFFER_SELECT`, set by the op; `flags` within [`SEND_FLAGS`]). The kernel keeps
+    /// sending while buffers are queued: each round is one item of the op's stream
+    /// ([`Ring::next_shot`](crate::Ring::next_shot)), the bytes it sent, and the buffers it
+    /// consumed go back to the ring's free list as their CQE is reaped; the stream ends
+    /// when the ring is empty, on an error, or with `ENOBUFS` when nothing was queued.
+    /// C's `len` is 0 here: each round takes whole buffers (a cap would make the kernel cut
+    /// the first buffer in the ring entry itself).
+    ///
+    /// A short send (the peer gone after part of the data) ends the stream with the count
+    /// sent, and the kernel has then consumed every buffer the round picked, the unsent ones
+    /// too (kernel 6.18 seen), which its CQE does not say. The crate never gives a buffer
+    /// back before a CQE shows the kernel past it, so it keeps counting those as queued
+    /// ([`BufRing::queued`]) until the next send's first CQE shows where the kernel is (the
+    /// buffer it starts from, or `ENOBUFS`: the ring was empty): their data is lost, not
+    /// sent later, as in C.
+    ///
+    /// Refused at push time: a ring made for receives, another ring's, one unregistered,
+    /// and a second `SendBundle` on a ring one is still armed on (the crate follows what the
+    /// kernel consumed from each CQE's first buffer id and byte count, which two sends in
+    /// flight would make ambiguous). [`Ring::finish`](crate::Ring::finish) hands back the
+    /// items never taken, then the socket. Kernels before 6.10 complete it with `EINVAL`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::SendBundle, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let bufs = ring.register_send_buf_ring(4, 8, 5)?; // four 8-byte buffers, group 5
+    /// bufs.queue(b"hello, bundled world")?; // three buffers: 8 + 8 + 4 bytes
+    /// let (tx, mut rx) = UnixStream::pair()?;
+    /// // io_uring_prep_send_bundle(sqe, fd, 0, 0) + IOSQE_BUFFER_SELECT, buf_group 5
+    /// let sends = ring.push(SendBundle::new(tx, &bufs, 0))?;
+    /// let mut sent = 0;
+    /// while let Some(round) = ring.next_shot(&sends)? {
+    ///     match round {
+    ///         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///             eprintln!("skipped: this kernel predates send bundles (6.10)");
+    ///             return Ok(());
+    ///         }
+    ///         round => sent += round?,
+    ///     }
+    /// }
+    /// assert_eq!((sent, bufs.queued()), (20, 0)); // every buffer consumed, back to the ring
+    /// let mut got = vec![0; 20];
+    /// rx.read_exact(&mut got)?;
+    /// assert_eq!(&got[..], b"hello, bundled world");
+    /// let (_rest, _tx) = ring.finish(sends)?;
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_send_bundle", IORING_OP_SEND, "6.10"]
+    SendBundle<F: IoFd>(fd: F, bufs: &BufRing, flags: i32) {
+        fd: F = fd, bufs: crate::register::Sending = crate::register::Sending::new(bufs),
+        msg_flags: i32 = flags
+    }
+    fds(fd: F)
+    prepare(&mut self, sqe) {
+        self.bufs.arm();
+        sqe.set_fd(&self.fd);
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = sys::IORING_RECVSEND_BUNDLE as u16;
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bufs.bgid();
+    }
+    record(&mut self, cqe) { self.bufs.record(cqe) }
+    validate(&self, ring) {
+        self.bufs.check(ring)?;
+        send_flags_ok(self.msg_flags)
+    }
+    complete(self, _cqe) -> (Vec<io::Result<usize>>, F) {
+        (std::iter::from_fn(|| self.bufs.take()).collect(), self.fd)
+    }
 }
 
 /// A message from [`RecvMsgMulti`]: the buffer, the sender, and where the payload is.
@@ -1619,6 +1734,14 @@ pub const SOCKET_OPTIONS: &[i32] = &[
     libc::SO_INCOMING_CPU,
     libc::SO_BUSY_POLL,
 ];
+
+#[cfg(liburing_has = "io_uring_prep_send_bundle")]
+impl<F: IoFd> Multishot for SendBundle<F> {
+    type Item = io::Result<usize>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        self.bufs.take()
+    }
+}
 
 #[cfg(test)]
 mod tests {

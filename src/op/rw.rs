@@ -3,7 +3,9 @@
 //! is finished or leaked.)
 //!
 //! Every read remembers the length it gave the kernel and never believes a completion for
-//! more; every `RWF_*` word is checked against [`RW_FLAGS`].
+//! more; every `RWF_*` word is checked against [`RW_FLAGS`]. These are the ops whose
+//! `sqe->ioprio` the kernel reads as an I/O priority: each has an
+//! `ioprio(`[`IoPriority`](super::IoPriority)`)` setter (no other op has one).
 
 use super::{count, define_ops, filled};
 use crate::buf::{IoBuf, IoBufMut};
@@ -57,14 +59,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read", IORING_OP_READ, "5.6"]
+    ["io_uring_prep_read", IORING_OP_READ, "5.6", ioprio]
     Read<F: IoFd, B: IoBufMut>(fd: F, buf: B, offset: u64) {
-        fd: F = fd, buf: B = buf, offset: u64 = offset, given: u32 = 0
+        fd: F = fd, buf: B = buf, offset: u64 = offset, given: u32 = 0, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.given = self.buf.bytes_total().min(u32::MAX as usize) as u32;
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.buf.stable_mut_ptr() as u64;
         sqe.len = self.given;
         sqe.off = self.offset;
@@ -96,11 +99,14 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_write", IORING_OP_WRITE, "5.6"]
-    Write<F: IoFd, B: IoBuf>(fd: F, buf: B, offset: u64) { fd: F = fd, buf: B = buf, offset: u64 = offset }
+    ["io_uring_prep_write", IORING_OP_WRITE, "5.6", ioprio]
+    Write<F: IoFd, B: IoBuf>(fd: F, buf: B, offset: u64) {
+        fd: F = fd, buf: B = buf, offset: u64 = offset, ioprio: u16 = 0
+    }
     fds(fd: F)
     prepare(&mut self, sqe) {
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.buf.stable_ptr() as u64;
         sqe.len = self.buf.bytes_init().min(u32::MAX as usize) as u32;
         sqe.off = self.offset;
@@ -125,14 +131,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv", IORING_OP_READV, "5.1"]
+    ["io_uring_prep_readv", IORING_OP_READV, "5.1", ioprio]
     Readv<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::spare(&mut self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -160,14 +168,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1"]
+    ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1", ioprio]
     Writev<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::data(&self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -194,14 +204,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read_fixed", IORING_OP_READ_FIXED, "5.1"]
+    ["io_uring_prep_read_fixed", IORING_OP_READ_FIXED, "5.1", ioprio]
     ReadFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) {
-        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, given: u32 = 0
+        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, given: u32 = 0, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.given = self.buf.capacity().min(u32::MAX as usize) as u32;
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.given;
         sqe.addr = self.buf.as_mut_ptr() as u64;
         sqe.off = self.offset;
@@ -236,11 +247,14 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_write_fixed", IORING_OP_WRITE_FIXED, "5.1"]
-    WriteFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) { fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset }
+    ["io_uring_prep_write_fixed", IORING_OP_WRITE_FIXED, "5.1", ioprio]
+    WriteFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) {
+        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, ioprio: u16 = 0
+    }
     fds(fd: F)
     prepare(&mut self, sqe) {
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.buf.len().min(u32::MAX as usize) as u32;
         sqe.addr = self.buf.as_mut_ptr() as u64;
         sqe.off = self.offset;
@@ -275,14 +289,16 @@ define_ops! {
     /// assert_eq!(n.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv2", IORING_OP_READV, "5.6"]
+    ["io_uring_prep_readv2", IORING_OP_READV, "5.6", ioprio]
     Readv2<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::spare(&mut self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -314,14 +330,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6"]
+    ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6", ioprio]
     Writev2<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::data(&self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -359,15 +377,16 @@ define_ops! {
     /// assert!(ring.next_shot(&reads)?.is_none()); // the stream is over
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read_multishot", IORING_OP_READ_MULTISHOT, "6.7"]
+    ["io_uring_prep_read_multishot", IORING_OP_READ_MULTISHOT, "6.7", ioprio]
     ReadMulti<F: IoFd>(fd: F, bufs: &crate::register::BufRing, nbytes: u32, offset: u64) {
         fd: F = fd, bufs: crate::register::Selecting = crate::register::Selecting::new(bufs),
-        nbytes: u32 = nbytes, offset: u64 = offset
+        nbytes: u32 = nbytes, offset: u64 = offset, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.bufs.arm();
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.nbytes;
         sqe.off = self.offset;
         sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
@@ -401,11 +420,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv_fixed", IORING_OP_READV_FIXED, "6.15"]
+    ["io_uring_prep_readv_fixed", IORING_OP_READV_FIXED, "6.15", ioprio]
     ReadvFixed<F: IoFd>(fd: F, buf: FixedBuf, ranges: Vec<std::ops::Range<usize>>, offset: u64, flags: i32) {
-        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() }
+        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() },
+        ioprio: u16 = 0
     }
-    prepare(&mut self, sqe) { self.v.prepare(sqe) }
+    prepare(&mut self, sqe) {
+        self.v.prepare(sqe);
+        sqe.ioprio = self.ioprio;
+    }
     validate(&self, ring) { self.v.check(ring, self.v.buf.capacity()) }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) {
         let res = count(&cqe);
@@ -438,11 +461,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev_fixed", IORING_OP_WRITEV_FIXED, "6.15"]
+    ["io_uring_prep_writev_fixed", IORING_OP_WRITEV_FIXED, "6.15", ioprio]
     WritevFixed<F: IoFd>(fd: F, buf: FixedBuf, ranges: Vec<std::ops::Range<usize>>, offset: u64, flags: i32) {
-        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() }
+        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() },
+        ioprio: u16 = 0
     }
-    prepare(&mut self, sqe) { self.v.prepare(sqe) }
+    prepare(&mut self, sqe) {
+        self.v.prepare(sqe);
+        sqe.ioprio = self.ioprio;
+    }
     validate(&self, ring) { self.v.check(ring, self.v.buf.len()) }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) { (count(&cqe), self.v.fd, self.v.buf) }
 }

@@ -7,13 +7,19 @@
 //! stream, which gives it to the user as a [`BufGuard`]; dropping the guard publishes it
 //! again. The memory lives until the last of the ring, the [`BufRing`] handle, the ops and
 //! the guards is gone, so the kernel never sees freed memory.
+//!
+//! A ring made to send from ([`Ring::register_send_buf_ring`], for `op::SendBundle`) runs
+//! the other way: its buffers start out the crate's, [`BufRing::queue`] copies data into
+//! free ones and publishes them, and the kernel hands them back by consuming them — in
+//! ring order, as each send's CQE says (its first buffer id and its byte count).
 
 use crate::buf::IoBuf;
 use crate::ring::Ring;
 use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// `struct io_uring_buf`: 16 bytes; the ring's tail is the `resv` field of entry 0.
 #[repr(C)]
@@ -61,6 +67,69 @@ pub(crate) struct BufRingInner {
     armed: AtomicUsize,
     /// Set by `unregister_buf_ring`: ops naming this ring are refused from then on.
     unregistered: AtomicBool,
+    /// `Some` for a ring to send from: which buffers are the crate's and which the
+    /// kernel's, in the order it will consume them.
+    send: Option<Mutex<SendQueue>>,
+}
+
+/// The buffers of a send ring: free ones (the crate's, to fill) and published ones (the
+/// kernel's until a send consumes them), the latter in ring order with their lengths and
+/// the sequence number of their publication.
+#[derive(Default)]
+struct SendQueue {
+    free: Vec<u16>,
+    published: VecDeque<(u16, u32, u64)>,
+    /// The bytes of `published`.
+    bytes: usize,
+    /// The sequence number the next published buffer gets.
+    next_seq: u64,
+}
+
+impl SendQueue {
+    /// Takes the first published buffer back (the kernel consumed it).
+    fn consume_front(&mut self) -> Option<(u16, u32)> {
+        let (bid, len, _) = self.published.pop_front()?;
+        self.bytes -= len as usize;
+        self.free.push(bid);
+        Some((bid, len))
+    }
+
+    /// A send found the ring empty (`ENOBUFS`): the kernel's head had reached its tail, and
+    /// that tail was at least where it stood when the send was armed (`armed_at`, a
+    /// sequence number), so every buffer published before then was consumed — by an
+    /// earlier send that took more than it reported (a short send consumes all the buffers
+    /// it picked). Buffers published since may still be waiting: they stay.
+    fn empty_at(&mut self, armed_at: u64) {
+        while self
+            .published
+            .front()
+            .is_some_and(|&(_, _, seq)| seq < armed_at)
+        {
+            self.consume_front();
+        }
+    }
+
+    /// What a send's CQE says the kernel consumed: it started at buffer `bid` (so every
+    /// buffer published before it was consumed by an earlier send), and `sent` bytes
+    /// cover whole buffers from there, the last one possibly in part (the kernel consumes
+    /// it all the same). A `bid` that is not published names nothing of ours: nothing is
+    /// taken back. Never takes back more than the kernel consumed: a buffer is freed only
+    /// once a CQE shows the kernel past it.
+    fn sent(&mut self, bid: u16, sent: usize) {
+        let Some(at) = self.published.iter().position(|&(b, _, _)| b == bid) else {
+            return;
+        };
+        for _ in 0..at {
+            self.consume_front();
+        }
+        let mut left = sent;
+        while left > 0 {
+            match self.consume_front() {
+                Some((_, len)) => left = left.saturating_sub(len as usize),
+                None => break,
+            }
+        }
+    }
 }
 
 // SAFETY: the entry ring and the buffers are plain heap memory. Entries are written only
@@ -82,7 +151,13 @@ impl Drop for BufRingInner {
 }
 
 impl BufRingInner {
-    fn new(entries: u16, buf_len: u32, bgid: u16, ring_id: u64) -> io::Result<BufRingInner> {
+    fn new(
+        entries: u16,
+        buf_len: u32,
+        bgid: u16,
+        ring_id: u64,
+        send: bool,
+    ) -> io::Result<BufRingInner> {
         let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());
         if !entries.is_power_of_two() || entries > 32768 {
             return Err(invalid(
@@ -126,7 +201,19 @@ impl BufRingInner {
             in_use: AtomicUsize::new(0),
             armed: AtomicUsize::new(0),
             unregistered: AtomicBool::new(false),
+            send: send.then(|| {
+                Mutex::new(SendQueue {
+                    free: (0..entries).rev().collect(),
+                    ..SendQueue::default()
+                })
+            }),
         })
+    }
+
+    fn send_queue(&self) -> Option<MutexGuard<'_, SendQueue>> {
+        self.send
+            .as_ref()
+            .map(|q| q.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn tail_word(&self) -> &AtomicU16 {
@@ -135,12 +222,18 @@ impl BufRingInner {
         unsafe { AtomicU16::from_ptr(std::ptr::addr_of_mut!((*self.ring).resv)) }
     }
 
-    /// Publishes buffers `bids` (liburing's `io_uring_buf_ring_add` + `_advance`).
+    /// Publishes buffers `bids`, whole (liburing's `io_uring_buf_ring_add` + `_advance`).
     fn give_back<I: IntoIterator<Item = u16>>(&self, bids: I) {
+        let len = self.buf_len;
+        self.publish(bids.into_iter().map(|bid| (bid, len)));
+    }
+
+    /// Publishes buffers with the length of each the kernel may use (at most `buf_len`).
+    fn publish<I: IntoIterator<Item = (u16, u32)>>(&self, bufs: I) {
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let mask = self.entries - 1;
         let mut n = 0u16;
-        for bid in bids {
+        for (bid, len) in bufs {
             let slot = tail.wrapping_add(n) & mask;
             // SAFETY: `slot` is past the published tail, so the kernel does not read it; we
             // hold the tail lock, so no other producer writes it. The fields are written one
@@ -148,7 +241,7 @@ impl BufRingInner {
             unsafe {
                 let e = self.ring.add(usize::from(slot));
                 std::ptr::addr_of_mut!((*e).addr).write(self.buf_ptr(bid) as u64);
-                std::ptr::addr_of_mut!((*e).len).write(self.buf_len);
+                std::ptr::addr_of_mut!((*e).len).write(len.min(self.buf_len));
                 std::ptr::addr_of_mut!((*e).bid).write(bid);
             }
             n = n.wrapping_add(1);
@@ -225,6 +318,82 @@ impl BufRing {
     pub fn armed(&self) -> usize {
         self.inner.armed.load(Ordering::Acquire)
     }
+
+    /// Whether this is a ring to send from ([`Ring::register_send_buf_ring`]).
+    pub fn is_send(&self) -> bool {
+        self.inner.send.is_some()
+    }
+
+    /// Queues `data` on a ring to send from: copies it into free buffers, up to
+    /// [`buf_len`](Self::buf_len) bytes each, and publishes them in order, for the next
+    /// `op::SendBundle` to send (liburing's `io_uring_buf_ring_add` +
+    /// `io_uring_buf_ring_advance` on buffers the caller filled). Returns how many bytes
+    /// were queued: fewer than `data.len()` when the free buffers ran out (0 when none was
+    /// free; buffers come back as sends consume them). Never publishes an empty buffer.
+    /// `InvalidInput` on a ring made for receives (its buffers belong to the kernel and to
+    /// the guards), and on one that was unregistered.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(4)?;
+    /// let bufs = ring.register_send_buf_ring(2, 4, 3)?; // two 4-byte buffers, group 3
+    /// assert_eq!(bufs.queue(b"hello")?, 5); // "hell" + "o"
+    /// assert_eq!(bufs.queue(b"more")?, 0); // both buffers wait for a send
+    /// assert_eq!(bufs.queued(), 5);
+    /// let recv_ring = ring.register_buf_ring(2, 4, 4)?;
+    /// assert!(recv_ring.queue(b"x").is_err()); // a receive ring's buffers are the kernel's
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "io_uring_buf_ring_add")]
+    pub fn queue(&self, data: &[u8]) -> io::Result<usize> {
+        let invalid = |what: &str| {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                what.to_string(),
+            ))
+        };
+        let Some(mut q) = self.inner.send_queue() else {
+            return invalid(
+                "queue: a buffer ring made for receives (its buffers are the kernel's)",
+            );
+        };
+        if self.inner.unregistered.load(Ordering::Acquire) {
+            return invalid("queue: the buffer ring was unregistered");
+        }
+        // The kernel reads a buffer's length as a signed count: stay below i32::MAX, so it
+        // never cuts (and rewrites) an entry itself.
+        let chunk = self.inner.buf_len.min(i32::MAX as u32) as usize;
+        let mut filled = Vec::new();
+        let mut done = 0;
+        while done < data.len() {
+            let Some(bid) = q.free.pop() else { break };
+            let n = chunk.min(data.len() - done);
+            // SAFETY: `bid` was free: not published (the kernel does not read it) and not
+            // in a guard (a send ring makes none); we hold the queue lock, so nobody else
+            // fills it. `n <= buf_len`, so the copy stays inside buffer `bid`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.as_ptr().add(done), self.inner.buf_ptr(bid), n)
+            };
+            filled.push((bid, n as u32));
+            let seq = q.next_seq;
+            q.next_seq += 1;
+            q.published.push_back((bid, n as u32, seq));
+            q.bytes += n;
+            done += n;
+        }
+        // Published under the queue lock: the order the kernel consumes them in is the
+        // order `published` lists them in.
+        self.inner.publish(filled);
+        Ok(done)
+    }
+
+    /// The bytes queued on a ring to send from and not yet consumed by a send (0 for a
+    /// ring made for receives).
+    pub fn queued(&self) -> usize {
+        self.inner.send_queue().map_or(0, |q| q.bytes)
+    }
 }
 
 /// An op's hold on the buffer ring it selects from (`IOSQE_BUFFER_SELECT`): checked at push
@@ -267,6 +436,13 @@ impl Selecting {
                 "buf_group",
                 u64::from(self.bgid()),
                 "the buffer ring was unregistered",
+            ));
+        }
+        if self.bufs.is_send() {
+            return Err(crate::Refused::new(
+                "buf_group",
+                u64::from(self.bgid()),
+                "a buffer ring to send from: a receive would overwrite the data queued in it",
             ));
         }
         Ok(())
@@ -326,6 +502,114 @@ impl Drop for Selecting {
     /// for it any more.
     fn drop(&mut self) {
         while self.take().is_some() {}
+        self.disarm();
+    }
+}
+
+/// A send's hold on the ring it sends from (`op::SendBundle`): checked at push (this ring's,
+/// still registered, a ring to send from, no other send armed on it), armed until the
+/// op's last CQE, each CQE turned into the byte count it reports and the buffers it
+/// consumed given back to the ring's free list.
+///
+/// One send at a time: the crate follows the kernel's consumption from the CQEs, and with
+/// two sends in flight one could report a buffer past another that the other is still
+/// reading (a send on io-wq consumes its buffers when it picks them).
+#[derive(Debug)]
+#[cfg_attr(not(liburing_has = "io_uring_prep_send_bundle"), allow(dead_code))]
+pub(crate) struct Sending {
+    bufs: BufRing,
+    armed: bool,
+    /// The send queue's `next_seq` when this op was armed.
+    armed_at: u64,
+    shots: std::collections::VecDeque<io::Result<usize>>,
+}
+
+#[cfg_attr(not(liburing_has = "io_uring_prep_send_bundle"), allow(dead_code))]
+impl Sending {
+    pub(crate) fn new(bufs: &BufRing) -> Sending {
+        Sending {
+            bufs: bufs.clone(),
+            armed: false,
+            armed_at: 0,
+            shots: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The buffer group id for `sqe->buf_group`.
+    pub(crate) fn bgid(&self) -> u16 {
+        self.bufs.bgid()
+    }
+
+    /// Push-time check: registered with this ring, not unregistered, made to send from,
+    /// and no other send armed on it.
+    pub(crate) fn check(&self, ring: u64) -> Result<(), crate::Refused> {
+        let refuse = |why| {
+            Err(crate::Refused::new(
+                "buf_group",
+                u64::from(self.bgid()),
+                why,
+            ))
+        };
+        if self.bufs.inner.ring_id != ring {
+            return refuse("the buffer ring is registered with another ring");
+        }
+        if self.bufs.inner.unregistered.load(Ordering::Acquire) {
+            return refuse("the buffer ring was unregistered");
+        }
+        if !self.bufs.is_send() {
+            return refuse(
+                "a buffer ring made for receives (Ring::register_send_buf_ring makes one to \
+                 send from)",
+            );
+        }
+        if self.bufs.armed() > 0 {
+            return refuse("another send is armed on this buffer ring (one at a time)");
+        }
+        Ok(())
+    }
+
+    /// At prepare: the op may consume from the ring until its last CQE.
+    pub(crate) fn arm(&mut self) {
+        if !self.armed {
+            self.armed = true;
+            self.bufs.inner.armed.fetch_add(1, Ordering::AcqRel);
+            self.armed_at = self.bufs.inner.send_queue().map_or(0, |q| q.next_seq);
+        }
+    }
+
+    /// Sees each CQE: gives back what it consumed, keeps its count for
+    /// [`take`](Self::take); the last one (no `IORING_CQE_F_MORE`) disarms.
+    pub(crate) fn record(&mut self, cqe: &crate::Cqe) {
+        let res = cqe.result();
+        if let Some(mut q) = self.bufs.inner.send_queue() {
+            match cqe.buffer_id() {
+                Some(bid) => q.sent(bid, res.as_ref().map_or(0, |&n| n as usize)),
+                None if cqe.raw_result() == -libc::ENOBUFS => q.empty_at(self.armed_at),
+                None => {}
+            }
+        }
+        self.shots.push_back(res.map(|n| n as usize));
+        if !cqe.flags().contains(crate::CqeFlags::MORE) {
+            self.disarm();
+        }
+    }
+
+    /// The next CQE's byte count (or errno), in order.
+    pub(crate) fn take(&mut self) -> Option<io::Result<usize>> {
+        self.shots.pop_front()
+    }
+
+    fn disarm(&mut self) {
+        if self.armed {
+            self.armed = false;
+            self.bufs.inner.armed.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for Sending {
+    /// An op dropped before its last CQE was never submitted or was leaked with its ring.
+    fn drop(&mut self) {
         self.disarm();
     }
 }
@@ -476,7 +760,48 @@ impl Ring {
         buf_len: u32,
         bgid: u16,
     ) -> io::Result<BufRing> {
-        let inner = Arc::new(BufRingInner::new(entries, buf_len, bgid, self.s.id)?);
+        let ring = self.buf_ring(entries, buf_len, bgid, false)?;
+        ring.inner.give_back(0..entries);
+        Ok(ring)
+    }
+
+    /// Registers a provided buffer ring to send from (`op::SendBundle`, kernel 6.10):
+    /// `entries` buffers (a power of two, at most 32768) of `buf_len` bytes, as buffer group
+    /// `bgid`, none published yet. [`BufRing::queue`] copies data into its free buffers and
+    /// publishes them; each send gives back the buffers it consumed. Receives cannot select
+    /// from it (refused at push time). The same registration as
+    /// [`register_buf_ring`](Self::register_buf_ring) (`IORING_REGISTER_PBUF_RING`, 5.19);
+    /// what differs is who fills the buffers.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::Ring;
+    /// let mut ring = Ring::new(4)?;
+    /// let bufs = ring.register_send_buf_ring(8, 1024, 1)?;
+    /// assert!(bufs.is_send());
+    /// assert_eq!((bufs.entries(), bufs.queued()), (8, 0));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "io_uring_setup_buf_ring")]
+    pub fn register_send_buf_ring(
+        &mut self,
+        entries: u16,
+        buf_len: u32,
+        bgid: u16,
+    ) -> io::Result<BufRing> {
+        self.buf_ring(entries, buf_len, bgid, true)
+    }
+
+    /// Allocates and registers a buffer ring, nothing published.
+    fn buf_ring(
+        &mut self,
+        entries: u16,
+        buf_len: u32,
+        bgid: u16,
+        send: bool,
+    ) -> io::Result<BufRing> {
+        let inner = Arc::new(BufRingInner::new(entries, buf_len, bgid, self.s.id, send)?);
         let mut reg = BufReg {
             ring_addr: inner.ring as u64,
             ring_entries: u32::from(entries),
@@ -503,7 +828,6 @@ impl Ring {
             (&mut reg as *mut BufReg).cast(),
             1,
         )?;
-        inner.give_back(0..entries);
         self.s.buf_rings.push(inner.clone());
         Ok(BufRing { inner })
     }
