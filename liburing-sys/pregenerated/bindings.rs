@@ -160,6 +160,8 @@ pub const IORING_MSG_RING_FLAGS_PASS: u32 = 2;
 pub const IORING_FIXED_FD_NO_CLOEXEC: u32 = 1;
 pub const IORING_CQE_F_SKIP: u32 = 32;
 pub const IORING_CQE_F_32: u32 = 32768;
+pub const IORING_OFF_PBUF_RING: u32 = 2147483648;
+pub const IORING_OFF_PBUF_SHIFT: u32 = 16;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct iovec {
@@ -2693,11 +2695,13 @@ pub const IORING_OP_WRITEV_FIXED: _bindgen_ty_35 = 61;
 pub type _bindgen_ty_35 = ::core::ffi::c_uint;
 pub const IORING_OP_PIPE: _bindgen_ty_36 = 62;
 pub type _bindgen_ty_36 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_SIOCINQ: _bindgen_ty_37 = 0;
+pub const IOU_PBUF_RING_MMAP: _bindgen_ty_37 = 1;
 pub type _bindgen_ty_37 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_GETSOCKOPT: _bindgen_ty_38 = 2;
+pub const SOCKET_URING_OP_SIOCINQ: _bindgen_ty_38 = 0;
 pub type _bindgen_ty_38 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_SETSOCKOPT: _bindgen_ty_39 = 3;
+pub const SOCKET_URING_OP_GETSOCKOPT: _bindgen_ty_39 = 2;
 pub type _bindgen_ty_39 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_GETSOCKNAME: _bindgen_ty_40 = 5;
+pub const SOCKET_URING_OP_SETSOCKOPT: _bindgen_ty_40 = 3;
 pub type _bindgen_ty_40 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_GETSOCKNAME: _bindgen_ty_41 = 5;
+pub type _bindgen_ty_41 = ::core::ffi::c_uint;

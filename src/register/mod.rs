@@ -15,7 +15,7 @@ mod probe;
 mod restrictions;
 
 pub use buf_ring::{BufGuard, BufRing};
-pub(crate) use buf_ring::{BufRingInner, Selecting};
+pub(crate) use buf_ring::{BufRingInner, Selecting, SelectingOne};
 pub(crate) use buffers::BufPool;
 pub use buffers::FixedBuf;
 pub use probe::Probe;
