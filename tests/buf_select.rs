@@ -104,7 +104,7 @@ fn recv_select_refuses_unreviewed_flags() {
 /// names other memory (or none), so pushing there is refused.
 #[test]
 fn a_buffer_ring_of_another_io_uring_is_refused() {
-    let Some((_ring, bufs)) = setup("select foreign ring", 2, 16) else {
+    let Some((mut ring, bufs)) = setup("select foreign ring", 2, 16) else {
         return;
     };
     let Some(mut other) = common::ring_or_skip(Ring::builder().entries(4), "select foreign") else {
@@ -119,7 +119,31 @@ fn a_buffer_ring_of_another_io_uring_is_refused() {
         refused(other.push(RecvSelect::new(b, &bufs, 0, 0))),
         "buf_group"
     );
+    // And a registered-file slot of another ring, with this ring's buffers: the file is
+    // refused first.
+    assert_eq!(
+        refused(ring.push(ReadSelect::new(other.fixed_file(0), &bufs, 0, 0))),
+        "fd"
+    );
     assert_eq!(bufs.armed(), 0);
+}
+
+/// A regular file (no poll: the buffer is picked when the read runs), punted to io-wq with
+/// `IOSQE_ASYNC`: the same buffer hand-over.
+#[test]
+fn read_select_from_a_regular_file_in_a_worker() {
+    let Some((mut ring, bufs)) = setup("read select file", 2, 8) else {
+        return;
+    };
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("buf-select-{}", std::process::id()));
+    std::fs::write(&path, b"hello world").unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let op = ReadSelect::new(file, &bufs, 0, 6).flags(system_liburing::OpFlags::ASYNC);
+    let t = ring.push(op).unwrap();
+    let (got, _file) = ring.wait_for(t).unwrap();
+    assert_eq!(&*got.unwrap(), b"world");
+    std::fs::remove_file(&path).unwrap();
 }
 
 /// While an op is armed the ring cannot be unregistered (`ResourceBusy`); after its CQE it
