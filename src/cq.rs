@@ -526,13 +526,26 @@ impl Completer<'_> {
 
     /// Removes a CQE from the reaped queue (the one `Ring::wait_for` already handed over).
     pub(crate) fn forget_reaped(&mut self, user_data: u64) {
-        let s = self.s;
         let q = self.reaped();
         if let Some(i) = q.iter().rposition(|c| c.user_data() == user_data) {
-            let len = q.len();
-            q.remove(i);
-            if s.cqe_shift != 0 {
-                forget_big(s, len, i);
+            self.remove_reaped(i);
+        }
+    }
+
+    /// Removes `reaped[i]`, with its extra 16 bytes on a `CQE32` ring.
+    #[cold]
+    pub(crate) fn remove_reaped(&mut self, i: usize) {
+        let s = self.s;
+        let q = self.reaped();
+        let len = q.len();
+        q.remove(i);
+        if s.cqe_shift != 0 {
+            // SAFETY: the completer's alone, as `reaped`; the borrow of `reaped` above
+            // has ended.
+            let b = unsafe { &mut *s.reaped_big.get() };
+            // Aligned from the back: `reaped[i]`'s extra is at `b.len() - len + i`.
+            if let Some(j) = (b.len() + i).checked_sub(len) {
+                b.remove(j);
             }
         }
     }
@@ -696,17 +709,6 @@ pub(crate) unsafe fn big_cqe(s: &Shared, pos: u32) -> [u64; 2] {
     // slots) is inside the mapping and published; its second half starts 16 bytes in,
     // 8-byte aligned.
     unsafe { s.cqes.add(index + 1).cast::<[u64; 2]>().read() }
-}
-
-/// Removes from `reaped_big` the extra of `reaped[i]`, `len` being the reaped queue's length
-/// before that entry was removed.
-#[cold]
-pub(crate) fn forget_big(s: &Shared, len: usize, i: usize) {
-    // SAFETY: the completer's alone, as `reaped`; no other borrow of it is alive.
-    let b = unsafe { &mut *s.reaped_big.get() };
-    if let Some(j) = (b.len() + i).checked_sub(len) {
-        b.remove(j);
-    }
 }
 
 /// The next completion reaped earlier (EBUSY recovery, wait_for), already accounted.

@@ -173,16 +173,10 @@ fn ring_run(c: &mut Completer<'_>, room: usize) -> (u32, u32) {
 #[cold]
 #[inline(never)]
 fn drop_internal_queued(c: &mut Completer<'_>) -> usize {
-    let s = c.s;
-    let q = c.reaped();
-    while let Some(i) = q.iter().position(|x| x.user_data() == INTERNAL) {
-        let len = q.len();
-        q.remove(i);
-        if s.cqe_shift != 0 {
-            crate::cq::forget_big(s, len, i);
-        }
+    while let Some(i) = c.reaped().iter().position(|x| x.user_data() == INTERNAL) {
+        c.remove_reaped(i);
     }
-    q.len()
+    c.reaped().len()
 }
 
 /// The CQE at ring position `pos`, copied out.

@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use system_liburing::op::{AsyncCancel, ReadSelect, RecvSelect};
-use system_liburing::register::BufRing;
+use system_liburing::register::{BufGuard, BufRing};
 use system_liburing::{PushError, Ring};
 
 /// A ring with a buffer ring of `entries` buffers of `len` bytes, or a skip.
@@ -24,6 +24,14 @@ fn setup(what: &str, entries: u16, len: u32) -> Option<(Ring, BufRing)> {
             None
         }
     }
+}
+
+/// One `RecvSelect` on `sock`, pushed and waited for: the buffer (or errno) it got.
+fn recv(ring: &mut Ring, sock: &Arc<UnixStream>, bufs: &BufRing) -> std::io::Result<BufGuard> {
+    let t = ring
+        .push(RecvSelect::new(sock.clone(), bufs, 0, 0))
+        .unwrap();
+    ring.wait_for(t).unwrap().0
 }
 
 fn refused<O: system_liburing::Op + std::fmt::Debug>(
@@ -190,8 +198,7 @@ fn the_handle_dropped_while_armed_keeps_the_ring_alive() {
     drop(got); // into a ring nobody but the Ring holds any more
     b.write_all(b"again").unwrap();
     let bufs = ring.register_buf_ring(1, 16, 2).unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    assert_eq!(&*ring.wait_for(t).unwrap().0.unwrap(), b"again");
+    assert_eq!(&*recv(&mut ring, &a, &bufs).unwrap(), b"again");
 }
 
 /// All buffers out: `ENOBUFS`, no buffer named; one given back: the next receive works.
@@ -203,16 +210,13 @@ fn running_out_of_buffers_is_enobufs_and_recovers() {
     let (a, mut b) = UnixStream::pair().unwrap();
     let a = Arc::new(a);
     b.write_all(b"1").unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    let held = ring.wait_for(t).unwrap().0.unwrap();
+    let held = recv(&mut ring, &a, &bufs).unwrap();
     b.write_all(b"2").unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    let (e, _) = ring.wait_for(t).unwrap();
-    assert_eq!(e.unwrap_err().raw_os_error(), Some(libc::ENOBUFS));
+    let e = recv(&mut ring, &a, &bufs).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOBUFS));
     assert_eq!((bufs.in_use(), bufs.armed()), (1, 0));
     drop(held);
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    assert_eq!(&*ring.wait_for(t).unwrap().0.unwrap(), b"2");
+    assert_eq!(&*recv(&mut ring, &a, &bufs).unwrap(), b"2");
     assert_eq!(bufs.in_use(), 0);
 }
 
@@ -261,8 +265,7 @@ fn dropped_completions_give_their_buffer_back() {
     drop(c);
     assert_eq!((bufs.in_use(), bufs.armed()), (0, 0));
     b.write_all(b"3").unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    assert_eq!(&*ring.wait_for(t).unwrap().0.unwrap(), b"3");
+    assert_eq!(&*recv(&mut ring, &a, &bufs).unwrap(), b"3");
 }
 
 /// A tagged op taken back through dispatch hands its buffer over like `finish`.
@@ -321,12 +324,10 @@ fn an_mmap_buffer_ring_serves_selects_and_outlives_its_ring() {
     // Twice around the four entries: every give-back is written into the mapped ring.
     for i in 0..8u8 {
         b.write_all(&[i; 5]).unwrap();
-        let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-        assert_eq!(&*ring.wait_for(t).unwrap().0.unwrap(), &[i; 5]);
+        assert_eq!(&*recv(&mut ring, &a, &bufs).unwrap(), &[i; 5]);
     }
     b.write_all(b"kept").unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &bufs, 0, 0)).unwrap();
-    let kept = ring.wait_for(t).unwrap().0.unwrap();
+    let kept = recv(&mut ring, &a, &bufs).unwrap();
     // The same group id again: the kernel refuses it while registered.
     assert_eq!(
         ring.register_buf_ring_mmap(4, 32, 6)
@@ -361,15 +362,13 @@ fn an_unregistered_mmap_ring_frees_its_group() {
     let (a, mut b) = UnixStream::pair().unwrap();
     let a = Arc::new(a);
     b.write_all(b"old").unwrap();
-    let t = ring.push(RecvSelect::new(a.clone(), &old, 0, 0)).unwrap();
-    let held = ring.wait_for(t).unwrap().0.unwrap();
+    let held = recv(&mut ring, &a, &old).unwrap();
     ring.unregister_buf_ring(&old).unwrap();
     let new = ring.register_buf_ring_mmap(2, 32, 4).unwrap();
     drop(held); // the old ring's buffer: not published into the new ring
     for msg in [&b"n1"[..], b"n2"] {
         b.write_all(msg).unwrap();
-        let t = ring.push(RecvSelect::new(a.clone(), &new, 0, 0)).unwrap();
-        assert_eq!(&*ring.wait_for(t).unwrap().0.unwrap(), msg);
+        assert_eq!(&*recv(&mut ring, &a, &new).unwrap(), msg);
     }
     ring.unregister_buf_ring(&new).unwrap();
     let heap = ring.register_buf_ring(2, 32, 4).unwrap();

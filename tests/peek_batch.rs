@@ -21,6 +21,14 @@ fn user_data(ring: &mut Ring, max: usize) -> Vec<u64> {
     b.iter().map(|c| c.user_data()).collect()
 }
 
+/// `n` NOPs with user_data `from..from + n`, submitted and completed.
+fn nops(ring: &mut Ring, from: u64, n: u64) {
+    for i in from..from + n {
+        ring.push_with_user_data(Nop::new(), i).unwrap();
+    }
+    ring.submit_and_wait(n as u32).unwrap();
+}
+
 /// Waits (bounded) until `n` CQEs are ready in the ring.
 fn ready(ring: &mut Ring, n: u32) {
     for _ in 0..200 {
@@ -37,10 +45,7 @@ fn a_peek_consumes_nothing_and_advance_consumes_in_order() {
     let Some(mut ring) = ring("peek_batch") else {
         return;
     };
-    for i in 0..6 {
-        ring.push_with_user_data(Nop::new(), 100 + i).unwrap();
-    }
-    ring.submit_and_wait(6).unwrap();
+    nops(&mut ring, 100, 6);
     assert_eq!(user_data(&mut ring, 16), [100, 101, 102, 103, 104, 105]);
     assert_eq!(user_data(&mut ring, 16), [100, 101, 102, 103, 104, 105]);
     assert_eq!(ring.cq_ready(), 6, "peeking left every CQE in the ring");
@@ -75,10 +80,7 @@ fn hostile_counts_are_refused_and_consume_nothing() {
     let Some(mut ring) = ring("peek_batch counts") else {
         return;
     };
-    for i in 0..3 {
-        ring.push_with_user_data(Nop::new(), i).unwrap();
-    }
-    ring.submit_and_wait(3).unwrap();
+    nops(&mut ring, 0, 3);
     assert!(ring.peek_batch(0).unwrap().is_empty());
     let mut b = ring.peek_batch(usize::MAX).unwrap();
     assert_eq!(b.len(), 3);
@@ -298,10 +300,7 @@ fn cqe32_access_on_a_normal_ring_is_none() {
     let Some(mut ring) = ring("get32 normal ring") else {
         return;
     };
-    for i in 0..2 {
-        ring.push_with_user_data(Nop::new(), i).unwrap();
-    }
-    ring.submit_and_wait(2).unwrap();
+    nops(&mut ring, 0, 2);
     let b = ring.peek_batch(4).unwrap();
     assert_eq!(b.len(), 2);
     assert_eq!((b.get32(0), b.get32(1), b.get32(2)), (None, None, None));

@@ -788,12 +788,10 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -894,7 +892,6 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         // Only the name's room matters here: the kernel lays out each buffer as header,
         // name (this many bytes), control (none), payload.
         self.msg.hdr.msg_namelen = NAME_ROOM as libc::socklen_t;
@@ -903,8 +900,7 @@ define_ops! {
         sqe.len = 1;
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -1715,12 +1711,10 @@ impl<F: IoFd> super::private::Sealed for RecvSelect<F> {
     fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
         *sqe = super::sqe(sys::IORING_OP_RECV, self.sqe_flags);
         sqe.personality = self.personality;
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.len = self.len;
         sqe.op_flags = self.msg_flags as u32;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     fn record(&mut self, cqe: &Cqe) {
         self.bufs.record(cqe)

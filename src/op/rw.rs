@@ -366,12 +366,10 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.len = self.nbytes;
         sqe.off = self.offset;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) { self.bufs.check(ring) }
@@ -653,12 +651,10 @@ impl<F: IoFd> super::private::Sealed for ReadSelect<F> {
     fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
         *sqe = super::sqe(crate::sys::IORING_OP_READ, self.sqe_flags);
         sqe.personality = self.personality;
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.len = self.nbytes;
         sqe.off = self.offset;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     fn record(&mut self, cqe: &crate::entry::Cqe) {
         self.bufs.record(cqe)

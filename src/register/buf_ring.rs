@@ -354,8 +354,16 @@ impl<K: Kept> Selecting<K> {
         Ok(())
     }
 
-    /// At prepare: the op is queued and may select from the ring until its last CQE.
-    pub(crate) fn arm(&mut self) {
+    /// At prepare: arms the hold and makes the SQE select from this ring
+    /// (`IOSQE_BUFFER_SELECT`, `sqe->buf_group`).
+    pub(crate) fn select(&mut self, sqe: &mut crate::entry::Sqe) {
+        self.arm();
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bgid();
+    }
+
+    /// The op is queued and may select from the ring until its last CQE.
+    fn arm(&mut self) {
         if !self.armed {
             self.armed = true;
             self.bufs.inner.armed.fetch_add(1, Ordering::AcqRel);
