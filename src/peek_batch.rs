@@ -92,7 +92,7 @@ impl Completer<'_> {
     }
 }
 
-/// Builds the batch for the completer of `s` (borrowed by the caller for `'a`).
+/// Builds the batch; the caller holds the completer of `s` for as long as the batch lives.
 pub(crate) fn peek_batch(s: &Shared, locked: bool, max: usize) -> io::Result<CqeBatch<'_>> {
     let mut c = Completer {
         s,
