@@ -85,6 +85,34 @@ impl Completer<'_> {
     /// `io_uring_peek_batch_cqe`): see [`CqeBatch`]. When none is ready it first flushes the
     /// kernel's overflow list / task work, like [`peek`](Self::peek), so a ring whose CQEs
     /// wait on the overflow list is never reported empty. `max` 0 peeks nothing.
+    ///
+    /// # Example
+    /// The completing half of a split ring, on its own thread:
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (mut sq, mut cq) = ring.split();
+    /// std::thread::scope(|s| -> std::io::Result<()> {
+    ///     s.spawn(move || -> std::io::Result<()> {
+    ///         for i in 0..3 {
+    ///             sq.push_with_user_data(Nop::new(), i)?;
+    ///         }
+    ///         sq.submit()?;
+    ///         Ok(())
+    ///     });
+    ///     let mut seen = Vec::new();
+    ///     while seen.len() < 3 {
+    ///         let mut batch = cq.peek_batch(8)?;
+    ///         seen.extend(batch.iter().map(|c| c.user_data()));
+    ///         let n = batch.len();
+    ///         batch.advance(n)?; // io_uring_cq_advance(ring, n)
+    ///     }
+    ///     assert_eq!(seen, [0, 1, 2]);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     #[doc(alias = "io_uring_peek_batch_cqe")]
     #[doc(alias = "io_uring_for_each_cqe")]
     pub fn peek_batch(&mut self, max: usize) -> io::Result<CqeBatch<'_>> {
@@ -134,6 +162,29 @@ pub(crate) fn peek_batch(s: &Shared, locked: bool, max: usize) -> io::Result<Cqe
 impl crate::Ring {
     /// Peeks at up to `max` completions without consuming them (liburing's
     /// `io_uring_peek_batch_cqe`). See [`Completer::peek_batch`] and [`CqeBatch`].
+    ///
+    /// # Example
+    /// C's `io_uring_for_each_cqe(ring, head, cqe) { ...; n++; } io_uring_cq_advance(ring, n);`:
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// for i in 1..=3 {
+    ///     ring.push_with_user_data(Nop::new(), i)?;
+    /// }
+    /// ring.submit_and_wait(3)?;
+    /// let mut batch = ring.peek_batch(usize::MAX)?;
+    /// let mut sum = 0;
+    /// for cqe in batch.iter() {
+    ///     cqe.result()?;
+    ///     sum += cqe.user_data();
+    /// }
+    /// let n = batch.len();
+    /// batch.advance(n)?;
+    /// drop(batch);
+    /// assert_eq!((sum, ring.cq_ready()), (6, 0));
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "io_uring_peek_batch_cqe")]
     #[doc(alias = "io_uring_for_each_cqe")]
     pub fn peek_batch(&mut self, max: usize) -> io::Result<CqeBatch<'_>> {
