@@ -595,6 +595,18 @@ enum { IORING_REGISTER_PBUF_RING = 22 };
 enum { IORING_UNREGISTER_PBUF_RING = 23 };
 #endif
 
+/* provided buffer rings: io_uring_buf_reg.flags (6.4) and the mmap offset of a ring the
+ * kernel allocated */
+#if !defined(IOU_PBUF_RING_MMAP) && !defined(URING_HAVE_IOU_PBUF_RING_MMAP)
+enum { IOU_PBUF_RING_MMAP = 1 };
+#endif
+#ifndef IORING_OFF_PBUF_RING
+#define IORING_OFF_PBUF_RING (1ULL << 31)
+#endif
+#ifndef IORING_OFF_PBUF_SHIFT
+#define IORING_OFF_PBUF_SHIFT 16
+#endif
+
 /* restriction opcodes */
 #if !defined(IORING_RESTRICTION_REGISTER_OP) && !defined(URING_HAVE_IORING_RESTRICTION_REGISTER_OP)
 enum { IORING_RESTRICTION_REGISTER_OP = 0 };

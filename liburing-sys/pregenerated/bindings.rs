@@ -167,6 +167,8 @@ pub const IORING_MSG_RING_FLAGS_PASS: u32 = 2;
 pub const IORING_FIXED_FD_NO_CLOEXEC: u32 = 1;
 pub const IORING_CQE_F_SKIP: u32 = 32;
 pub const IORING_CQE_F_32: u32 = 32768;
+pub const IORING_OFF_PBUF_RING: u32 = 2147483648;
+pub const IORING_OFF_PBUF_SHIFT: u32 = 16;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct iovec {
@@ -2704,11 +2706,13 @@ pub const IORING_OP_NOP128: _bindgen_ty_37 = 63;
 pub type _bindgen_ty_37 = ::core::ffi::c_uint;
 pub const IORING_OP_URING_CMD128: _bindgen_ty_38 = 64;
 pub type _bindgen_ty_38 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_SIOCINQ: _bindgen_ty_39 = 0;
+pub const IOU_PBUF_RING_MMAP: _bindgen_ty_39 = 1;
 pub type _bindgen_ty_39 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_GETSOCKOPT: _bindgen_ty_40 = 2;
+pub const SOCKET_URING_OP_SIOCINQ: _bindgen_ty_40 = 0;
 pub type _bindgen_ty_40 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_SETSOCKOPT: _bindgen_ty_41 = 3;
+pub const SOCKET_URING_OP_GETSOCKOPT: _bindgen_ty_41 = 2;
 pub type _bindgen_ty_41 = ::core::ffi::c_uint;
-pub const SOCKET_URING_OP_GETSOCKNAME: _bindgen_ty_42 = 5;
+pub const SOCKET_URING_OP_SETSOCKOPT: _bindgen_ty_42 = 3;
 pub type _bindgen_ty_42 = ::core::ffi::c_uint;
+pub const SOCKET_URING_OP_GETSOCKNAME: _bindgen_ty_43 = 5;
+pub type _bindgen_ty_43 = ::core::ffi::c_uint;

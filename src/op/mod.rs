@@ -338,23 +338,7 @@ macro_rules! define_ops {
                 $name { $($f: $init,)* sqe_flags: $crate::OpFlags::empty(), personality: 0 }
             }
 
-            /// Adds per-SQE flags: `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_IO_DRAIN`,
-            /// `IOSQE_ASYNC` ([`OpFlags`](crate::OpFlags); the flags that change how the
-            /// kernel reads the SQE come from the op's argument types instead).
-            #[doc(alias = "io_uring_sqe_set_flags")]
-            pub fn flags(mut self, flags: $crate::OpFlags) -> Self {
-                self.sqe_flags |= flags;
-                self
-            }
-
-            /// Runs the op with the credentials of a personality registered with
-            /// [`Ring::register_personality`](crate::Ring::register_personality)
-            /// (`sqe->personality`, kernel 5.6); 0, the default, means the submitter's own.
-            /// An id the ring does not know completes with `-EINVAL`.
-            pub fn personality(mut self, id: u16) -> Self {
-                self.personality = id;
-                self
-            }
+            $crate::op::op_setters!();
         }
 
         #[cfg(liburing_has = $helper)]
@@ -439,6 +423,33 @@ macro_rules! define_ops {
     };
 }
 pub(crate) use define_ops;
+
+/// The per-SQE setters of every op: those of the [`define_ops!`] table, and of the few ops
+/// written outside it (variants of a helper that already has its op there: the catalogue
+/// keeps one op per helper). Expands inside the op's `impl`; the op has `sqe_flags` and
+/// `personality` fields and its `prepare` writes them.
+macro_rules! op_setters {
+    () => {
+        /// Adds per-SQE flags: `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_IO_DRAIN`,
+        /// `IOSQE_ASYNC` ([`OpFlags`](crate::OpFlags); the flags that change how the
+        /// kernel reads the SQE come from the op's argument types instead).
+        #[doc(alias = "io_uring_sqe_set_flags")]
+        pub fn flags(mut self, flags: $crate::OpFlags) -> Self {
+            self.sqe_flags |= flags;
+            self
+        }
+
+        /// Runs the op with the credentials of a personality registered with
+        /// [`Ring::register_personality`](crate::Ring::register_personality)
+        /// (`sqe->personality`, kernel 5.6); 0, the default, means the submitter's own.
+        /// An id the ring does not know completes with `-EINVAL`.
+        pub fn personality(mut self, id: u16) -> Self {
+            self.personality = id;
+            self
+        }
+    };
+}
+pub(crate) use op_setters;
 
 /// `system_liburing::op::net` -> `net`; the ops of this file itself are `misc`.
 pub(crate) const fn family(module: &'static str) -> &'static str {

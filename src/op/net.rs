@@ -792,12 +792,10 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -898,7 +896,6 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         // Only the name's room matters here: the kernel lays out each buffer as header,
         // name (this many bytes), control (none), payload.
         self.msg.hdr.msg_namelen = NAME_ROOM as libc::socklen_t;
@@ -907,8 +904,7 @@ define_ops! {
         sqe.len = 1;
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -1740,6 +1736,125 @@ impl<F: IoFd> Multishot for SendBundle<F> {
     type Item = io::Result<usize>;
     fn take_item(&mut self) -> Option<Self::Item> {
         self.bufs.take()
+    }
+}
+
+/// The `MSG_*` bits a single-shot receive into a provided buffer may carry ([`RecvSelect`]):
+/// `MSG_DONTWAIT` (0x40: `EAGAIN` at once when nothing is there; no buffer is taken) and
+/// `MSG_CMSG_CLOEXEC` (0x40000000, 2.6.23; no control data is received here). Refused
+/// besides what [`RECV_FLAGS`] refuses: `MSG_TRUNC` (on a stream socket the kernel counts
+/// bytes it never copied: the buffer the kernel picked would claim stale bytes of its last
+/// use), `MSG_WAITALL` (a partial receive retried with a provided buffer: not reviewed),
+/// `MSG_PEEK`, `MSG_OOB`, `MSG_ERRQUEUE` (not reviewed with buffer selection).
+#[doc(alias = "msg_flags")]
+pub const RECV_SELECT_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_CMSG_CLOEXEC;
+
+/// Single-shot `recv(2)` into a buffer the kernel picks from a provided buffer ring
+/// (`IOSQE_BUFFER_SELECT`, kernel 5.19 for buffer rings): no buffer is tied up while the
+/// receive waits for data. `len` caps the receive (0: a whole buffer); `flags` within
+/// [`RECV_SELECT_FLAGS`]. Completes with a [`BufGuard`] holding the bytes received (it goes
+/// back to the ring when dropped; an empty one at end of stream), or the errno (`ENOBUFS`
+/// when the ring had no buffer left), then the socket. While the op is pushed its buffer
+/// ring cannot be unregistered, and a ring registered with another
+/// [`Ring`](crate::Ring), or unregistered, is refused at push.
+///
+/// C: `io_uring_prep_recv(sqe, fd, NULL, len, flags)` with `sqe->flags |=
+/// IOSQE_BUFFER_SELECT` and `sqe->buf_group = bgid` / `IORING_OP_RECV`, kernel 5.19.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::net::UdpSocket;
+/// use system_liburing::{op::RecvSelect, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let bufs = match ring.register_buf_ring(2, 64, 5) {
+///     Ok(b) => b,
+///     Err(e) => {
+///         println!("skipped: no provided buffer rings here (kernel 5.19): {e}");
+///         return Ok(());
+///     }
+/// };
+/// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+/// tx.send_to(b"one", rx.local_addr()?)?;
+/// tx.send_to(b"two", rx.local_addr()?)?;
+/// let rx = std::sync::Arc::new(rx);
+/// let first = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let second = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let (a, _) = ring.wait_for(first)?;
+/// let (b, _) = ring.wait_for(second)?;
+/// let (a, b) = (a?, b?);
+/// assert_eq!((&*a, &*b), (&b"one"[..], &b"two"[..]));
+/// assert_ne!(a.buffer_id(), b.buffer_id()); // two buffers of the ring
+/// // Both buffers are out: the next receive finds none.
+/// tx.send_to(b"three", rx.local_addr()?)?;
+/// let third = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let (c, _) = ring.wait_for(third)?;
+/// assert_eq!(c.unwrap_err().raw_os_error(), Some(libc::ENOBUFS));
+/// # Ok(()) }
+/// ```
+#[cfg(liburing_has = "io_uring_prep_recv")]
+#[doc(alias = "IOSQE_BUFFER_SELECT")]
+#[doc(alias = "io_uring_prep_recv")]
+#[derive(Debug)]
+pub struct RecvSelect<F> {
+    fd: F,
+    bufs: crate::register::SelectingOne,
+    len: u32,
+    msg_flags: i32,
+    sqe_flags: crate::OpFlags,
+    personality: u16,
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> RecvSelect<F> {
+    /// A receive of up to `len` bytes (0: a whole buffer) into a buffer of `bufs`.
+    pub fn new(fd: F, bufs: &BufRing, len: u32, flags: i32) -> Self {
+        RecvSelect {
+            fd,
+            bufs: crate::register::SelectingOne::new(bufs),
+            len,
+            msg_flags: flags,
+            sqe_flags: crate::OpFlags::empty(),
+            personality: 0,
+        }
+    }
+
+    super::op_setters!();
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> super::private::Sealed for RecvSelect<F> {
+    const OPCODE: u8 = sys::IORING_OP_RECV as u8;
+    const VALIDATES: bool = true;
+    const RECORDS: bool = true;
+    fn validate(&self, ring: u64) -> Result<(), Refused> {
+        self.fd.check(ring)?;
+        self.bufs.check(ring)?;
+        msg_flags_ok(
+            self.msg_flags,
+            RECV_SELECT_FLAGS,
+            "only the reviewed MSG_* bits (RECV_SELECT_FLAGS) are passed to a receive into a \
+             provided buffer",
+        )
+    }
+    fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
+        *sqe = super::sqe(sys::IORING_OP_RECV, self.sqe_flags);
+        sqe.personality = self.personality;
+        sqe.set_fd(&self.fd);
+        sqe.len = self.len;
+        sqe.op_flags = self.msg_flags as u32;
+        self.bufs.select(sqe);
+    }
+    fn record(&mut self, cqe: &Cqe) {
+        self.bufs.record(cqe)
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> super::Op for RecvSelect<F> {
+    type Output = (io::Result<BufGuard>, F);
+    fn complete(mut self, cqe: Cqe) -> Self::Output {
+        (self.bufs.finish(&cqe), self.fd)
     }
 }
 

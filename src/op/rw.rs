@@ -384,13 +384,11 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.ioprio = self.ioprio;
         sqe.len = self.nbytes;
         sqe.off = self.offset;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) { self.bufs.check(ring) }
@@ -600,5 +598,100 @@ impl<F: IoFd> super::Multishot for ReadMulti<F> {
     type Item = io::Result<crate::register::BufGuard>;
     fn take_item(&mut self) -> Option<Self::Item> {
         self.bufs.take()
+    }
+}
+
+/// Single-shot `read(2)` into a buffer the kernel picks from a provided buffer ring
+/// (`IOSQE_BUFFER_SELECT`, kernel 5.19 for buffer rings): no buffer is tied up while the
+/// read waits for data. `nbytes` caps the read (0: a whole buffer); `offset` as in [`Read`]
+/// (`u64::MAX`: the file position). Completes with a [`BufGuard`](crate::register::BufGuard)
+/// holding the bytes read (it goes back to the ring when dropped; an empty one at end of
+/// file), or the errno (`ENOBUFS` when the ring had no buffer left), then the file. While
+/// the op is pushed its buffer ring cannot be unregistered, and a ring registered with
+/// another [`Ring`](crate::Ring), or unregistered, is refused at push.
+///
+/// C: `io_uring_prep_read(sqe, fd, NULL, nbytes, offset)` with `sqe->flags |=
+/// IOSQE_BUFFER_SELECT` and `sqe->buf_group = bgid` / `IORING_OP_READ`, kernel 5.19.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::io::Write;
+/// use system_liburing::{op::ReadSelect, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let bufs = match ring.register_buf_ring(4, 64, 3) {
+///     Ok(b) => b,
+///     Err(e) => {
+///         println!("skipped: no provided buffer rings here (kernel 5.19): {e}");
+///         return Ok(());
+///     }
+/// };
+/// let (rx, mut tx) = std::os::unix::net::UnixStream::pair()?;
+/// let read = ring.push(ReadSelect::new(rx, &bufs, 0, u64::MAX))?; // no buffer taken yet
+/// tx.write_all(b"hello")?;
+/// let (buf, _rx) = ring.wait_for(read)?;
+/// let buf = buf?; // the buffer the kernel picked, with the bytes read
+/// assert_eq!((&*buf, bufs.in_use()), (&b"hello"[..], 1));
+/// drop(buf); // back to the ring
+/// assert_eq!(bufs.in_use(), 0);
+/// # Ok(()) }
+/// ```
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[doc(alias = "IOSQE_BUFFER_SELECT")]
+#[doc(alias = "io_uring_prep_read")]
+#[derive(Debug)]
+pub struct ReadSelect<F> {
+    fd: F,
+    bufs: crate::register::SelectingOne,
+    nbytes: u32,
+    offset: u64,
+    sqe_flags: crate::OpFlags,
+    personality: u16,
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> ReadSelect<F> {
+    /// A read of up to `nbytes` (0: a whole buffer) at `offset`, into a buffer of `bufs`.
+    pub fn new(fd: F, bufs: &crate::register::BufRing, nbytes: u32, offset: u64) -> Self {
+        ReadSelect {
+            fd,
+            bufs: crate::register::SelectingOne::new(bufs),
+            nbytes,
+            offset,
+            sqe_flags: crate::OpFlags::empty(),
+            personality: 0,
+        }
+    }
+
+    super::op_setters!();
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> super::private::Sealed for ReadSelect<F> {
+    const OPCODE: u8 = crate::sys::IORING_OP_READ as u8;
+    const VALIDATES: bool = true;
+    const RECORDS: bool = true;
+    fn validate(&self, ring: u64) -> Result<(), crate::Refused> {
+        self.fd.check(ring)?;
+        self.bufs.check(ring)
+    }
+    fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
+        *sqe = super::sqe(crate::sys::IORING_OP_READ, self.sqe_flags);
+        sqe.personality = self.personality;
+        sqe.set_fd(&self.fd);
+        sqe.len = self.nbytes;
+        sqe.off = self.offset;
+        self.bufs.select(sqe);
+    }
+    fn record(&mut self, cqe: &crate::entry::Cqe) {
+        self.bufs.record(cqe)
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> super::Op for ReadSelect<F> {
+    type Output = (io::Result<crate::register::BufGuard>, F);
+    fn complete(mut self, cqe: crate::entry::Cqe) -> Self::Output {
+        (self.bufs.finish(&cqe), self.fd)
     }
 }

@@ -3,10 +3,13 @@
 //! idle in a request that waits for data.
 //!
 //! Ownership: a buffer is the kernel's while it is published in the ring; the CQE that names
-//! it (`IORING_CQE_F_BUFFER`, id in the high 16 bits of the flags) hands it to the op's
-//! stream, which gives it to the user as a [`BufGuard`]; dropping the guard publishes it
-//! again. The memory lives until the last of the ring, the [`BufRing`] handle, the ops and
-//! the guards is gone, so the kernel never sees freed memory.
+//! it (`IORING_CQE_F_BUFFER`, id in the high 16 bits of the flags) hands it to the op — the
+//! result of a single-shot op (`op::ReadSelect`, `op::RecvSelect`), an item of a multishot
+//! op's stream — which gives it to the user as a [`BufGuard`]; dropping the guard publishes
+//! it again. The ring of entries is the crate's memory, or the kernel's mapped into the
+//! process ([`Ring::register_buf_ring_mmap`]); the buffers are always the crate's. The
+//! memory lives until the last of the ring, the [`BufRing`] handle, the ops and the guards
+//! is gone, so the kernel never sees freed memory.
 //!
 //! A ring made to send from ([`Ring::register_send_buf_ring`], for `op::SendBundle`) runs
 //! the other way: its buffers start out the crate's, [`BufRing::queue`] copies data into
@@ -46,10 +49,19 @@ struct BufReg {
     resv: [u64; 3],
 }
 
+/// Who allocated the entry ring.
+#[derive(Debug, Clone, Copy)]
+enum RingMem {
+    /// The crate, with this layout.
+    Heap(Layout),
+    /// The kernel (`IOU_PBUF_RING_MMAP`): mapped here, this many bytes (0: not yet).
+    Mapped(usize),
+}
+
 /// The shared state behind a [`BufRing`], its ops and its guards.
 pub(crate) struct BufRingInner {
     ring: *mut RingEntry,
-    ring_layout: Layout,
+    ring_mem: RingMem,
     bufs: *mut u8,
     bufs_layout: Layout,
     entries: u16,
@@ -65,7 +77,8 @@ pub(crate) struct BufRingInner {
     /// is armed the group cannot be unregistered (its id could then name another ring's
     /// buffers in their CQEs).
     armed: AtomicUsize,
-    /// Set by `unregister_buf_ring`: ops naming this ring are refused from then on.
+    /// Set by `unregister_buf_ring` (holding the tail lock): ops naming this ring are
+    /// refused from then on, and buffers given back are no longer written into the ring.
     unregistered: AtomicBool,
     /// `Some` for a ring to send from: which buffers are the crate's and which the
     /// kernel's, in the order it will consume them.
@@ -132,31 +145,42 @@ impl SendQueue {
     }
 }
 
-// SAFETY: the entry ring and the buffers are plain heap memory. Entries are written only
-// under the tail mutex, in slots the kernel does not read until the tail is released past
-// them; a buffer's bytes are read only through the unique guard that owns its id.
+// SAFETY: the entry ring (heap memory, or a mapping of the ring fd) and the buffers (heap
+// memory) are owned by this value. Entries are written only under the tail mutex, in slots
+// the kernel does not read until the tail is released past them; a buffer's bytes are read
+// only through the unique guard that owns its id.
 unsafe impl Send for BufRingInner {}
 // SAFETY: as above: `&BufRingInner` methods take the mutex before writing.
 unsafe impl Sync for BufRingInner {}
 
 impl Drop for BufRingInner {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with these layouts; the last Arc is gone, and the ring
-        // holding one Arc has exited (or unregistered the group) before dropping it.
+        // SAFETY: allocated (or mapped) in `new` / `register_buf_ring_mmap` with these
+        // layouts and lengths; the last Arc is gone, and the ring holding one Arc has
+        // exited (or unregistered the group) before dropping it.
         unsafe {
-            dealloc(self.ring.cast(), self.ring_layout);
+            match self.ring_mem {
+                RingMem::Heap(layout) => dealloc(self.ring.cast(), layout),
+                RingMem::Mapped(0) => {}
+                RingMem::Mapped(len) => {
+                    libc::munmap(self.ring.cast(), len);
+                }
+            }
             dealloc(self.bufs, self.bufs_layout);
         }
     }
 }
 
 impl BufRingInner {
+    /// The buffers, and the entry ring unless the kernel is to allocate it (`mapped`: the
+    /// caller maps it once registered); `send`: a ring to send from, its buffers all free.
     fn new(
         entries: u16,
         buf_len: u32,
         bgid: u16,
         ring_id: u64,
         send: bool,
+        mapped: bool,
     ) -> io::Result<BufRingInner> {
         let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());
         if !entries.is_power_of_two() || entries > 32768 {
@@ -175,8 +199,17 @@ impl BufRingInner {
         let bufs_layout =
             Layout::from_size_align(total, 64).map_err(|_| invalid("buffer ring too large"))?;
         // SAFETY: both layouts have a non-zero size (entries >= 1, buf_len >= 1).
-        let (ring, bufs) = unsafe { (alloc_zeroed(ring_layout), alloc_zeroed(bufs_layout)) };
-        if ring.is_null() || bufs.is_null() {
+        let (ring, bufs) = unsafe {
+            (
+                if mapped {
+                    std::ptr::null_mut()
+                } else {
+                    alloc_zeroed(ring_layout)
+                },
+                alloc_zeroed(bufs_layout),
+            )
+        };
+        if (ring.is_null() && !mapped) || bufs.is_null() {
             // SAFETY: whichever succeeded was allocated just above with its layout.
             unsafe {
                 if !ring.is_null() {
@@ -190,7 +223,11 @@ impl BufRingInner {
         }
         Ok(BufRingInner {
             ring: ring.cast(),
-            ring_layout,
+            ring_mem: if mapped {
+                RingMem::Mapped(0)
+            } else {
+                RingMem::Heap(ring_layout)
+            },
             bufs,
             bufs_layout,
             entries,
@@ -231,6 +268,11 @@ impl BufRingInner {
     /// Publishes buffers with the length of each the kernel may use (at most `buf_len`).
     fn publish<I: IntoIterator<Item = (u16, u32)>>(&self, bufs: I) {
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        if self.unregistered.load(Ordering::Acquire) {
+            // The kernel reads this ring no more (and a ring it allocated may be gone on
+            // its side): nothing to publish.
+            return;
+        }
         let mask = self.entries - 1;
         let mut n = 0u16;
         for (bid, len) in bufs {
@@ -312,6 +354,12 @@ impl BufRing {
             start: 0,
             len: len.min(self.inner.buf_len) as usize,
         })
+    }
+
+    /// Whether the kernel allocated the ring of entries
+    /// ([`Ring::register_buf_ring_mmap`], `IOU_PBUF_RING_MMAP`).
+    pub fn is_mmap(&self) -> bool {
+        matches!(self.inner.ring_mem, RingMem::Mapped(_))
     }
 
     /// Ops armed on this ring (pushed, last CQE not yet reaped).
@@ -396,24 +444,55 @@ impl BufRing {
     }
 }
 
+/// Where a [`Selecting`] keeps the CQEs reaped for its op until they are taken as buffers:
+/// a queue for a multishot op, one slot (no allocation) for a single-shot op.
+pub(crate) trait Kept: Default + std::fmt::Debug + Send {
+    /// Keeps `cqe`; hands back one it had to let go of (a second CQE in a single slot).
+    fn keep(&mut self, cqe: crate::Cqe) -> Option<crate::Cqe>;
+    /// The oldest CQE kept.
+    fn next(&mut self) -> Option<crate::Cqe>;
+}
+
+impl Kept for std::collections::VecDeque<crate::Cqe> {
+    fn keep(&mut self, cqe: crate::Cqe) -> Option<crate::Cqe> {
+        self.push_back(cqe);
+        None
+    }
+    fn next(&mut self) -> Option<crate::Cqe> {
+        self.pop_front()
+    }
+}
+
+impl Kept for Option<crate::Cqe> {
+    fn keep(&mut self, cqe: crate::Cqe) -> Option<crate::Cqe> {
+        self.replace(cqe)
+    }
+    fn next(&mut self) -> Option<crate::Cqe> {
+        self.take()
+    }
+}
+
 /// An op's hold on the buffer ring it selects from (`IOSQE_BUFFER_SELECT`): checked at push
 /// (this ring's, still registered), armed from push until the op's last CQE, so the group
 /// cannot be unregistered — and its id given to another ring — while a CQE may still name
 /// one of its buffers. It keeps the CQEs reaped for the op until they are taken as buffers;
 /// buffers never taken go back to the ring when it drops.
 #[derive(Debug)]
-pub(crate) struct Selecting {
+pub(crate) struct Selecting<K: Kept = std::collections::VecDeque<crate::Cqe>> {
     bufs: BufRing,
     armed: bool,
-    shots: std::collections::VecDeque<crate::Cqe>,
+    shots: K,
 }
 
-impl Selecting {
-    pub(crate) fn new(bufs: &BufRing) -> Selecting {
+/// The hold of a single-shot op (one CQE).
+pub(crate) type SelectingOne = Selecting<Option<crate::Cqe>>;
+
+impl<K: Kept> Selecting<K> {
+    pub(crate) fn new(bufs: &BufRing) -> Selecting<K> {
         Selecting {
             bufs: bufs.clone(),
             armed: false,
-            shots: std::collections::VecDeque::new(),
+            shots: K::default(),
         }
     }
 
@@ -448,8 +527,16 @@ impl Selecting {
         Ok(())
     }
 
-    /// At prepare: the op is queued and may select from the ring until its last CQE.
-    pub(crate) fn arm(&mut self) {
+    /// At prepare: arms the hold and makes the SQE select from this ring
+    /// (`IOSQE_BUFFER_SELECT`, `sqe->buf_group`).
+    pub(crate) fn select(&mut self, sqe: &mut crate::entry::Sqe) {
+        self.arm();
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bgid();
+    }
+
+    /// The op is queued and may select from the ring until its last CQE.
+    fn arm(&mut self) {
         if !self.armed {
             self.armed = true;
             self.bufs.inner.armed.fetch_add(1, Ordering::AcqRel);
@@ -459,7 +546,10 @@ impl Selecting {
     /// Sees each CQE, kept for [`take`](Self::take); the last one (no
     /// `IORING_CQE_F_MORE`) disarms.
     pub(crate) fn record(&mut self, cqe: &crate::Cqe) {
-        self.shots.push_back(*cqe);
+        if let Some(displaced) = self.shots.keep(*cqe) {
+            // Never for a single-shot op (one CQE); its buffer must not be lost anyway.
+            drop(self.selected(&displaced));
+        }
         if !cqe.flags().contains(crate::CqeFlags::MORE) {
             self.disarm();
         }
@@ -467,8 +557,15 @@ impl Selecting {
 
     /// The next CQE's buffer (or end of stream / errno), in order.
     pub(crate) fn take(&mut self) -> Option<io::Result<BufGuard>> {
-        let cqe = self.shots.pop_front()?;
+        let cqe = self.shots.next()?;
         Some(self.selected(&cqe))
+    }
+
+    /// A single-shot op's buffer at completion: from the CQE it recorded (`cqe` itself if
+    /// it recorded none).
+    pub(crate) fn finish(&mut self, cqe: &crate::Cqe) -> io::Result<BufGuard> {
+        self.disarm();
+        self.take().unwrap_or_else(|| self.selected(cqe))
     }
 
     fn disarm(&mut self) {
@@ -496,7 +593,7 @@ impl Selecting {
     }
 }
 
-impl Drop for Selecting {
+impl<K: Kept> Drop for Selecting<K> {
     /// Buffers received but never taken go back to the ring. An op dropped before its last
     /// CQE was never submitted or was leaked with its ring: either way nothing will select
     /// for it any more.
@@ -760,9 +857,7 @@ impl Ring {
         buf_len: u32,
         bgid: u16,
     ) -> io::Result<BufRing> {
-        let ring = self.buf_ring(entries, buf_len, bgid, false)?;
-        ring.inner.give_back(0..entries);
-        Ok(ring)
+        self.buf_ring(entries, buf_len, bgid, false)
     }
 
     /// Registers a provided buffer ring to send from (`op::SendBundle`, kernel 6.10):
@@ -793,7 +888,8 @@ impl Ring {
         self.buf_ring(entries, buf_len, bgid, true)
     }
 
-    /// Allocates and registers a buffer ring, nothing published.
+    /// Allocates and registers a buffer ring of the crate's memory, nothing published
+    /// unless it is a receive ring (then every buffer is).
     fn buf_ring(
         &mut self,
         entries: u16,
@@ -801,35 +897,142 @@ impl Ring {
         bgid: u16,
         send: bool,
     ) -> io::Result<BufRing> {
-        let inner = Arc::new(BufRingInner::new(entries, buf_len, bgid, self.s.id, send)?);
+        let inner = BufRingInner::new(entries, buf_len, bgid, self.s.id, send, false)?;
         let mut reg = BufReg {
             ring_addr: inner.ring as u64,
             ring_entries: u32::from(entries),
             bgid,
             ..BufReg::default()
         };
+        self.register_pbuf_ring(&mut reg)?;
+        Ok(self.publish_buf_ring(inner))
+    }
+
+    /// As [`register_buf_ring`](Self::register_buf_ring), with the ring of entries
+    /// allocated by the kernel (`IOU_PBUF_RING_MMAP`, kernel 6.4; `EINVAL` before) and mapped
+    /// into this process at `IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT`: for
+    /// setups where user memory cannot be pinned for the ring. Only the 16-byte entries are
+    /// the kernel's; the buffers themselves are still allocated by the crate (the kernel
+    /// reads their addresses from the entries the crate writes), and owned the same way. The
+    /// mapping is removed when the last handle, op or guard is gone; it keeps the ring's
+    /// kernel side alive until then.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// use system_liburing::{op::RecvSelect, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let bufs = match ring.register_buf_ring_mmap(4, 64, 0) {
+    ///     Ok(b) => b,
+    ///     Err(e) => {
+    ///         println!("skipped: no kernel-allocated buffer rings here (6.4): {e}");
+    ///         return Ok(());
+    ///     }
+    /// };
+    /// assert!(bufs.is_mmap());
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// b.write_all(b"mapped")?;
+    /// let t = ring.push(RecvSelect::new(a, &bufs, 0, 0))?;
+    /// let (buf, _a) = ring.wait_for(t)?;
+    /// assert_eq!(&*buf?, b"mapped");
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "IOU_PBUF_RING_MMAP")]
+    #[doc(alias = "IORING_OFF_PBUF_RING")]
+    pub fn register_buf_ring_mmap(
+        &mut self,
+        entries: u16,
+        buf_len: u32,
+        bgid: u16,
+    ) -> io::Result<BufRing> {
+        let mut inner = BufRingInner::new(entries, buf_len, bgid, self.s.id, false, true)?;
+        let mut reg = BufReg {
+            ring_entries: u32::from(entries),
+            bgid,
+            flags: crate::sys::IOU_PBUF_RING_MMAP as u16,
+            ..BufReg::default()
+        };
+        self.register_pbuf_ring(&mut reg)?;
+        let len = usize::from(entries) * 16;
+        let offset = u64::from(crate::sys::IORING_OFF_PBUF_RING)
+            | u64::from(bgid) << crate::sys::IORING_OFF_PBUF_SHIFT;
+        let mapped = match libc::off_t::try_from(offset) {
+            // SAFETY: a fresh shared mapping of the ring fd at the offset the kernel gives
+            // this group's entries (registered just above, not yet published to anyone);
+            // nothing is overwritten (no MAP_FIXED).
+            Ok(offset) => unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED | libc::MAP_POPULATE,
+                    self.s.ring_fd,
+                    offset,
+                )
+            },
+            Err(_) => libc::MAP_FAILED,
+        };
+        if mapped == libc::MAP_FAILED {
+            let e = io::Error::last_os_error();
+            let _ = self.unregister_pbuf_ring(bgid);
+            return Err(e);
+        }
+        inner.ring = mapped.cast();
+        inner.ring_mem = RingMem::Mapped(len);
+        Ok(self.publish_buf_ring(inner))
+    }
+
+    /// `IORING_REGISTER_PBUF_RING` with `reg`.
+    fn register_pbuf_ring(&mut self, reg: &mut BufReg) -> io::Result<()> {
         #[cfg(liburing_has = "io_uring_register_buf_ring")]
         {
             // SAFETY: the ring is initialised; `reg` has the layout of io_uring_buf_reg and
-            // names memory that lives as long as the registration (kept in `buf_rings`).
+            // names memory that lives as long as the registration (kept in `buf_rings`),
+            // or none (the kernel allocates it).
             let ret = unsafe {
                 crate::sys::io_uring_register_buf_ring(
                     self.as_raw_mut(),
-                    (&mut reg as *mut BufReg).cast(),
+                    (reg as *mut BufReg).cast(),
                     0,
                 )
             };
-            crate::error::cvt(ret)?;
+            crate::error::cvt(ret).map(drop)
         }
         #[cfg(not(liburing_has = "io_uring_register_buf_ring"))]
         crate::syscall::register(
             self.s.ring_fd,
             REGISTER_PBUF_RING,
+            (reg as *mut BufReg).cast(),
+            1,
+        )
+        .map(drop)
+    }
+
+    /// `IORING_UNREGISTER_PBUF_RING` for group `bgid`.
+    fn unregister_pbuf_ring(&mut self, bgid: u16) -> io::Result<()> {
+        let mut reg = BufReg {
+            bgid,
+            ..BufReg::default()
+        };
+        crate::syscall::register(
+            self.s.ring_fd,
+            UNREGISTER_PBUF_RING,
             (&mut reg as *mut BufReg).cast(),
             1,
-        )?;
+        )
+        .map(drop)
+    }
+
+    /// A registered ring kept by the ring until it exits; a receive ring's buffers are all
+    /// published, a send ring's wait for `BufRing::queue`.
+    fn publish_buf_ring(&mut self, inner: BufRingInner) -> BufRing {
+        let inner = Arc::new(inner);
+        if inner.send.is_none() {
+            inner.give_back(0..inner.entries);
+        }
         self.s.buf_rings.push(inner.clone());
-        Ok(BufRing { inner })
+        BufRing { inner }
     }
 
     /// Unregisters a buffer ring (`IORING_UNREGISTER_PBUF_RING`): ops can no longer select
@@ -837,7 +1040,8 @@ impl Ring {
     /// while ops armed on it may still post a CQE naming one of its buffers
     /// ([`BufRing::armed`]): otherwise the group id, registered again for another ring,
     /// would make those ids name the wrong memory. Its memory is kept until the ring is
-    /// dropped (guards still out may be dropped at any time).
+    /// dropped (guards still out may be dropped at any time; their buffers are no longer
+    /// published).
     #[doc(alias = "io_uring_unregister_buf_ring")]
     #[doc(alias = "io_uring_free_buf_ring")]
     pub fn unregister_buf_ring(&mut self, ring: &BufRing) -> io::Result<()> {
@@ -861,16 +1065,10 @@ impl Ring {
                 ),
             ));
         }
-        let mut reg = BufReg {
-            bgid: ring.bgid(),
-            ..BufReg::default()
-        };
-        crate::syscall::register(
-            self.s.ring_fd,
-            UNREGISTER_PBUF_RING,
-            (&mut reg as *mut BufReg).cast(),
-            1,
-        )?;
+        // Under the tail lock: no guard writes the ring while, or after, the kernel lets go
+        // of it.
+        let _tail = ring.inner.tail.lock().unwrap_or_else(|p| p.into_inner());
+        self.unregister_pbuf_ring(ring.bgid())?;
         ring.inner.unregistered.store(true, Ordering::Release);
         Ok(())
     }
@@ -878,3 +1076,70 @@ impl Ring {
 
 const _: () = assert!(std::mem::size_of::<RingEntry>() == 16);
 const _: () = assert!(std::mem::size_of::<BufReg>() == 40);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Cqe;
+
+    const F_BUFFER: u32 = crate::sys::IORING_CQE_F_BUFFER;
+
+    fn ring_with_bufs() -> Option<(Ring, BufRing)> {
+        let mut ring = Ring::new(4).ok()?;
+        let bufs = ring.register_buf_ring(2, 8, 0).ok()?;
+        Some((ring, bufs))
+    }
+
+    fn tail(b: &BufRing) -> u16 {
+        b.inner.tail_word().load(Ordering::Acquire)
+    }
+
+    /// What a single-shot op makes of hostile or failed CQEs: a failed CQE that names a
+    /// buffer gives it straight back (the ring's tail moves on by one), an id the ring
+    /// cannot have is `EINVAL` and publishes nothing, a second CQE in the one slot does not
+    /// lose the first one's buffer, and a CQE never taken gives its buffer back on drop.
+    #[test]
+    fn failed_and_hostile_cqes_give_buffers_back() {
+        let Some((_ring, bufs)) = ring_with_bufs() else {
+            eprintln!("skipped: no buffer rings here");
+            return;
+        };
+        assert_eq!(tail(&bufs), 2);
+        let failed = Cqe::new(1, -libc::EIO, F_BUFFER | 1 << 16);
+        let mut one = SelectingOne::new(&bufs);
+        one.record(&failed);
+        let e = one.finish(&failed).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EIO));
+        assert_eq!(
+            (tail(&bufs), bufs.in_use()),
+            (3, 0),
+            "buffer 1 published again"
+        );
+
+        let hostile = Cqe::new(1, 4, F_BUFFER | 7 << 16);
+        let mut one = SelectingOne::new(&bufs);
+        one.record(&hostile);
+        let e = one.finish(&hostile).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
+        assert_eq!((tail(&bufs), bufs.in_use()), (3, 0), "no id 7 published");
+
+        let mut one = SelectingOne::new(&bufs);
+        one.record(&Cqe::new(1, 3, F_BUFFER));
+        one.record(&Cqe::new(1, 5, F_BUFFER | 1 << 16));
+        assert_eq!(tail(&bufs), 4, "the displaced CQE's buffer went back");
+        let got = one.finish(&Cqe::new(1, 5, F_BUFFER | 1 << 16)).unwrap();
+        assert_eq!((got.buffer_id(), got.len()), (Some(1), 5));
+        drop(got);
+        assert_eq!(tail(&bufs), 5);
+
+        let mut one = SelectingOne::new(&bufs);
+        one.record(&Cqe::new(1, 8, F_BUFFER));
+        drop(one);
+        assert_eq!((tail(&bufs), bufs.in_use()), (6, 0), "dropped unfinished");
+
+        // No CQE recorded (the table always records first): the CQE at completion counts.
+        let mut one = SelectingOne::new(&bufs);
+        let got = one.finish(&Cqe::new(1, 100, F_BUFFER)).unwrap();
+        assert_eq!(got.len(), 8, "a length past the buffer is cut to it");
+    }
+}

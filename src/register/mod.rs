@@ -15,7 +15,7 @@ mod probe;
 mod restrictions;
 
 pub use buf_ring::{BufGuard, BufRing};
-pub(crate) use buf_ring::{BufRingInner, Selecting};
+pub(crate) use buf_ring::{BufRingInner, Selecting, SelectingOne};
 // Used by `op::SendBundle`, which exists only where liburing has io_uring_prep_send_bundle.
 #[cfg_attr(not(liburing_has = "io_uring_prep_send_bundle"), allow(unused_imports))]
 pub(crate) use buf_ring::Sending;
