@@ -15,7 +15,7 @@ use system_liburing::op::Read;
 use system_liburing::op::{Nop, ReadFixed};
 use system_liburing::{Cqe, FixedBuf, PushError, Ring, Ticket};
 
-fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
+pub(crate) fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
     let mut b = Ring::builder().entries(entries);
     if let Some(cq) = cq_entries {
         b = b.cq_entries(cq);
@@ -30,7 +30,7 @@ fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
     Ok(r)
 }
 
-fn push_failed<O>(e: PushError<O>) -> io::Error {
+pub(crate) fn push_failed<O>(e: PushError<O>) -> io::Error {
     let what = match e {
         PushError::SqFull(_) => "submission queue full",
         _ => "push refused",
@@ -38,52 +38,39 @@ fn push_failed<O>(e: PushError<O>) -> io::Error {
     io::Error::other(what)
 }
 
-/// NOPs: `push_with_user_data` × batch, `submit_and_wait(batch)`, `peek` × batch.
+/// NOPs through the batch views: a [`Submitter`](system_liburing::Submitter) per batch
+/// (`push_with_user_data` × batch, `submit_and_wait(batch)`), then the
+/// [`CompletionQueue`](system_liburing::CompletionQueue) (`ring.completions()`) to reap.
 pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
     let batch = spec.batch.max(1);
     let mut ring = ring(batch.max(8), None, spec.fast)?;
     let mut t = Tally::default();
-    let mut cqes = [system_liburing::Cqe::default(); 256];
     let (mut next, mut done) = (0u64, 0u64);
     let start = Instant::now();
     while done < spec.ops {
         let n = (spec.ops - next).min(u64::from(batch)) as u32;
+        let mut sq = ring.submitter();
         for _ in 0..n {
-            ring.push_with_user_data(Nop::new(), next)
+            sq.push_with_user_data(Nop::new(), next)
                 .map_err(push_failed)?;
             next += 1;
         }
-        ring.submit_and_wait(n)?;
-        if n == 1 {
-            // One completion: peek is the cheaper call.
-            let c = match ring.peek()? {
-                Some(c) => c,
-                None => ring.wait()?,
-            };
-            t.sum += c.user_data();
-            t.bad += u64::from(c.raw_result() != 0);
-            t.count += 1;
-            done += 1;
-            continue;
-        }
-        // The batch drain: one acquire of the tail and one release of the head per run.
-        let mut got = 0usize;
-        while got < n as usize {
-            let want = (n as usize - got).min(cqes.len());
-            let k = match ring.drain(&mut cqes[..want])? {
-                0 => {
-                    cqes[0] = ring.wait()?;
-                    1
-                }
-                k => k,
-            };
-            for c in &cqes[..k] {
+        sq.submit_and_wait(n)?;
+        let mut got = 0u32;
+        while got < n {
+            for c in ring.completions() {
                 t.sum += c.user_data();
                 t.bad += u64::from(c.raw_result() != 0);
+                got += 1;
             }
-            t.count += k as u64;
-            got += k;
+            if got < n {
+                let c = ring.wait()?;
+                t.sum += c.user_data();
+                t.bad += u64::from(c.raw_result() != 0);
+                got += 1;
+            }
         }
+        t.count += u64::from(got);
         done += u64::from(n);
     }
     let ns = start.elapsed().as_nanos() as u64;
