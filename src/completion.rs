@@ -8,6 +8,7 @@
 
 use crate::cq::Completer;
 use crate::entry::{Cqe, MANAGED};
+use crate::table::{Reaped, INTERNAL};
 use crate::flags::CqeFlags;
 use crate::mapped::Shared;
 use crate::op::{Multishot, Op};
@@ -68,7 +69,50 @@ impl std::fmt::Debug for Completion<'_> {
     }
 }
 
+/// Accounts a CQE fresh off the ring (the table, the backpressure count) and looks its op
+/// up, in one pass over the table: the user_data to show (the tag for a tagged op) and the
+/// token a [`Completion`] may take the op back with (0 for none). `INTERNAL` as user_data
+/// for the crate's own requests, which no user pushed.
+#[inline(never)]
+pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    let user_data = cqe.user_data();
+    crate::cq::count_out(s, cqe.flags().bits());
+    if user_data & MANAGED == 0 || user_data == INTERNAL {
+        return (user_data, 0);
+    }
+    s.with_table(locked, |t| {
+        s.home.release_orphans(t);
+        match t.complete(&cqe) {
+            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
+            // A ticketed op's (its ticket takes it back), or one no live slot owns.
+            _ => (user_data, 0),
+        }
+    })
+}
+
 impl<'r> Completion<'r> {
+    /// A CQE of no managed op (nothing to look up).
+    #[inline(always)]
+    pub(crate) fn plain(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: None,
+            s,
+            locked,
+        }
+    }
+
+    /// A CQE [`reap`] accounted: `cqe` shows the tag, `token` (0 for none) the op.
+    #[inline(always)]
+    pub(crate) fn reaped(cqe: Cqe, token: u64, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: (token != 0).then_some(token),
+            s,
+            locked,
+        }
+    }
+
     /// Dispatches a CQE as the ring holds it.
     #[inline]
     pub(crate) fn new(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
@@ -150,13 +194,14 @@ impl<'r> Completion<'r> {
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
     /// an `O`. Otherwise (not a tagged op, another type, not its last CQE) the completion
     /// comes back.
-    pub fn output<O: Op>(mut self) -> Result<O::Output, Completion<'r>> {
+    pub fn output<O: Op>(self) -> Result<O::Output, Completion<'r>> {
         let Some(token) = self.token.filter(|_| !self.has_more()) else {
             return Err(self);
         };
         match self.s.with_table(self.locked, |t| t.take::<O>(token)) {
             Some((op, cqe)) => {
-                self.token = None;
+                // The op is out: nothing is left for the drop to do.
+                std::mem::forget(self);
                 Ok(op.complete(cqe))
             }
             None => Err(self),
@@ -180,14 +225,21 @@ impl<'r> Completion<'r> {
 }
 
 impl Drop for Completion<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(token) = self.token.take() {
             if !self.cqe.flags().contains(CqeFlags::MORE) {
                 // Nobody took the op back at its last CQE: release it now.
-                self.s.with_table(self.locked, |t| t.release(token));
+                release(self.s, self.locked, token);
             }
         }
     }
+}
+
+/// Drops a finished op nobody took back.
+#[inline(never)]
+fn release(s: &Shared, locked: bool, token: u64) {
+    s.with_table(locked, |t| t.release(token));
 }
 
 impl Completer<'_> {
