@@ -117,18 +117,17 @@ impl Shared {
     /// `&mut Ring`); the halves of `Ring::split` pass true and serialise on `table_lock`.
     #[inline(always)]
     pub(crate) fn with_table<R>(&self, locked: bool, f: impl FnOnce(&mut Table) -> R) -> R {
-        if locked {
-            // A panic while holding the lock cannot leave the table half-updated (each
-            // method completes its update before anything that could panic).
-            let _guard = self.table_lock.lock().unwrap_or_else(|p| p.into_inner());
-            // SAFETY: every locked access holds `table_lock`; unlocked ones exist only while
-            // the ring is borrowed exclusively, when no locked half can exist.
-            f(unsafe { &mut *self.table.get() })
+        // One call site of `f`, so that it is inlined. A panic while holding the lock cannot
+        // leave the table half-updated (each method completes its update before anything
+        // that could panic).
+        let _guard = if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
         } else {
-            // SAFETY: the caller holds the ring exclusively (see above): nothing else
-            // reaches the table meanwhile.
-            f(unsafe { &mut *self.table.get() })
-        }
+            None
+        };
+        // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
+        // that hold the ring exclusively (see above), when no locked half can exist.
+        f(unsafe { &mut *self.table.get() })
     }
 
     /// The in-flight table, for read-only questions asked through `&Ring`: while a shared
