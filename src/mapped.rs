@@ -6,7 +6,7 @@ use crate::entry::{Cqe, Sqe};
 use crate::flags::{Features, SetupFlags};
 use crate::sys;
 use crate::table::Table;
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -148,6 +148,13 @@ pub(crate) struct RegisteredRingFd {
     pub(crate) thread: std::thread::ThreadId,
 }
 
+thread_local! {
+    /// The ring whose fd this thread registered last, and the index: (ring id, index), ids
+    /// being unique in the process and never 0. `enter_target` answers from it without
+    /// `std::thread::current()` (a thread-local lookup and an `Arc` clone per submit).
+    static LAST_REGISTERED: Cell<(u64, u32)> = const { Cell::new((0, 0)) };
+}
+
 impl Shared {
     /// The fd and flags for an `io_uring_enter` made on the calling thread: the registered
     /// index where this thread registered it, the ring fd everywhere else.
@@ -155,10 +162,36 @@ impl Shared {
     pub(crate) fn enter_target(&self) -> (i32, u32) {
         match &self.registered {
             None => (self.ring_fd, 0),
-            Some(r) if r.thread == std::thread::current().id() => {
-                (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+            Some(r) => {
+                if LAST_REGISTERED.get() == (self.id, r.index) || r.thread == current_thread() {
+                    (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+                } else {
+                    (self.ring_fd, 0)
+                }
             }
-            Some(_) => (self.ring_fd, 0),
+        }
+    }
+}
+
+#[cold]
+fn current_thread() -> std::thread::ThreadId {
+    std::thread::current().id()
+}
+
+impl RegisteredRingFd {
+    /// The ring `id`'s fd registered at `index` by the calling thread.
+    pub(crate) fn here(id: u64, index: u32) -> RegisteredRingFd {
+        LAST_REGISTERED.set((id, index));
+        RegisteredRingFd {
+            index,
+            thread: std::thread::current().id(),
+        }
+    }
+
+    /// Unregistered (the ring dropped on its registering thread): the cache forgets it.
+    pub(crate) fn forget_here(id: u64) {
+        if LAST_REGISTERED.get().0 == id {
+            LAST_REGISTERED.set((0, 0));
         }
     }
 }

@@ -772,7 +772,7 @@ impl Ring {
             None => {}
         }
         let index = register_ring_fd_direct(self.s.ring_fd)?;
-        self.s.registered = Some(RegisteredRingFd { index, thread: me });
+        self.s.registered = Some(RegisteredRingFd::here(self.s.id, index));
         Ok(index)
     }
 
@@ -1027,6 +1027,7 @@ impl Drop for Ring {
         if let Some(r) = &self.s.registered {
             if r.thread == std::thread::current().id() {
                 unregister_ring_fd_direct(self.s.ring_fd, r.index);
+                RegisteredRingFd::forget_here(self.s.id);
             }
         }
         // SAFETY: the ring was initialised by io_uring_queue_init_params and is exited once;
