@@ -48,8 +48,10 @@ pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
         sq.submit_and_wait(n)?;
         let mut got = 0u32;
         while got < n {
+            // Exactly the batch (see the safe contender).
             let mut cq = ring.completions();
-            while let Some(c) = cq.next_completion() {
+            while got < n {
+                let Some(c) = cq.next_completion() else { break };
                 tally(&mut t, &c);
                 got += 1;
             }
