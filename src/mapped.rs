@@ -58,6 +58,9 @@ pub(crate) struct Shared {
     pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
     /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
     pub(crate) supported_ops: [u64; 4],
+    /// Opcodes whose push takes the rare path (unsupported ones; all of them while
+    /// backpressure is on): one bit test per push instead of two checks.
+    pub(crate) rare_ops: [u64; 4],
     /// Whether the ring has a buffer table (dense or sparse).
     pub(crate) buffer_table: bool,
     /// Every registered buffer's memory, replaced slots' included: dropped with Shared, i.e.

@@ -202,6 +202,11 @@ impl Builder {
         for &op in &self.pretend_unsupported {
             ring.s.supported_ops[usize::from(op >> 6)] &= !(1u64 << (op & 63));
         }
+        ring.s.rare_ops = if ring.s.backpressure.is_some() {
+            [u64::MAX; 4]
+        } else {
+            ring.s.supported_ops.map(|w| !w)
+        };
         Ok(ring)
     }
 }
@@ -418,6 +423,7 @@ impl Ring {
                     id,
                     home: crate::table::Home::new(id),
                     supported_ops: [u64::MAX; 4],
+                    rare_ops: if backpressure { [u64::MAX; 4] } else { [0; 4] },
                     raw,
                 }),
             }
@@ -596,6 +602,7 @@ impl Ring {
 
     /// The CQ ring as a batch: see [`CompletionQueue`](crate::CompletionQueue).
     #[doc(alias = "io_uring_for_each_cqe")]
+    #[inline]
     pub fn completions(&mut self) -> crate::CompletionQueue<'_> {
         crate::CompletionQueue::new(self.completer())
     }
