@@ -614,7 +614,7 @@ impl<'a> CompletionQueue<'a> {
 
     /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
     /// gives its op back.
-    #[inline]
+    #[inline(always)]
     pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
         let (s, locked) = (self.c.s, self.c.locked);
         while self.queued {

@@ -253,21 +253,39 @@ impl<'a> Submitter<'a> {
     }
 
     /// A managed push: checks, a slot of the in-flight table, the SQE; returns the token.
+    /// The rare cases (a ring that looks full, an unsupported op, backpressure) go to a cold
+    /// copy, for the reason given in `push_with_user_data`; on the common path the op is
+    /// never moved through a `Result`, so it goes from the caller to its slot in one copy.
     #[inline(always)]
     fn push_managed<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
+        if self.looks_full() | self.rare(O::OPCODE) {
+            let mut me = self.detached();
+            let r = me.push_managed_rare(op, tag);
+            self.sync_from(&me);
+            return r;
+        }
+        if let Err(why) = self.validate(&op) {
+            return Err(PushError::Invalid(op, why));
+        }
+        Ok(self.stage(self.tail, op, tag))
+    }
+
+    /// `push_managed` when the ring looks full, the op is unsupported or backpressure is on.
+    #[cold]
+    #[inline(never)]
+    fn push_managed_rare<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
         let op = self.check(op)?;
-        let op = if self.rare(O::OPCODE) {
-            // On a copy, for the reason given in `push_with_user_data`.
-            let mut me = self.detached();
-            let r = me.admit(op);
-            self.sync_from(&me);
-            r?
-        } else {
-            op
-        };
+        let op = self.admit(op)?;
+        Ok(self.stage(tail, op, tag))
+    }
+
+    /// Stores a checked op in the in-flight table and writes its SQE at `tail` (a free
+    /// slot): the token.
+    #[inline(always)]
+    fn stage<O: Op>(&mut self, tail: u32, op: O, tag: Option<u64>) -> u64 {
         let (s, locked) = (self.s, self.locked);
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
@@ -283,7 +301,23 @@ impl<'a> Submitter<'a> {
         if self.backpressure {
             self.count_in();
         }
-        Ok(token)
+        token
+    }
+
+    /// Whether the cached head says the SQ is full (the kernel's may say otherwise).
+    #[inline(always)]
+    fn looks_full(&self) -> bool {
+        self.tail.wrapping_sub(self.head) >= self.entries
+    }
+
+    /// The op's own push-time checks, by reference (see [`check`](Self::check)).
+    #[inline(always)]
+    fn validate<O: Sealed>(&self, op: &O) -> Result<(), crate::Refused> {
+        if O::VALIDATES {
+            op.validate(self.ring)
+        } else {
+            Ok(())
+        }
     }
 
     /// Queues an operation that needs nothing kept alive (NOP, fsync of a registered file,
@@ -300,16 +334,17 @@ impl<'a> Submitter<'a> {
         // One branch for everything rare, on a copy of the half: `self` is never passed by
         // reference to a function that is not inlined, so in a batch its fields stay in
         // registers.
-        if (user_data & MANAGED != 0) | self.rare(O::OPCODE) {
+        if (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE) {
             let mut me = self.detached();
             let r = me.push_with_user_data_rare(op, user_data);
             self.sync_from(&me);
             return r;
         }
-        let Some(tail) = self.free_slot() else {
-            return Err(PushError::SqFull(op));
-        };
-        let mut op = self.check(op)?;
+        if let Err(why) = self.validate(&op) {
+            return Err(PushError::Invalid(op, why));
+        }
+        let mut op = op;
+        let tail = self.tail;
         let ring = self.ring;
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
@@ -318,8 +353,9 @@ impl<'a> Submitter<'a> {
         Ok(())
     }
 
-    /// `push_with_user_data` when a rare check applies: reserved user_data, an op the probe
-    /// did not list, or backpressure. Same order of errors as the common path.
+    /// `push_with_user_data` when a rare check applies: reserved user_data, a ring that looks
+    /// full, an op the probe did not list, or backpressure. Same order of errors as the
+    /// common path.
     #[cold]
     #[inline(never)]
     fn push_with_user_data_rare<O: Unmanaged>(
