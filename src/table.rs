@@ -22,8 +22,9 @@ use std::sync::{Arc, Mutex};
 
 /// Slots per chunk.
 const CHUNK: usize = 64;
-/// Bytes of inline storage per slot: `Read<File, Vec<u8>>`, `Write`, `Readv`... fit.
-pub(crate) const INLINE: usize = 64;
+/// Bytes of inline storage per slot: `Read<File, Vec<u8>>`, `Write`, `Readv`,
+/// `ReadFixed<Fixed>`... fit. What a 128-byte slot leaves after its 48 bytes of state.
+pub(crate) const INLINE: usize = 80;
 /// No slot (end of the free list).
 const NONE: u32 = u32::MAX;
 /// Slot index reserved for the crate's own internal requests (drop-time cancels).
@@ -732,6 +733,9 @@ mod tests {
         assert!(!inline::<Large>());
         #[cfg(liburing_has = "io_uring_prep_read")]
         assert!(inline::<crate::op::Read<std::fs::File, Vec<u8>>>());
+        // Registered files and buffers: no allocation per op either.
+        assert!(inline::<crate::op::ReadFixed<crate::fd::Fixed>>());
+        assert!(inline::<crate::op::WriteFixed<crate::fd::Fixed>>());
     }
 
     #[test]
