@@ -90,6 +90,21 @@ pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
     })
 }
 
+/// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
+/// user_data for a tagged op) and the token (0 for none), as [`reap`] gives them.
+#[inline(never)]
+pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
+    let token = cqe.user_data();
+    if token & MANAGED == 0 {
+        return (cqe, 0);
+    }
+    match s.with_table(locked, |t| t.tag(token)) {
+        Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
+        // A ticketed op's (its ticket takes it back) or an internal request's.
+        None => (cqe, 0),
+    }
+}
+
 impl<'r> Completion<'r> {
     /// A CQE of no managed op (nothing to look up).
     #[inline(always)]
@@ -113,34 +128,6 @@ impl<'r> Completion<'r> {
         }
     }
 
-    /// Dispatches a CQE as the ring holds it.
-    #[inline]
-    pub(crate) fn new(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
-        if cqe.user_data() & MANAGED == 0 {
-            return Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            };
-        }
-        let token = cqe.user_data();
-        match s.with_table(locked, |t| t.tag(token)) {
-            Some(tag) => Completion {
-                cqe: Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()),
-                token: Some(token),
-                s,
-                locked,
-            },
-            // A ticketed op's (its ticket takes it back) or an internal request's.
-            None => Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            },
-        }
-    }
 
     /// The op's tag (what [`push_tagged`](crate::Ring::push_tagged) was given), or the
     /// CQE's user_data for anything else.
@@ -245,18 +232,43 @@ fn release(s: &Shared, locked: bool, token: u64) {
 impl Completer<'_> {
     /// The next completion, dispatched ([`Completion`]), without blocking; `None` when there
     /// is none (after flushing the overflow list, as [`peek`](Self::peek)).
+    #[inline]
     pub fn next_completion(&mut self) -> io::Result<Option<Completion<'_>>> {
-        let cqe = self.next_cqe()?;
-        Ok(cqe.map(|c| Completion::new(c, self.s, self.locked)))
+        let (s, locked) = (self.s, self.locked);
+        Ok(self
+            .next_dispatched()?
+            .map(|(cqe, token)| Completion::reaped(cqe, token, s, locked)))
     }
 
     /// Blocks until a completion is available, and dispatches it.
     pub fn wait_completion(&mut self) -> io::Result<Completion<'_>> {
+        let (s, locked) = (self.s, self.locked);
         loop {
-            if let Some(c) = self.next_cqe()? {
-                return Ok(Completion::new(c, self.s, self.locked));
+            if let Some((cqe, token)) = self.next_dispatched()? {
+                return Ok(Completion::reaped(cqe, token, s, locked));
             }
             self.wait_for_one()?;
         }
+    }
+
+    /// The next CQE, accounted and looked up: what to show and the token (0 for none). A
+    /// CQE fresh off the ring takes one pass over the table ([`reap`]); one reaped earlier
+    /// (or after a flush) was accounted then, and is only looked up.
+    #[inline(always)]
+    pub(crate) fn next_dispatched(&mut self) -> io::Result<Option<(Cqe, u64)>> {
+        let (s, locked) = (self.s, self.locked);
+        if self.reaped().is_empty() {
+            while let Some(cqe) = self.pop_ring_raw() {
+                if (cqe.user_data() & MANAGED == 0) & s.backpressure.is_none() {
+                    return Ok(Some((cqe, 0)));
+                }
+                let (user_data, token) = reap(s, locked, cqe);
+                if user_data != INTERNAL {
+                    let shown = Cqe::new(user_data, cqe.raw_result(), cqe.flags().bits());
+                    return Ok(Some((shown, token)));
+                }
+            }
+        }
+        Ok(self.next_cqe()?.map(|c| lookup(s, locked, c)))
     }
 }

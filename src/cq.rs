@@ -45,9 +45,20 @@ pub struct Completer<'a> {
 }
 
 impl Completer<'_> {
-    /// Takes the next CQE off the ring itself (not the reaped queue).
+    /// Takes the next CQE off the ring itself (not the reaped queue), accounted.
     #[inline(always)]
     pub(crate) fn pop_ring(&mut self) -> Option<Cqe> {
+        let cqe = self.pop_ring_raw()?;
+        // One branch for the rare cases, so the common path stays small enough to inline.
+        if (cqe.user_data() & MANAGED != 0) | self.s.backpressure.is_some() {
+            self.account(&cqe);
+        }
+        Some(cqe)
+    }
+
+    /// Takes the next CQE off the ring itself, not yet accounted: the caller accounts it.
+    #[inline(always)]
+    pub(crate) fn pop_ring_raw(&mut self) -> Option<Cqe> {
         let s = self.s;
         let head = s.cq_khead().load(Ordering::Acquire);
         let tail = s.cq_ktail().load(Ordering::Acquire);
@@ -59,10 +70,6 @@ impl Completer<'_> {
         // and stay untouched until we release head past them.
         let cqe = unsafe { s.cqes.add(index).read() };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
-        // One branch for the rare cases, so the common path stays small enough to inline.
-        if (cqe.user_data() & MANAGED != 0) | s.backpressure.is_some() {
-            self.account(&cqe);
-        }
         Some(cqe)
     }
 
@@ -621,7 +628,10 @@ impl<'a> CompletionQueue<'a> {
             match pop_queued(s) {
                 // Accounted when it was reaped: only the lookup is left.
                 Some(c) if c.user_data() == crate::table::INTERNAL => {}
-                Some(c) => return Some(crate::Completion::new(c, s, locked)),
+                Some(c) => {
+                    let (cqe, token) = crate::completion::lookup(s, locked, c);
+                    return Some(crate::Completion::reaped(cqe, token, s, locked));
+                }
                 None => self.queued = false,
             }
         }

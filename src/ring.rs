@@ -517,15 +517,15 @@ impl Ring {
     /// [`Completer::next_completion`] and [`Completion`](crate::Completion).
     #[inline]
     pub fn next_completion(&mut self) -> io::Result<Option<crate::Completion<'_>>> {
-        let cqe = self.completer().next_cqe()?;
-        Ok(cqe.map(|c| crate::Completion::new(c, &self.s, false)))
+        let d = self.completer().next_dispatched()?;
+        Ok(d.map(|(cqe, token)| crate::Completion::reaped(cqe, token, &self.s, false)))
     }
 
     /// Blocks for the next completion, dispatched. See [`Completer::wait_completion`].
     pub fn wait_completion(&mut self) -> io::Result<crate::Completion<'_>> {
         loop {
-            if let Some(c) = self.completer().next_cqe()? {
-                return Ok(crate::Completion::new(c, &self.s, false));
+            if let Some((cqe, token)) = self.completer().next_dispatched()? {
+                return Ok(crate::Completion::reaped(cqe, token, &self.s, false));
             }
             self.completer().wait_for_one()?;
         }
