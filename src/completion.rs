@@ -8,10 +8,10 @@
 
 use crate::cq::Completer;
 use crate::entry::{Cqe, MANAGED};
-use crate::table::{Reaped, INTERNAL};
 use crate::flags::CqeFlags;
 use crate::mapped::Shared;
 use crate::op::{Multishot, Op};
+use crate::table::{Reaped, INTERNAL};
 use std::io;
 
 /// One CQE, dispatched. For an op pushed with [`push_tagged`](crate::Ring::push_tagged):
@@ -127,7 +127,6 @@ impl<'r> Completion<'r> {
             locked,
         }
     }
-
 
     /// The op's tag (what [`push_tagged`](crate::Ring::push_tagged) was given), or the
     /// CQE's user_data for anything else.

@@ -16,9 +16,9 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
 use system_liburing::fd::Fixed;
-use system_liburing::op::{Nop, ReadFixed};
 #[cfg(liburing_has = "io_uring_prep_read")]
 use system_liburing::op::Read;
+use system_liburing::op::{Nop, ReadFixed};
 use system_liburing::{Completion, FixedBuf, PushError};
 
 /// Counts one dispatched completion whose tag is its sequence number.
@@ -49,13 +49,14 @@ pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
         let mut got = 0u32;
         while got < n {
             // Exactly the batch (see the safe contender).
-            let mut cq = ring.completions();
-            while got < n {
-                let Some(c) = cq.next_completion() else { break };
-                tally(&mut t, &c);
-                got += 1;
+            {
+                let mut cq = ring.completions();
+                while got < n {
+                    let Some(c) = cq.next_completion() else { break };
+                    tally(&mut t, &c);
+                    got += 1;
+                }
             }
-            drop(cq);
             if got < n {
                 let c = ring.wait_completion()?;
                 tally(&mut t, &c);
