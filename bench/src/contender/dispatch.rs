@@ -5,10 +5,8 @@
 //! own: a read's tag is its slot, and `output::<Read<..>>()` returns the slot's buffer.
 #![forbid(unsafe_code)]
 
-use super::safe::{push_failed, ring};
-use crate::workload::{
-    NopSpec, Outcome, ReadSpec, Tally, XorShift64Star, BLOCK, OVERFLOW_ROUND, PEEK_ROUND,
-};
+use super::safe::{self, push_failed, ring};
+use crate::workload::{NopSpec, Outcome, ReadSpec, Tally, XorShift64Star, BLOCK};
 use std::io;
 #[cfg(liburing_has = "io_uring_prep_read")]
 use std::os::fd::OwnedFd;
@@ -19,7 +17,7 @@ use system_liburing::fd::Fixed;
 #[cfg(liburing_has = "io_uring_prep_read")]
 use system_liburing::op::Read;
 use system_liburing::op::{Nop, ReadFixed};
-use system_liburing::{Completion, FixedBuf, PushError};
+use system_liburing::{Completion, Op, Ring};
 
 /// Counts one dispatched completion whose tag is its sequence number.
 #[inline(always)]
@@ -92,47 +90,21 @@ pub fn read(spec: ReadSpec<'_>) -> io::Result<Outcome> {
 #[cfg(liburing_has = "io_uring_prep_read")]
 fn read_plain(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let qd = spec.qd.max(1) as usize;
-    let mut ring = ring(qd as u32, None, spec.fast)?;
+    let ring = ring(qd as u32, None, spec.fast)?;
     // Each op holds the file until it completes: a handle of our own, shared.
     let file = Arc::new(spec.fd.try_clone_to_owned()?);
-    let mut bufs: Vec<Option<Vec<u8>>> = (0..qd).map(|_| Some(Vec::with_capacity(BLOCK))).collect();
-    let mut free: Vec<usize> = (0..qd).rev().collect();
-    let mut rng = XorShift64Star::new();
-    let mut t = Tally::default();
-    let (mut submitted, mut done) = (0u64, 0u64);
-    let start = Instant::now();
-    while done < spec.ops {
-        let mut sq = ring.submitter();
-        while submitted < spec.ops {
-            let Some(slot) = free.pop() else { break };
-            let buf = bufs[slot].take().expect("free slot has its buffer");
-            let op = Read::new(file.clone(), buf, rng.next_offset(spec.blocks));
-            sq.push_tagged(op, slot as u64).map_err(push_failed)?;
-            submitted += 1;
-        }
-        sq.submit_and_wait(1)?;
-        let mut cq = ring.completions();
-        while let Some(c) = cq.next_completion() {
-            let slot = c.user_data() as usize;
-            let Ok((res, _, mut buf)) = c.output::<SlotRead>() else {
-                return Err(io::Error::other("completion of no read"));
-            };
-            t.bad += u64::from(!matches!(res, Ok(BLOCK)) || buf.len() != BLOCK);
-            t.sum += slot as u64;
-            t.count += 1;
+    let bufs = (0..qd).map(|_| Vec::with_capacity(BLOCK)).collect();
+    read_slots::<SlotRead, _>(
+        spec,
+        ring,
+        bufs,
+        |buf, off| Read::new(file.clone(), buf, off),
+        |(res, _, mut buf)| {
+            let ok = matches!(res, Ok(BLOCK)) && buf.len() == BLOCK;
             buf.clear();
-            bufs[slot] = Some(buf);
-            free.push(slot);
-            done += 1;
-        }
-    }
-    let ns = start.elapsed().as_nanos() as u64;
-    Ok(Outcome {
-        ops: spec.ops,
-        ns,
-        tally: t,
-        fast_applied: spec.fast,
-    })
+            (ok, buf)
+        },
+    )
 }
 
 /// liburing before 0.4 has no `io_uring_prep_read`, so no `op::Read`.
@@ -149,22 +121,40 @@ fn read_fixed(spec: ReadSpec<'_>) -> io::Result<Outcome> {
     let mut ring = ring(qd as u32, None, spec.fast)?;
     ring.register_files(&[Some(spec.fd)])?;
     let file = ring.fixed_file(0);
-    let mut bufs: Vec<Option<FixedBuf>> = ring
-        .register_buffers(qd, BLOCK)?
-        .into_iter()
-        .map(Some)
-        .collect();
+    let bufs = ring.register_buffers(qd, BLOCK)?;
+    read_slots::<ReadFixed<Fixed>, _>(
+        spec,
+        ring,
+        bufs,
+        |buf, off| ReadFixed::new(file, buf, off),
+        |(res, _, buf)| (matches!(res, Ok(BLOCK)) && buf.len() == BLOCK, buf),
+    )
+}
+
+/// The read loop: one buffer per slot, a read per free slot pushed with the slot as its
+/// tag, each completion's `output::<O>()` handing the slot's buffer back. `make` builds a
+/// read of a buffer at an offset; `done` says whether the read's output is a whole block
+/// and gives the buffer back, ready for the next read.
+fn read_slots<O: Op, B>(
+    spec: ReadSpec<'_>,
+    mut ring: Ring,
+    bufs: Vec<B>,
+    mut make: impl FnMut(B, u64) -> O,
+    mut done: impl FnMut(O::Output) -> (bool, B),
+) -> io::Result<Outcome> {
+    let qd = bufs.len();
+    let mut bufs: Vec<Option<B>> = bufs.into_iter().map(Some).collect();
     let mut free: Vec<usize> = (0..qd).rev().collect();
     let mut rng = XorShift64Star::new();
     let mut t = Tally::default();
-    let (mut submitted, mut done) = (0u64, 0u64);
+    let (mut submitted, mut reaped) = (0u64, 0u64);
     let start = Instant::now();
-    while done < spec.ops {
+    while reaped < spec.ops {
         let mut sq = ring.submitter();
         while submitted < spec.ops {
             let Some(slot) = free.pop() else { break };
             let buf = bufs[slot].take().expect("free slot has its buffer");
-            let op = ReadFixed::new(file, buf, rng.next_offset(spec.blocks));
+            let op = make(buf, rng.next_offset(spec.blocks));
             sq.push_tagged(op, slot as u64).map_err(push_failed)?;
             submitted += 1;
         }
@@ -172,15 +162,16 @@ fn read_fixed(spec: ReadSpec<'_>) -> io::Result<Outcome> {
         let mut cq = ring.completions();
         while let Some(c) = cq.next_completion() {
             let slot = c.user_data() as usize;
-            let Ok((res, _, buf)) = c.output::<ReadFixed<Fixed>>() else {
+            let Ok(out) = c.output::<O>() else {
                 return Err(io::Error::other("completion of no read"));
             };
-            t.bad += u64::from(!matches!(res, Ok(BLOCK)) || buf.len() != BLOCK);
+            let (ok, buf) = done(out);
+            t.bad += u64::from(!ok);
             t.sum += slot as u64;
             t.count += 1;
             bufs[slot] = Some(buf);
             free.push(slot);
-            done += 1;
+            reaped += 1;
         }
     }
     let ns = start.elapsed().as_nanos() as u64;
@@ -195,81 +186,27 @@ fn read_fixed(spec: ReadSpec<'_>) -> io::Result<Outcome> {
 /// Dispatch on a non-empty ring: per round, 128 tagged NOPs completed (untimed), then 128
 /// `Ring::next_completion`s timed.
 pub fn peek(ops: u64) -> io::Result<Outcome> {
-    let mut ring = ring(PEEK_ROUND, Some(2 * PEEK_ROUND), false)?;
-    let mut t = Tally::default();
-    let (mut next, mut ns) = (0u64, 0u64);
-    while next < ops {
-        let n = (ops - next).min(u64::from(PEEK_ROUND)) as u32;
-        let mut sq = ring.submitter();
-        for _ in 0..n {
-            sq.push_tagged(Nop::new(), next).map_err(push_failed)?;
-            next += 1;
-        }
-        sq.submit_and_wait(n)?;
-        let start = Instant::now();
-        for _ in 0..n {
-            let Some(c) = ring.next_completion()? else {
-                return Err(io::Error::other("completion missing"));
-            };
-            tally(&mut t, &c);
-        }
-        ns += start.elapsed().as_nanos() as u64;
-    }
-    Ok(Outcome {
+    safe::peek_with(
         ops,
-        ns,
-        tally: t,
-        fast_applied: false,
-    })
+        |ring, i| ring.push_tagged(Nop::new(), i),
+        |ring| {
+            Ok(ring
+                .next_completion()?
+                .map(|c| (c.user_data(), c.raw_result())))
+        },
+    )
 }
 
 /// The seed overflow drain with tagged NOPs: 16-entry SQ, 32-entry CQ, 1000 per round
 /// submitted without reaping, then `next_completion` until all came back in order.
 pub fn overflow(ops: u64) -> io::Result<Outcome> {
-    let mut ring = ring(16, Some(32), false)?;
-    let mut t = Tally::default();
-    let start = Instant::now();
-    'rounds: while t.count < ops {
-        for i in 0..OVERFLOW_ROUND {
-            let mut op = Nop::new();
-            loop {
-                match ring.push_tagged(op, i) {
-                    Ok(()) => break,
-                    Err(PushError::SqFull(back)) => {
-                        op = back;
-                        ring.submit()?;
-                    }
-                    Err(e) => return Err(push_failed(e)),
-                }
-            }
-        }
-        ring.submit()?;
-        let (mut next, mut empty) = (0u64, 0u32);
-        while next < OVERFLOW_ROUND {
-            match ring.next_completion()? {
-                Some(c) => {
-                    t.bad += u64::from(c.user_data() != next || c.raw_result() != 0);
-                    t.sum += c.user_data();
-                    t.count += 1;
-                    next += 1;
-                    empty = 0;
-                }
-                None => {
-                    // next_completion flushes the overflow list itself: empty twice is a loss.
-                    empty += 1;
-                    if empty > 1 {
-                        t.bad += 1;
-                        break 'rounds;
-                    }
-                }
-            }
-        }
-    }
-    let ns = start.elapsed().as_nanos() as u64;
-    Ok(Outcome {
+    safe::overflow_with(
         ops,
-        ns,
-        tally: t,
-        fast_applied: false,
-    })
+        |ring, op, i| ring.push_tagged(op, i),
+        |ring| {
+            Ok(ring
+                .next_completion()?
+                .map(|c| (c.user_data(), c.raw_result())))
+        },
+    )
 }
