@@ -191,6 +191,12 @@
 #ifndef IORING_TIMEOUT_ETIME_SUCCESS
 #define IORING_TIMEOUT_ETIME_SUCCESS (1U << 5)
 #endif
+#ifndef IORING_TIMEOUT_MULTISHOT
+#define IORING_TIMEOUT_MULTISHOT (1U << 6)
+#endif
+#ifndef IORING_TIMEOUT_IMMEDIATE_ARG
+#define IORING_TIMEOUT_IMMEDIATE_ARG (1U << 7)
+#endif
 #ifndef IORING_ASYNC_CANCEL_ALL
 #define IORING_ASYNC_CANCEL_ALL (1U << 0)
 #endif
@@ -252,6 +258,23 @@
 #ifndef IORING_RECVSEND_FIXED_BUF
 #define IORING_RECVSEND_FIXED_BUF (1U << 2)
 #endif
+#ifndef IORING_RECVSEND_BUNDLE
+#define IORING_RECVSEND_BUNDLE (1U << 4)
+#endif
+
+/* sqe->nop_flags (6.10 / 6.13; liburing's headers name only the first) */
+#ifndef IORING_NOP_INJECT_RESULT
+#define IORING_NOP_INJECT_RESULT (1U << 0)
+#endif
+#ifndef IORING_NOP_FILE
+#define IORING_NOP_FILE (1U << 1)
+#endif
+#ifndef IORING_NOP_FIXED_FILE
+#define IORING_NOP_FIXED_FILE (1U << 2)
+#endif
+#ifndef IORING_NOP_FIXED_BUFFER
+#define IORING_NOP_FIXED_BUFFER (1U << 3)
+#endif
 
 /* sqe->len for poll add / update */
 #ifndef IORING_POLL_ADD_MULTI
@@ -278,6 +301,11 @@ enum { IORING_MSG_SEND_FD = 1 };
 /* fixed fd install flags */
 #ifndef IORING_FIXED_FD_NO_CLOEXEC
 #define IORING_FIXED_FD_NO_CLOEXEC (1U << 0)
+#endif
+
+/* splice: fd_in is a registered slot */
+#ifndef SPLICE_F_FD_IN_FIXED
+#define SPLICE_F_FD_IN_FIXED (1U << 31)
 #endif
 
 /* direct descriptor slots */
@@ -495,6 +523,12 @@ enum { IORING_OP_WRITEV_FIXED = 61 };
 #if !defined(IORING_OP_PIPE) && !defined(URING_HAVE_IORING_OP_PIPE)
 enum { IORING_OP_PIPE = 62 };
 #endif
+#if !defined(IORING_OP_NOP128) && !defined(URING_HAVE_IORING_OP_NOP128)
+enum { IORING_OP_NOP128 = 63 };
+#endif
+#if !defined(IORING_OP_URING_CMD128) && !defined(URING_HAVE_IORING_OP_URING_CMD128)
+enum { IORING_OP_URING_CMD128 = 64 };
+#endif
 
 /* register opcodes */
 #if !defined(IORING_REGISTER_BUFFERS) && !defined(URING_HAVE_IORING_REGISTER_BUFFERS)
@@ -559,6 +593,18 @@ enum { IORING_REGISTER_PBUF_RING = 22 };
 #endif
 #if !defined(IORING_UNREGISTER_PBUF_RING) && !defined(URING_HAVE_IORING_UNREGISTER_PBUF_RING)
 enum { IORING_UNREGISTER_PBUF_RING = 23 };
+#endif
+
+/* provided buffer rings: io_uring_buf_reg.flags (6.4) and the mmap offset of a ring the
+ * kernel allocated */
+#if !defined(IOU_PBUF_RING_MMAP) && !defined(URING_HAVE_IOU_PBUF_RING_MMAP)
+enum { IOU_PBUF_RING_MMAP = 1 };
+#endif
+#ifndef IORING_OFF_PBUF_RING
+#define IORING_OFF_PBUF_RING (1ULL << 31)
+#endif
+#ifndef IORING_OFF_PBUF_SHIFT
+#define IORING_OFF_PBUF_SHIFT 16
 #endif
 
 /* restriction opcodes */

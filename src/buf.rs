@@ -148,7 +148,8 @@ unsafe impl IoBuf for &'static str {
 /// let buf = SharedBuf::new(11);
 /// let read = ring.push(Read::new(from, buf.clone(), 0).flags(OpFlags::IO_LINK))?;
 /// let write = ring.push(Write::new(to, buf, 0))?;
-/// assert_eq!(ring.wait_for(read)?.0?, 11);
+/// let (n, _from, _) = ring.wait_for(read)?; // (its handle dropped at once)
+/// assert_eq!(n?, 11);
 /// let (written, _to, mut buf) = ring.wait_for(write)?;
 /// assert_eq!(written?, 11);
 /// assert_eq!(buf.get_mut().expect("the last handle"), b"linked copy");

@@ -22,6 +22,10 @@ use std::io;
 ///
 /// It borrows the ring: take what you need, then push again. Dropped at an op's last CQE
 /// without [`output`](Self::output), the op is dropped (its buffers and files released).
+/// A loop that pushes while it dispatches takes each completion with
+/// `let Some(c) = ring.next_completion()? else { break };`: in `while let Some(c) =
+/// ring.next_completion()?` (edition 2021) the `?`'s temporary keeps the ring borrowed for
+/// the whole body (`examples/io_uring_cp.rs`).
 ///
 /// # Example
 /// ```

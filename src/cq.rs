@@ -33,7 +33,7 @@ struct GetEventsArg {
 /// How many flushes one peek tries while the overflow flag stays up and the ring stays
 /// empty: a flush into an empty ring always moves entries, so more means a kernel problem,
 /// and we return rather than spin.
-const MAX_FLUSH_ROUNDS: usize = 4;
+pub(crate) const MAX_FLUSH_ROUNDS: usize = 4;
 
 /// The completing half of a ring: peeks, waits, drains. Obtained from
 /// [`Ring::split`](crate::Ring::split) (or used implicitly by `Ring`'s own methods).
@@ -458,8 +458,8 @@ impl Completer<'_> {
     /// that the next peeks return it in order. Used before retrying an `EBUSY` submit.
     pub(crate) fn reap_all_into_queue(&mut self) -> io::Result<()> {
         loop {
-            while let Some(c) = self.pop_ring() {
-                self.reaped().push_back(c);
+            while let Some((c, big)) = self.pop_ring_big() {
+                self.queue_reaped(c, big);
             }
             if !self.needs_enter() {
                 return Ok(());
@@ -496,13 +496,13 @@ impl Completer<'_> {
 
     fn reap_one_within(&mut self, token: Option<u64>, timeout: Option<Duration>) -> io::Result<()> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let c = loop {
-            if let Some(c) = self.pop_ring() {
+        let (c, big) = loop {
+            if let Some(c) = self.pop_ring_big() {
                 break c;
             }
             if self.needs_enter() {
                 self.flush_cq()?;
-                if let Some(c) = self.pop_ring() {
+                if let Some(c) = self.pop_ring_big() {
                     break c;
                 }
             }
@@ -518,7 +518,7 @@ impl Completer<'_> {
             }
         };
         if Some(c.user_data()) != token {
-            self.reaped().push_back(c);
+            self.queue_reaped(c, big);
         }
         Ok(())
     }
@@ -527,8 +527,66 @@ impl Completer<'_> {
     pub(crate) fn forget_reaped(&mut self, user_data: u64) {
         let q = self.reaped();
         if let Some(i) = q.iter().rposition(|c| c.user_data() == user_data) {
-            q.remove(i);
+            self.remove_reaped(i);
         }
+    }
+
+    /// Removes `reaped[i]`, with its extra 16 bytes on a `CQE32` ring.
+    #[cold]
+    pub(crate) fn remove_reaped(&mut self, i: usize) {
+        let s = self.s;
+        let q = self.reaped();
+        let len = q.len();
+        q.remove(i);
+        if s.cqe_shift != 0 {
+            // SAFETY: the completer's alone, as `reaped`; the borrow of `reaped` above
+            // has ended.
+            let b = unsafe { &mut *s.reaped_big.get() };
+            // Aligned from the back: `reaped[i]`'s extra is at `b.len() - len + i`.
+            if let Some(j) = (b.len() + i).checked_sub(len) {
+                b.remove(j);
+            }
+        }
+    }
+
+    /// [`pop_ring`](Self::pop_ring), with the entry's extra 16 bytes on a `CQE32` ring (read
+    /// before the head is released past it), for CQEs that wait in the reaped queue.
+    #[inline]
+    pub(crate) fn pop_ring_big(&mut self) -> Option<(Cqe, Option<[u64; 2]>)> {
+        if self.s.cqe_shift == 0 {
+            return self.pop_ring().map(|c| (c, None));
+        }
+        self.pop_ring_cqe32()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pop_ring_cqe32(&mut self) -> Option<(Cqe, Option<[u64; 2]>)> {
+        let s = self.s;
+        let head = s.cq_khead().load(Ordering::Acquire);
+        if head == s.cq_ktail().load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: `head` is before the tail we acquired, and only this completer moves the
+        // head, so `pop_ring` below takes this very entry.
+        let big = unsafe { big_cqe(s, head) };
+        self.pop_ring().map(|c| (c, Some(big)))
+    }
+
+    /// Queues a CQE taken off the ring for later peeks; on a `CQE32` ring its extra 16 bytes
+    /// go along (see `Shared::reaped_big`).
+    pub(crate) fn queue_reaped(&mut self, c: Cqe, big: Option<[u64; 2]>) {
+        if let Some(b) = big {
+            let keep = self.reaped().len();
+            // SAFETY: like `reaped`, the completer's alone (unique Completer or &mut Ring);
+            // no other borrow of it is alive.
+            let q = unsafe { &mut *self.s.reaped_big.get() };
+            while q.len() > keep {
+                q.pop_front();
+            }
+            q.push_back(b);
+        }
+        self.reaped().push_back(c);
     }
 
     /// The kernel's CQ overflow counter (`cq.koverflow`): completions it could not post.
@@ -647,6 +705,19 @@ impl<'a> CompletionQueue<'a> {
             }
         }
     }
+}
+
+/// The extra 16 bytes (`big_cqe`) of the CQE32 entry at ring position `pos`.
+///
+/// # Safety
+/// The ring is a `CQE32` ring, and `pos` is between the CQ head and a tail the caller
+/// acquired: an entry the kernel published and that the head has not been released past.
+pub(crate) unsafe fn big_cqe(s: &Shared, pos: u32) -> [u64; 2] {
+    let index = ((pos & s.cq_mask) as usize) << s.cqe_shift;
+    // SAFETY: per the contract, the 32-byte entry at `index` (masked, scaled by two 16-byte
+    // slots) is inside the mapping and published; its second half starts 16 bytes in,
+    // 8-byte aligned.
+    unsafe { s.cqes.add(index + 1).cast::<[u64; 2]>().read() }
 }
 
 /// The next completion reaped earlier (EBUSY recovery, wait_for), already accounted.

@@ -141,3 +141,39 @@ impl Cqe {
 const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());
 const _: () =
     assert!(std::mem::offset_of!(Cqe, res) == std::mem::offset_of!(sys::io_uring_cqe, res));
+
+/// A completion of a ring built with `IORING_SETUP_CQE32` (kernel 5.19): the 16-byte
+/// [`Cqe`] and the 16 bytes after it in the ring (`big_cqe[2]` in C), which the kernel fills
+/// for requests that have more to say than `res` (`IORING_OP_URING_CMD` of a driver that
+/// returns data, a NOP with `IORING_NOP_CQE32`, kernel 6.18). Read with
+/// [`CqeBatch::get32`](crate::CqeBatch::get32), which gives one only on such a ring.
+#[doc(alias = "big_cqe")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct Cqe32 {
+    cqe: Cqe,
+    big_cqe: [u64; 2],
+}
+
+impl Cqe32 {
+    /// A 32-byte completion with these parts (for tests and for code that forwards CQEs).
+    pub const fn new(cqe: Cqe, extra: [u64; 2]) -> Cqe32 {
+        Cqe32 {
+            cqe,
+            big_cqe: extra,
+        }
+    }
+
+    /// The first 16 bytes: user_data, result and flags, as every ring has them.
+    pub const fn cqe(&self) -> Cqe {
+        self.cqe
+    }
+
+    /// The extra 16 bytes, `cqe->big_cqe[0]` and `cqe->big_cqe[1]`.
+    #[doc(alias = "big_cqe")]
+    pub const fn extra(&self) -> [u64; 2] {
+        self.big_cqe
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Cqe32>() == 32);

@@ -8,7 +8,9 @@ use std::io;
 #[inline]
 pub(crate) fn cvt(ret: i32) -> io::Result<u32> {
     if ret < 0 {
-        Err(io::Error::from_raw_os_error(-ret))
+        // Saturating: a result the kernel did not make (a NOP's injected i32::MIN, a
+        // message's length >= 2^31 posted as its result) has no errno, and must not panic.
+        Err(io::Error::from_raw_os_error(ret.saturating_neg()))
     } else {
         Ok(ret as u32)
     }
@@ -203,7 +205,7 @@ impl<T: fmt::Debug + Send + Sync + 'static> NotCompleted<T> {
     /// # fn demo(ring: &mut system_liburing::Ring, t: system_liburing::Ticket<system_liburing::op::Nop>) -> std::io::Result<()> {
     /// use system_liburing::{op::Nop, NotCompleted, Ticket};
     /// match ring.wait_for(t) {
-    ///     Ok(out) => out?,
+    ///     Ok(out) => drop(out?),
     ///     Err(e) => {
     ///         let t: Ticket<Nop> = NotCompleted::recover(e)?; // the op may still complete
     ///         drop(t); // released at its completion

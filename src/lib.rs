@@ -44,6 +44,50 @@
 //! Dropping a ring with operations in flight cancels them, waits up to two seconds for their
 //! completions, and leaks (never frees) the memory of any the kernel has not let go of.
 //!
+//! # Results: the ring's, then the kernel's, and the buffers always come back
+//! An op's output is the kernel's result followed by everything the op owned, so
+//! [`Ring::wait_for`] (like [`Ring::finish`], [`Completion::output`] and an
+//! `rt::AsyncRing` future) returns `io::Result<(io::Result<usize>, file, buf)>`:
+//! * the **outer** `io::Result` is the ring's: `Err` when it could not wait for the op
+//!   (submitting or waiting failed for good). The op may still run, so its ticket is inside
+//!   the error ([`NotCompleted::recover`]) and the buffers come back later through it;
+//! * the **inner** result is the kernel's for the op (`cqe->res`: a count, or the errno);
+//! * the files and buffers come back whatever the kernel said, errors included.
+//!
+//! One `?` for each, in that order, and nothing is lost on the way:
+//! ```
+//! # #[cfg(not(liburing_has = "io_uring_prep_read"))]
+//! # fn main() {}
+//! # #[cfg(liburing_has = "io_uring_prep_read")]
+//! # fn main() -> std::io::Result<()> {
+//! use system_liburing::{op::Read, Ring};
+//! let mut ring = Ring::new(8)?;
+//! let file = std::fs::File::open("/proc/self/stat")?;
+//! let t = ring.push(Read::new(file, Vec::with_capacity(64), 0))?;
+//! let (n, file, buf) = ring.wait_for(t)?; // the ring waited: the op is back
+//! let n = n?; // the kernel's result (file and buf are ours either way)
+//! assert_eq!(n, buf.len());
+//! # drop(file);
+//! # Ok(()) }
+//! ```
+//! Ops that own nothing (`op::Nop`, `op::Timeout`, `op::Socket`...) complete with
+//! the bare result, so both `?` meet: `ring.wait_for(t)??`.
+//!
+//! # What is at the root
+//! One rule: the root re-exports every type and trait a program names to run a ring and
+//! take back what it gives — the ring, its halves and [`Builder`], [`Ticket`],
+//! [`Completion`] and [`Cqe`], the op traits ([`Op`], [`Multishot`], [`Unmanaged`]) and
+//! [`Shot`], buffers (owned, [`SharedBuf`], registered [`FixedBuf`], provided [`BufRing`]
+//! and [`BufGuard`]), registration handles ([`Probe`], [`Restriction`]), flags and errors.
+//! What comes in families stays in its module: the ops with their argument types and flag
+//! allowlists in [`op`], file handles in [`fd`], the async driver in `rt`, the unsafe
+//! layers in [`raw`] and [`sys`]. Each re-exported item is also reachable at its module
+//! path (`register::BufRing` is `BufRing`).
+//!
+//! ```
+//! use system_liburing::{op, BufGuard, BufRing, Completion, FixedBuf, Multishot, Ring, Shot, Ticket};
+//! ```
+//!
 //! # Which ops exist
 //! Each op exists only where the linked liburing has its `io_uring_prep_*` helper
 //! ([`op::catalogue`] lists them, with the kernel version each opcode needs; a kernel that
@@ -70,6 +114,7 @@ pub mod fd;
 mod flags;
 mod mapped;
 pub mod op;
+mod peek_batch;
 pub mod raw;
 pub mod register;
 mod ring;
@@ -83,10 +128,12 @@ mod table;
 pub use buf::{IoBuf, IoBufMut, SharedBuf};
 pub use completion::Completion;
 pub use cq::{Completer, CompletionQueue, Cqe};
+pub use entry::Cqe32;
 pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
-pub use op::{Op, Unmanaged};
-pub use register::{FixedBuf, Restriction};
+pub use op::{Multishot, Op, Shot, Unmanaged};
+pub use peek_batch::CqeBatch;
+pub use register::{BufGuard, BufRing, FixedBuf, Probe, Restriction};
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]

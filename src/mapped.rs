@@ -56,6 +56,11 @@ pub(crate) struct Shared {
     /// Completions taken off the ring but not yet handed to the user (EBUSY recovery,
     /// `wait_for`); peek returns them first, in order.
     pub(crate) reaped: UnsafeCell<VecDeque<Cqe>>,
+    /// On `CQE32` rings only: the extra 16 bytes of the CQEs in `reaped`, aligned with it
+    /// from the back (`reaped[i]`'s are at `len - reaped.len() + i`). Pops from the front of
+    /// `reaped` need not mirror here (the stale front is trimmed at the next push); pushes
+    /// and removals from the middle do (`Completer::queue_reaped`, `forget_reaped`).
+    pub(crate) reaped_big: UnsafeCell<VecDeque<[u64; 2]>>,
     /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
     pub(crate) supported_ops: [u64; 4],
     /// Opcodes whose push takes the rare path (unsupported ones; all of them while

@@ -417,6 +417,7 @@ impl Ring {
                     table: UnsafeCell::new(Table::default()),
                     table_lock: Mutex::new(()),
                     reaped: UnsafeCell::new(VecDeque::new()),
+                    reaped_big: UnsafeCell::new(VecDeque::new()),
                     buffer_table: false,
                     buffer_pools: Vec::new(),
                     buf_rings: Vec::new(),

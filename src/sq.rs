@@ -20,8 +20,15 @@ use std::sync::atomic::{fence, Ordering};
 
 pub use crate::entry::Sqe;
 
-/// `IORING_OP_URING_CMD` (5.19), spelled out: headers older than it lack the constant.
-const URING_CMD: u8 = 46;
+/// Whether the kernel reads the second 64 bytes of a 128-byte SQE for this opcode: the
+/// driver commands (`IORING_OP_URING_CMD`, 5.19, and `IORING_OP_URING_CMD128`, 6.19, whose
+/// command area runs on into it) and the 128-byte NOP (`IORING_OP_NOP128`, 6.19, which
+/// reads nothing there but is the one other op made for that size).
+const fn reads_second_half(opcode: u8) -> bool {
+    opcode == sys::IORING_OP_URING_CMD as u8
+        || opcode == sys::IORING_OP_URING_CMD128 as u8
+        || opcode == sys::IORING_OP_NOP128 as u8
+}
 
 /// The submitting half of a ring: queues operations and submits them. Obtained from
 /// [`Ring::submitter`](crate::Ring::submitter) (a batch view: hold it across many pushes),
@@ -120,11 +127,11 @@ impl<'a> Submitter<'a> {
     /// `AsFd` impls) returned: a panic there leaves nothing half-written in the queue.
     #[inline(always)]
     fn claim<O: Sealed>(&mut self, tail: u32) -> &mut Sqe {
-        // Ops fill only the first 64 bytes. On SQE128 rings a driver command (URING_CMD)
-        // also reads the second half, which must then not carry what an earlier raw SQE
-        // left there (stale buffer addresses included): it is zeroed for those ops only,
-        // a test the compiler removes for every other op.
-        let clear_second_half = O::OPCODE == URING_CMD && self.shift != 0;
+        // Ops fill only the first 64 bytes. On SQE128 rings a driver command (URING_CMD,
+        // URING_CMD128) also reads the second half, which must then not carry what an
+        // earlier raw SQE left there (stale buffer addresses included): it is zeroed for
+        // those ops (and NOP128) only, a test the compiler removes for every other op.
+        let clear_second_half = reads_second_half(O::OPCODE) && self.shift != 0;
         let index = ((tail & self.mask) as usize) << self.shift;
         // SAFETY: only the submitter advances the tail (we hold the unique submitter), and
         // `tail` came from free_slot with no publish in between, so the slot is free and
@@ -527,6 +534,22 @@ mod tests {
                 b[at..at + size].iter().all(|&x| x == v),
                 "field at {at}: {b:?}"
             );
+        }
+    }
+
+    /// The second half of a 128-byte slot is zeroed for the opcodes that use it and only
+    /// them: the driver commands and the 128-byte NOP.
+    #[test]
+    fn second_half_opcodes() {
+        let used = [
+            crate::sys::IORING_OP_URING_CMD,
+            crate::sys::IORING_OP_URING_CMD128,
+            crate::sys::IORING_OP_NOP128,
+        ];
+        assert_eq!(used.map(|o| o as u8), [46, 64, 63]);
+        for op in 0..=u8::MAX {
+            let expect = used.iter().any(|&o| o as u8 == op);
+            assert_eq!(super::reads_second_half(op), expect, "opcode {op}");
         }
     }
 }

@@ -18,24 +18,16 @@ const NOT_OPS: &[(&str, &str)] = &[
 ];
 
 /// Helpers of liburing releases after 2.3 that have no op yet, and why. None of 2.3's may be
-/// here.
-const NEWER_WITHOUT_OP: &[(&str, &str)] = &[
-    (
-        "io_uring_prep_nop128",
-        "a 128-byte NOP in an `IORING_SETUP_SQE_MIXED` ring (kernel 6.18) takes two SQ slots; \
-         the crate's rings have one SQE size",
-    ),
-    (
-        "io_uring_prep_uring_cmd128",
-        "needs 128-byte SQEs (`IORING_SETUP_SQE128`) and an 80-byte driver command the safe \
-         ops cannot describe; port it through `system_liburing::raw`",
-    ),
-    (
-        "io_uring_prep_send_bundle",
-        "sends from buffers the user fills into a provided buffer ring; `BufRing` hands \
-         buffers to the kernel for receives only",
-    ),
-];
+/// here. (Empty: `nop128`, `uring_cmd128` and `send_bundle`, the last three, have their ops.)
+const NEWER_WITHOUT_OP: &[(&str, &str)] = &[];
+
+/// Ops that share their helper with another op: what C says with a flag to the helper, the
+/// crate says with the op's type. (op, helper, the flag it stands for)
+const VARIANTS: &[(&str, &str, &str)] = &[(
+    "TimeoutMulti",
+    "io_uring_prep_timeout",
+    "IORING_TIMEOUT_MULTISHOT",
+)];
 
 /// liburing 2.3's prep helpers, pinned: the issue's bar is that each has its op.
 const LIBURING_2_3: &[&str] = &[
@@ -190,10 +182,53 @@ fn no_helper_of_liburing_2_3_is_excused() {
 #[test]
 fn each_helper_has_one_op_and_names_are_unique() {
     let ops = catalogue();
-    let helpers: BTreeSet<_> = ops.iter().map(|o| o.helper).collect();
+    let variant = |name: &str| VARIANTS.iter().any(|(v, _, _)| *v == name);
+    let main: Vec<_> = ops.iter().filter(|o| !variant(o.name)).collect();
+    let helpers: BTreeSet<_> = main.iter().map(|o| o.helper).collect();
     let names: BTreeSet<_> = ops.iter().map(|o| o.name).collect();
-    assert_eq!(helpers.len(), ops.len(), "one op per helper");
-    assert_eq!(names.len(), ops.len(), "one helper per op");
+    assert_eq!(
+        helpers.len(),
+        main.len(),
+        "one op per helper (variants aside)"
+    );
+    assert_eq!(names.len(), ops.len(), "op names are unique");
+    for (name, helper, flag) in VARIANTS {
+        let op = ops.iter().find(|o| o.name == *name);
+        assert_eq!(
+            op.map(|o| o.helper),
+            Some(*helper),
+            "{name} ({flag}) is an op of {helper}"
+        );
+        assert!(helpers.contains(helper), "{helper} has its own op too");
+    }
+}
+
+/// The three helpers liburing added last (2.13-2.15) have their ops: a 128-byte NOP, a
+/// driver command in a 128-byte SQE, and a send from a buffer ring.
+#[test]
+fn the_newest_helpers_have_their_ops() {
+    for (helper, name, opcode) in [
+        ("io_uring_prep_nop128", "Nop128", "IORING_OP_NOP128"),
+        (
+            "io_uring_prep_uring_cmd128",
+            "UringCmd128",
+            "IORING_OP_URING_CMD128",
+        ),
+        ("io_uring_prep_send_bundle", "SendBundle", "IORING_OP_SEND"),
+    ] {
+        let op = catalogue().into_iter().find(|o| o.helper == helper);
+        let op = op.unwrap_or_else(|| panic!("{helper} has no op"));
+        assert_eq!((op.name, op.opcode), (name, opcode), "{helper}");
+        assert_eq!(
+            op.available,
+            header_prep_helpers().contains(helper),
+            "{helper}: the op exists where the header has the helper"
+        );
+        assert!(
+            !NEWER_WITHOUT_OP.iter().any(|(h, _)| *h == helper),
+            "{helper} has an op and an excuse"
+        );
+    }
 }
 
 fn render_ops_doc() -> String {
@@ -225,10 +260,19 @@ fn render_ops_doc() -> String {
         out.push_str(&format!("| `{h}` | {eq} |\n"));
     }
     out.push_str(
-        "\n## Helpers of newer liburings without an op\n\n| liburing helper | why |\n|---|---|\n",
+        "\n## Ops that share their helper\n\n| op | liburing helper | with |\n|---|---|---|\n",
     );
-    for (h, why) in NEWER_WITHOUT_OP {
-        out.push_str(&format!("| `{h}` | {why} |\n"));
+    for (op, h, flag) in VARIANTS {
+        out.push_str(&format!("| `{op}` | `{h}` | `{flag}` |\n"));
+    }
+    out.push_str("\n## Helpers of newer liburings without an op\n\n");
+    if NEWER_WITHOUT_OP.is_empty() {
+        out.push_str("None: every prep helper up to liburing 2.15 has its op.\n");
+    } else {
+        out.push_str("| liburing helper | why |\n|---|---|\n");
+        for (h, why) in NEWER_WITHOUT_OP {
+            out.push_str(&format!("| `{h}` | {why} |\n"));
+        }
     }
     out
 }

@@ -33,6 +33,16 @@ fn main() {
     {
         println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }
+    // The prep-encoding scenarios are written against the 2.x helper signatures (6-argument
+    // fixed reads, 32-bit poll masks, `open_how`, `__kernel_timespec`): older releases skip
+    // that check (it says so) rather than fail to build.
+    println!("cargo::rustc-check-cfg=cfg(liburing_2x)");
+    let major = std::env::var("DEP_URING_VERSION")
+        .ok()
+        .and_then(|v| v.split('.').next().and_then(|m| m.parse::<u32>().ok()));
+    if major.is_some_and(|m| m >= 2) {
+        println!("cargo::rustc-cfg=liburing_2x");
+    }
     println!("cargo::rustc-check-cfg=cfg(liburing_ring_field, values(any()))");
     if let Some(header) = std::env::var_os("DEP_URING_INCLUDE")
         .map(|d| PathBuf::from(d).join("liburing.h"))

@@ -81,6 +81,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("io_uring_unregister_personality", "0.6", "personalities"),
     ("io_uring_register_sync_cancel", "2.3", "synchronous cancel"),
     (
+        "io_uring_register_sync_msg",
+        "2.12",
+        "ring messages from no ring (MsgRing::sync)",
+    ),
+    (
         "io_uring_register_file_alloc_range",
         "2.3",
         "fixed-file allocation range",

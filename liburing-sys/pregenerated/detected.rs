@@ -40,6 +40,7 @@ pub const FEATURES: &[(&str, &str, bool)] = &[
     ("io_uring_register_personality", "0.6", true),
     ("io_uring_unregister_personality", "0.6", true),
     ("io_uring_register_sync_cancel", "2.3", true),
+    ("io_uring_register_sync_msg", "2.12", false),
     ("io_uring_register_file_alloc_range", "2.3", true),
     ("io_uring_submit_and_wait_timeout", "2.2", true),
     ("io_uring_get_probe_ring", "0.6", true),

@@ -92,7 +92,8 @@ define_ops! {
     /// use system_liburing::Ring;
     /// let mut ring = Ring::new(8)?;
     /// let ticket = ring.push(ProvideBuffers::new(vec![0; 128], 64, 2, 7, 0))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _mem) = ring.wait_for(ticket)?;
+    /// res?;
     /// // up to 1 of group 7's two buffers, then up to 8 of the one left
     /// let ticket = ring.push(RemoveBuffers::new(1, 7))?;
     /// assert_eq!(ring.wait_for(ticket)??, 1);

@@ -268,7 +268,8 @@ define_ops! {
     /// // io_uring_prep_sync_file_range(sqe, fd, 0, 0, SYNC_FILE_RANGE_WRITE): len 0 = to the end
     /// let flags = libc::SYNC_FILE_RANGE_WRITE;
     /// let ticket = ring.push(SyncFileRange::new(file, 0, 0, flags))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _file) = ring.wait_for(ticket)?;
+    /// res?;
     /// // Only files, directories and block devices have ranges: /dev/null gives ESPIPE.
     /// let null = std::fs::File::open("/dev/null")?;
     /// let ticket = ring.push(SyncFileRange::new(null, 0, 0, flags))?;
@@ -308,7 +309,8 @@ define_ops! {
     /// let (res, dir_file) = ring.wait_for(ticket)?;
     /// res?;
     /// let ticket = ring.push(UnlinkAt::new(dir_file, c"sub".into(), libc::AT_REMOVEDIR))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _dir_file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert!(std::fs::read_dir(&dir)?.next().is_none());
     /// # std::fs::remove_dir(&dir)?;
     /// # Ok(()) }
@@ -338,7 +340,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_renameat(sqe, d, "a", d, "b", 0)
     /// let ticket = ring.push(RenameAt::new(d.clone(), c"a".into(), d.clone(), c"b".into(), 0))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _olddir, _newdir) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert!(!dir.join("a").exists());
     /// assert_eq!(std::fs::read(dir.join("b"))?, b"moved");
     /// // renameat2's flags: RENAME_NOREPLACE refuses to replace "b".
@@ -407,7 +410,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_symlinkat(sqe, "target", d, "link"): the target need not exist
     /// let ticket = ring.push(SymlinkAt::new(c"target".into(), dir_file, c"link".into()))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _dir_file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read_link(dir.join("link"))?, std::path::Path::new("target"));
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
@@ -436,7 +440,8 @@ define_ops! {
     /// let mut ring = Ring::new(4)?;
     /// // io_uring_prep_linkat(sqe, d, "a", d, "b", 0): a second name for the same inode
     /// let ticket = ring.push(LinkAt::new(d.clone(), c"a".into(), d, c"b".into(), 0))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _olddir, _newdir) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read(dir.join("b"))?, b"shared");
     /// assert_eq!(std::fs::metadata(dir.join("a"))?.nlink(), 2);
     /// # std::fs::remove_dir_all(&dir)?;
@@ -773,7 +778,8 @@ define_ops! {
     /// // io_uring_prep_openat2(sqe, AT_FDCWD, path, &how)
     /// let how = OpenHow::new(libc::O_RDONLY, 0);
     /// let ticket = ring.push(OpenAt2::new(Cwd, cpath.clone(), how))?;
-    /// let fd = ring.wait_for(ticket)?.0?;
+    /// let (fd, _cwd) = ring.wait_for(ticket)?;
+    /// let fd = fd?;
     /// assert_eq!(std::io::read_to_string(std::fs::File::from(fd))?, "openat2");
     /// // RESOLVE_BENEATH: an absolute path leaves the starting directory, so EXDEV.
     /// let how = how.resolve(libc::RESOLVE_BENEATH);
@@ -812,7 +818,8 @@ define_ops! {
     /// // io_uring_prep_openat2_direct(sqe, AT_FDCWD, path, &how, IORING_FILE_INDEX_ALLOC)
     /// let how = OpenHow::new(libc::O_RDONLY, 0);
     /// let ticket = ring.push(OpenAt2Direct::new(Cwd, cpath, how, DirectSlot::Alloc))?;
-    /// let slot = ring.wait_for(ticket)?.0?; // the slot the kernel picked
+    /// let (slot, _cwd) = ring.wait_for(ticket)?;
+    /// let slot = slot?; // the slot the kernel picked
     /// assert!(slot.index() < 4);
     /// let ticket = ring.push(Read::new(slot, Vec::with_capacity(16), 0))?;
     /// let (n, _slot, buf) = ring.wait_for(ticket)?;
@@ -962,7 +969,8 @@ define_ops! {
     ///     }
     ///     ticket => ticket?,
     /// };
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _file) = ring.wait_for(ticket)?;
+    /// res?;
     /// assert_eq!(std::fs::read(&path)?, b"trunc");
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
@@ -1258,7 +1266,7 @@ const fn bits(word: i32) -> u64 {
     word as u32 as u64
 }
 
-/// The `O_*` bits [`OpenAt`], [`Open`], [`OpenAt2`] (as `open_how.flags`) and their direct
+/// The `O_*` bits [`OpenAt`], `Open`, [`OpenAt2`] (as `open_how.flags`) and their direct
 /// forms accept: the open flags the libc of this target defines — the access mode
 /// (`O_RDONLY`, `O_WRONLY`, `O_RDWR`), `O_CREAT`, `O_EXCL`, `O_NOCTTY`, `O_TRUNC`,
 /// `O_APPEND`, `O_NONBLOCK`, `O_DSYNC`, `O_SYNC`, `O_ASYNC`, `O_DIRECT` (2.4.10),
@@ -1348,12 +1356,12 @@ pub const SYNC_FILE_RANGE_FLAGS: u32 = libc::SYNC_FILE_RANGE_WAIT_BEFORE
 /// `SPLICE_F_GIFT` (meaningful only for `vmsplice`) and any other bit are refused.
 pub const SPLICE_FLAGS: u32 = libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK | libc::SPLICE_F_MORE;
 
-/// The `O_*` bits [`Pipe`] / [`PipeDirect`] accept: `O_NONBLOCK`, `O_CLOEXEC` (2.6.27),
+/// The `O_*` bits `Pipe` / `PipeDirect` accept: `O_NONBLOCK`, `O_CLOEXEC` (2.6.27),
 /// `O_DIRECT` (3.4, packet mode). `O_NOTIFICATION_PIPE` (5.8, a pipe the kernel posts key
 /// notifications to) is not reviewed and refused, like any other bit.
 pub const PIPE_FLAGS: i32 = libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_DIRECT;
 
-/// The `posix_fadvise` advice [`Fadvise`] / [`Fadvise64`] accept: `POSIX_FADV_NORMAL`,
+/// The `posix_fadvise` advice [`Fadvise`] / `Fadvise64` accept: `POSIX_FADV_NORMAL`,
 /// `POSIX_FADV_RANDOM`, `POSIX_FADV_SEQUENTIAL`, `POSIX_FADV_WILLNEED`,
 /// `POSIX_FADV_DONTNEED`, `POSIX_FADV_NOREUSE` (2.5.60). They steer the file's page cache
 /// (read-ahead, dropping clean pages, which are read again from the file), never the
@@ -1367,7 +1375,7 @@ pub const FADVICE_ALLOWED: &[i32] = &[
     libc::POSIX_FADV_NOREUSE,
 ];
 
-/// The `madvise` advice [`Madvise`] / [`Madvise64`] accept: hints that never change the
+/// The `madvise` advice [`Madvise`] / `Madvise64` accept: hints that never change the
 /// contents of the buffer's pages — `MADV_NORMAL`, `MADV_RANDOM`, `MADV_SEQUENTIAL`,
 /// `MADV_WILLNEED` (2.4), `MADV_HUGEPAGE`, `MADV_NOHUGEPAGE` (2.6.38), `MADV_COLD`,
 /// `MADV_PAGEOUT` (5.4; reclaimed pages read back as they were). Refused: `MADV_DONTNEED`

@@ -25,6 +25,7 @@ mod buffers;
 mod cancel;
 mod files;
 mod fs;
+mod ioprio;
 mod msg;
 mod net;
 mod poll;
@@ -37,6 +38,7 @@ pub use buffers::*;
 pub use cancel::*;
 pub use files::*;
 pub use fs::*;
+pub use ioprio::*;
 pub use msg::*;
 pub use net::*;
 pub use poll::*;
@@ -289,7 +291,10 @@ pub(crate) fn sqe(opcode: u32, flags: OpFlags) -> Sqe {
 /// ```
 ///
 /// Extras: `unmanaged` (nothing to keep alive once the SQE is written, given files that are
-/// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]).
+/// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]);
+/// `ioprio` (the kernel reads `sqe->ioprio` as an I/O priority for this op: an
+/// `ioprio(IoPriority)` setter for the entry's `ioprio: u16` field, which its `prepare`
+/// copies into the SQE).
 macro_rules! define_ops {
     ($(
         $(#[$meta:meta])*
@@ -333,23 +338,7 @@ macro_rules! define_ops {
                 $name { $($f: $init,)* sqe_flags: $crate::OpFlags::empty(), personality: 0 }
             }
 
-            /// Adds per-SQE flags: `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_IO_DRAIN`,
-            /// `IOSQE_ASYNC` ([`OpFlags`](crate::OpFlags); the flags that change how the
-            /// kernel reads the SQE come from the op's argument types instead).
-            #[doc(alias = "io_uring_sqe_set_flags")]
-            pub fn flags(mut self, flags: $crate::OpFlags) -> Self {
-                self.sqe_flags |= flags;
-                self
-            }
-
-            /// Runs the op with the credentials of a personality registered with
-            /// [`Ring::register_personality`](crate::Ring::register_personality)
-            /// (`sqe->personality`, kernel 5.6); 0, the default, means the submitter's own.
-            /// An id the ring does not know completes with `-EINVAL`.
-            pub fn personality(mut self, id: u16) -> Self {
-                self.personality = id;
-                self
-            }
+            $crate::op::op_setters!();
         }
 
         #[cfg(liburing_has = $helper)]
@@ -405,6 +394,17 @@ macro_rules! define_ops {
         $crate::op::define_ops!(@$first $helper $name [$($gen)*]);
         $crate::op::define_ops!(@extras [$($rest)*] $helper $name [$($gen)*]);
     };
+    (@ioprio $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
+        #[cfg(liburing_has = $helper)]
+        impl<$($g: $b),*> $name<$($g),*> {
+            /// Runs the request at I/O priority `prio` (`sqe->ioprio`, kernel 5.1) instead
+            /// of the submitting task's; see [`IoPriority`](crate::op::IoPriority).
+            pub fn ioprio(mut self, prio: $crate::op::IoPriority) -> Self {
+                self.ioprio = prio.bits();
+                self
+            }
+        }
+    };
     (@unmanaged $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
         #[cfg(liburing_has = $helper)]
         impl<$($g: $b + $crate::fd::Forever),*> $crate::op::Unmanaged for $name<$($g),*> {}
@@ -423,6 +423,33 @@ macro_rules! define_ops {
     };
 }
 pub(crate) use define_ops;
+
+/// The per-SQE setters of every op: those of the [`define_ops!`] table, and of the few ops
+/// written outside it (variants of a helper that already has its op there: the catalogue
+/// keeps one op per helper). Expands inside the op's `impl`; the op has `sqe_flags` and
+/// `personality` fields and its `prepare` writes them.
+macro_rules! op_setters {
+    () => {
+        /// Adds per-SQE flags: `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_IO_DRAIN`,
+        /// `IOSQE_ASYNC` ([`OpFlags`](crate::OpFlags); the flags that change how the
+        /// kernel reads the SQE come from the op's argument types instead).
+        #[doc(alias = "io_uring_sqe_set_flags")]
+        pub fn flags(mut self, flags: $crate::OpFlags) -> Self {
+            self.sqe_flags |= flags;
+            self
+        }
+
+        /// Runs the op with the credentials of a personality registered with
+        /// [`Ring::register_personality`](crate::Ring::register_personality)
+        /// (`sqe->personality`, kernel 5.6); 0, the default, means the submitter's own.
+        /// An id the ring does not know completes with `-EINVAL`.
+        pub fn personality(mut self, id: u16) -> Self {
+            self.personality = id;
+            self
+        }
+    };
+}
+pub(crate) use op_setters;
 
 /// `system_liburing::op::net` -> `net`; the ops of this file itself are `misc`.
 pub(crate) const fn family(module: &'static str) -> &'static str {
@@ -462,7 +489,12 @@ pub(crate) fn owned_fd(cqe: &Cqe) -> std::io::Result<std::os::fd::OwnedFd> {
 }
 
 define_ops! {
-    /// The NOP: completes with 0 and does nothing.
+    /// The NOP: completes with 0 and does nothing. Its flags (`sqe->nop_flags`) come from
+    /// its methods only, each making the kernel do one more harmless thing for tests:
+    /// [`inject_result`](Nop::inject_result), [`file`](Nop::file),
+    /// [`fixed_buffer`](Nop::fixed_buffer). `IORING_NOP_CQE32` (6.18: two extra words
+    /// into a 32-byte CQE), `IORING_NOP_TW` (6.16) and later bits are never set: the first
+    /// writes the second half of a big CQE, which is the CQE32 support's to read.
     ///
     /// # Example
     /// ```
@@ -470,13 +502,212 @@ define_ops! {
     /// use system_liburing::{op::Nop, Ring};
     /// let mut ring = Ring::new(4)?;
     /// let ticket = ring.push(Nop::new())?; // io_uring_prep_nop + io_uring_submit
-    /// ring.wait_for(ticket)??; // cqe->res == 0
+    /// assert_eq!(ring.wait_for(ticket)??, 0); // cqe->res == 0
     /// # Ok(()) }
     /// ```
     ["io_uring_prep_nop", IORING_OP_NOP, "5.1", unmanaged]
-    Nop() {}
+    Nop() { inject: Option<i32> = None, file: Option<NopFile> = None, buffer: Option<(u16, u64)> = None }
+    prepare(&mut self, sqe) {
+        let mut flags = 0;
+        if let Some(res) = self.inject {
+            flags |= crate::sys::IORING_NOP_INJECT_RESULT;
+            sqe.len = res as u32;
+        }
+        if let Some(f) = &self.file {
+            flags |= crate::sys::IORING_NOP_FILE;
+            if f.slot.is_some() {
+                flags |= crate::sys::IORING_NOP_FIXED_FILE;
+            }
+            sqe.fd = f.fd;
+        }
+        if let Some((index, _)) = self.buffer {
+            flags |= crate::sys::IORING_NOP_FIXED_BUFFER;
+            sqe.buf_index = index;
+        }
+        sqe.op_flags = flags;
+    }
+    validate(&self, ring) {
+        if let Some(f) = &self.file {
+            f.check(ring)?;
+        }
+        match self.buffer {
+            Some((index, of)) if of != ring => Err(crate::Refused::new(
+                "buf_index",
+                u64::from(index),
+                "a registered buffer of another ring",
+            )),
+            _ => Ok(()),
+        }
+    }
+    complete(self, cqe) -> std::io::Result<u32> { cqe.result() }
+
+    /// The NOP of a 128-byte SQE (`IORING_OP_NOP128`): completes with 0 and does nothing.
+    /// Made for rings of 128-byte entries: on a ring built with
+    /// [`SetupFlags::SQE128`](crate::SetupFlags::SQE128) it is a NOP like any other (the
+    /// crate zeroes the entry's second half, which this op does not use); on a ring of
+    /// 64-byte entries the kernel completes it with `EINVAL`. (liburing's other use, a
+    /// 128-byte entry taking two slots of an `IORING_SETUP_SQE_MIXED` ring, does not arise:
+    /// the crate builds no mixed rings, see [`Builder::setup_flags`](crate::Builder::setup_flags).)
+    /// Kernels before 6.19 lack the opcode: the push is
+    /// [`PushError::Unsupported`](crate::PushError::Unsupported). Takes no flags.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop128, PushError, Ring, SetupFlags};
+    /// let mut ring = Ring::builder().entries(4).setup_flags(SetupFlags::SQE128).build()?;
+    /// let t = match ring.push(Nop128::new()) {
+    ///     Err(PushError::Unsupported(..)) => {
+    ///         eprintln!("skipped: this kernel predates IORING_OP_NOP128 (6.19)");
+    ///         return Ok(());
+    ///     }
+    ///     t => t?,
+    /// };
+    /// assert_eq!(ring.wait_for(t)??, 0);
+    /// // on a ring of 64-byte entries the kernel refuses it
+    /// let mut small = Ring::new(4)?;
+    /// let t = small.push(Nop128::new())?;
+    /// assert_eq!(small.wait_for(t)?.unwrap_err().raw_os_error(), Some(libc::EINVAL));
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_nop128", IORING_OP_NOP128, "6.19", unmanaged]
+    Nop128() {}
     prepare(&mut self, sqe) {}
-    complete(self, cqe) -> std::io::Result<()> { unit(&cqe) }
+    complete(self, cqe) -> std::io::Result<u32> { cqe.result() }
+}
+
+/// The file a [`Nop`] looks up (`IORING_NOP_FILE`): the number or slot, and the slot's ring.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NopFile {
+    fd: i32,
+    /// `Some` for a registered slot (`IORING_NOP_FIXED_FILE`).
+    slot: Option<crate::fd::Fixed>,
+    /// A checked file type that is not a `Fixed`: refused rather than passed unchecked.
+    unknown: bool,
+}
+
+impl NopFile {
+    fn check(&self, ring: u64) -> Result<(), crate::Refused> {
+        use crate::fd::IoFd;
+        match self.slot {
+            Some(slot) => slot.check(ring),
+            None if self.unknown => Err(crate::Refused::new(
+                "fd",
+                self.fd as u64,
+                "a file type the NOP cannot check against the ring",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_nop")]
+impl Nop {
+    /// Completes with `res` instead of 0 (`IORING_NOP_INJECT_RESULT`, kernel 6.10; C:
+    /// `sqe->nop_flags = IORING_NOP_INJECT_RESULT; sqe->len = res`): a negative `res` is an
+    /// error, and fails a chain like one. For testing error paths; nothing else happens.
+    /// Older kernels ignore the flag (before 6.10 a NOP reads no flags) and complete with 0.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, OpFlags, Ring};
+    /// let mut ring = Ring::new(4)?;
+    /// let t = ring.push(Nop::new().inject_result(12345))?;
+    /// match ring.wait_for(t)? {
+    ///     Ok(0) => {
+    ///         eprintln!("skipped: this kernel predates IORING_NOP_INJECT_RESULT (6.10)");
+    ///         return Ok(());
+    ///     }
+    ///     res => assert_eq!(res?, 12345),
+    /// }
+    /// // an injected -EFAULT fails the NOP and cancels what is linked to it
+    /// let failing = ring.push(Nop::new().inject_result(-libc::EFAULT).flags(OpFlags::IO_LINK))?;
+    /// let next = ring.push(Nop::new())?;
+    /// assert_eq!(ring.wait_for(failing)?.unwrap_err().raw_os_error(), Some(libc::EFAULT));
+    /// assert_eq!(ring.wait_for(next)?.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "IORING_NOP_INJECT_RESULT")]
+    pub fn inject_result(mut self, res: i32) -> Self {
+        self.inject = Some(res);
+        self
+    }
+
+    /// Looks `file` up as an op on it would, then drops the reference (`IORING_NOP_FILE`,
+    /// and `IORING_NOP_FIXED_FILE` for a registered slot, kernel 6.13): `EBADF` when it
+    /// names no file. A slot of another ring is refused at push time. The NOP holds nothing
+    /// (it is unmanaged), so `file` is one that stays valid by itself: a
+    /// [`Fixed`](crate::fd::Fixed) slot, a [`Raw`](crate::fd::Raw) number, a
+    /// `BorrowedFd<'static>`. Kernels before 6.13 answer `EINVAL` (6.10-6.12: an unknown
+    /// flag) or ignore it (before 6.10).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, PushError, Ring};
+    /// let mut ring = Ring::new(4)?;
+    /// let null = std::fs::File::open("/dev/null")?;
+    /// ring.register_files(&[Some(&null), None])?;
+    /// let t = ring.push(Nop::new().file(ring.fixed_file(0)))?;
+    /// match ring.wait_for(t)? {
+    ///     Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///         eprintln!("skipped: this kernel predates IORING_NOP_FILE (6.13)");
+    ///         return Ok(());
+    ///     }
+    ///     res => assert_eq!(res?, 0), // slot 0 holds /dev/null
+    /// }
+    /// let t = ring.push(Nop::new().file(ring.fixed_file(1)))?;
+    /// match ring.wait_for(t)? {
+    ///     Ok(0) => eprintln!("skipped: this kernel does not look the file up (before 6.13)"),
+    ///     res => assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::EBADF)), // empty slot
+    /// }
+    /// // another ring's slot is refused
+    /// let other = Ring::new(4)?;
+    /// let op = Nop::new().file(other.fixed_file(0));
+    /// assert!(matches!(ring.push(op), Err(PushError::Invalid(_, why)) if why.what() == "fd"));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "IORING_NOP_FILE")]
+    #[doc(alias = "IORING_NOP_FIXED_FILE")]
+    pub fn file<F: crate::fd::IoFd + crate::fd::Forever>(mut self, file: F) -> Self {
+        let (fd, _) = file.sqe_fd();
+        let slot = (&file as &dyn std::any::Any)
+            .downcast_ref::<crate::fd::Fixed>()
+            .copied();
+        self.file = Some(NopFile {
+            fd,
+            slot,
+            unknown: F::CHECKED && slot.is_none(),
+        });
+        self
+    }
+
+    /// Looks the registered buffer up as an op on it would (`IORING_NOP_FIXED_BUFFER`,
+    /// kernel 6.13): `EFAULT` when the ring has no buffer at its index. Reads and writes
+    /// none of its memory, and does not hold it. A buffer of another ring is refused at
+    /// push time. Kernels before 6.13 answer `EINVAL` (6.10-6.12) or ignore it.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use system_liburing::{op::Nop, Ring};
+    /// let mut ring = Ring::new(4)?;
+    /// let bufs = ring.register_buffers(1, 4096)?;
+    /// let t = ring.push(Nop::new().fixed_buffer(&bufs[0]))?;
+    /// match ring.wait_for(t)? {
+    ///     Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///         eprintln!("skipped: this kernel predates IORING_NOP_FIXED_BUFFER (6.13)")
+    ///     }
+    ///     res => assert_eq!(res?, 0),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "IORING_NOP_FIXED_BUFFER")]
+    pub fn fixed_buffer(mut self, buf: &crate::FixedBuf) -> Self {
+        self.buffer = Some((buf.index(), buf.ring()));
+        self
+    }
 }
 
 /// The CQEs a multishot op has been shown and not yet turned into items.

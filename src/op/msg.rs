@@ -1,12 +1,21 @@
 //! Messages between rings (`IORING_OP_MSG_RING`, kernel 5.18).
 //!
 //! The target ring is named by a file the op holds (`F: IoFd`): the kernel looks it up when
-//! it issues the request, which can be after the push. (A [`Fixed`] slot is accepted as the
-//! kernel accepts one, but kernels refuse to register an io_uring fd in a file table, so
-//! such a target completes with `EBADFD`.) A CQE posted on the target never carries a
+//! it issues the request, which can be after the push (a [`Fixed`] slot is accepted as the
+//! kernel accepts one; see below for what it can name). A CQE posted on the target never carries a
 //! user_data of the crate's managed half (bit 63): that would forge a managed completion.
 //! `msg_ring_flags` are the crate's own except [`MSG_RING_FD_FLAGS`]; the flags of a posted
 //! CQE are checked against [`MSG_RING_CQE_FLAGS`].
+//!
+//! The target ring cannot be a registered file: the kernel keeps io_uring fds out of every
+//! registered-file table (`io_uring_register_files`, `io_uring_register_files_update` and
+//! `IORING_OP_FILES_UPDATE` all answer `EBADF` for one; kernel 6.18 seen), so a [`Fixed`]
+//! target names some other file — `EBADFD` (not a ring) — or none — `EBADF` (an empty
+//! slot). `tests/newer_ops.rs` shows each. The registered *ring* fd
+//! (`Ring::register_ring_fd`) is another table, used only by `io_uring_enter`.
+//!
+//! Without a source ring, [`MsgRing::sync`] and [`MsgRingCqeFlags::sync`] post the message
+//! at once through `io_uring_register_sync_msg` (liburing 2.12, kernel 6.13).
 
 use super::define_ops;
 use crate::entry::MANAGED;
@@ -138,12 +147,14 @@ define_ops! {
     /// target.register_files_sparse(4)?;
     /// let to = target.as_fd().try_clone_to_owned()?;
     /// let t = ring.push(MsgRingFd::new(to, ring.fixed_file(0), 3, 9, 0))?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _to) = ring.wait_for(t)?;
+    /// res?;
     /// let cqe = target.wait()?;
     /// assert_eq!((cqe.user_data(), cqe.raw_result()), (9, 0));
     /// // slot 3 of the target now holds /dev/null: a read there finds end of file
     /// let t = target.push(Read::new(target.fixed_file(3), Vec::with_capacity(8), 0))?;
-    /// assert_eq!(target.wait_for(t)?.0?, 0);
+    /// let (n, _slot, _buf) = target.wait_for(t)?;
+    /// assert_eq!(n?, 0);
     /// # Ok(()) }
     /// ```
     ["io_uring_prep_msg_ring_fd", IORING_OP_MSG_RING, "6.0", unmanaged]
@@ -179,7 +190,8 @@ define_ops! {
     /// target.register_files_sparse(4)?;
     /// let to = target.as_fd().try_clone_to_owned()?;
     /// let t = ring.push(MsgRingFdAlloc::new(to, ring.fixed_file(0), 5, 0))?;
-    /// let slot = ring.wait_for(t)?.0?;
+    /// let (slot, _to) = ring.wait_for(t)?;
+    /// let slot = slot?;
     /// let cqe = target.wait()?;
     /// assert_eq!((cqe.user_data(), cqe.result()?), (5, slot)); // the slot the kernel picked
     /// assert!(slot < 4);
@@ -196,6 +208,109 @@ define_ops! {
     }
     validate(&self, ring) { send_fd_ok(&self.source, ring, self.data, self.msg_flags) }
     complete(self, cqe) -> (io::Result<u32>, F) { (cqe.result(), self.target) }
+}
+
+/// Posts a message op's CQE on its target now, from no ring
+/// (`IORING_REGISTER_SEND_MSG_RING` through liburing's `io_uring_register_sync_msg`): the
+/// op is checked as a push would check it, its SQE written as a push would write it, and
+/// the kernel reads that SQE during the call. A registered slot is refused (`InvalidInput`):
+/// without a ring there is no table to look it up in.
+#[cfg(liburing_has = "io_uring_register_sync_msg")]
+fn sync_msg<O: super::private::Sealed, F: IoFd>(op: &mut O) -> io::Result<()> {
+    if F::CHECKED {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a registered-file slot names a file of one ring's table; a message sent from no \
+             ring needs the target ring's fd",
+        ));
+    }
+    // No ring has id 0 (ids start at 1): checks that concern no ring pass, the others fail.
+    op.validate(0)
+        .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+    let mut sqe = crate::entry::Sqe::default();
+    op.prepare(&mut sqe, 0);
+    // SAFETY: `sqe` is a live entry in the kernel's layout (entry.rs asserts the size), read
+    // by the kernel during the call only; the target fd it names is held by the op, which
+    // the caller keeps until the call returns.
+    let ret = unsafe {
+        crate::sys::io_uring_register_sync_msg((&mut sqe as *mut crate::entry::Sqe).cast())
+    };
+    crate::error::cvt(ret).map(drop)
+}
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_msg_ring",
+    liburing_has = "io_uring_register_sync_msg"
+))]
+impl<F: IoFd> MsgRing<F> {
+    /// Posts the CQE on `target` now, with no ring of its own
+    /// (`io_uring_register_sync_msg`, liburing 2.12, kernel 6.13): the call's result is the
+    /// message's, and the target gets its CQE as from a pushed [`MsgRing`]. Checked as a
+    /// push is (a user_data with bit 63 is `InvalidInput`); a [`Fixed`] target is
+    /// `InvalidInput` (no ring, no table); the kernel refuses `OpFlags` and a personality
+    /// here (`EINVAL`). Kernels before 6.13 answer `EINVAL`. Hands back `target`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use system_liburing::{op::MsgRing, Ring};
+    /// let mut target = Ring::new(4)?;
+    /// let to = target.as_fd().try_clone_to_owned()?;
+    /// // io_uring_prep_msg_ring(&sqe, fd, 42, 0x1234, 0); io_uring_register_sync_msg(&sqe)
+    /// let (res, to) = MsgRing::new(to, 42, 0x1234).sync();
+    /// match res {
+    ///     Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///         eprintln!("skipped: this kernel predates IORING_REGISTER_SEND_MSG_RING (6.13)");
+    ///         return Ok(());
+    ///     }
+    ///     res => res?,
+    /// }
+    /// let cqe = target.wait()?;
+    /// assert_eq!((cqe.user_data(), cqe.raw_result()), (0x1234, 42));
+    /// // the crate's half of user_data is refused, as for a push
+    /// let (res, _) = MsgRing::new(to, 0, 1 << 63).sync();
+    /// assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "io_uring_register_sync_msg")]
+    #[doc(alias = "IORING_REGISTER_SEND_MSG_RING")]
+    pub fn sync(mut self) -> (io::Result<()>, F) {
+        (sync_msg::<_, F>(&mut self), self.target)
+    }
+}
+
+#[cfg(all(
+    liburing_has = "io_uring_prep_msg_ring_cqe_flags",
+    liburing_has = "io_uring_register_sync_msg"
+))]
+impl<F: IoFd> MsgRingCqeFlags<F> {
+    /// [`MsgRing::sync`] with the posted CQE's flags (`cqe_flags` within
+    /// [`MSG_RING_CQE_FLAGS`], checked as for a push).
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::os::fd::AsFd;
+    /// use system_liburing::{op::MsgRingCqeFlags, Ring};
+    /// let mut target = Ring::new(4)?;
+    /// let to = target.as_fd().try_clone_to_owned()?;
+    /// let (res, _to) = MsgRingCqeFlags::new(to, 7, 42, 1 << 16).sync();
+    /// match res {
+    ///     Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///         eprintln!("skipped: this kernel predates IORING_REGISTER_SEND_MSG_RING (6.13)");
+    ///         return Ok(());
+    ///     }
+    ///     res => res?,
+    /// }
+    /// let cqe = target.wait()?;
+    /// assert_eq!((cqe.user_data(), cqe.raw_result(), cqe.flags().bits()), (42, 7, 1 << 16));
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "io_uring_register_sync_msg")]
+    pub fn sync(mut self) -> (io::Result<()>, F) {
+        (sync_msg::<_, F>(&mut self), self.target)
+    }
 }
 
 /// `IORING_MSG_SEND_FD`, the `sqe->addr` command that passes a registered file.

@@ -570,7 +570,8 @@ define_ops! {
     /// assert!(slot.index() < 4);
     /// // The connection has no fd, only its slot: ops name it with the Fixed handle.
     /// let t = ring.push(Send::new(slot, &b"hi"[..], 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0; 2];
     /// client.read_exact(&mut got)?;
     /// assert_eq!(&got, b"hi");
@@ -652,7 +653,8 @@ define_ops! {
     /// let slot = ring.next_shot(&accept)?.expect("still armed")?;
     /// assert!(slot.index() < 4);
     /// let t = ring.push(Send::new(slot, &b"hi"[..], 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0; 2];
     /// client.read_exact(&mut got)?;
     /// assert_eq!(&got, b"hi");
@@ -694,7 +696,8 @@ define_ops! {
     /// // The socket exists only in slot 3: connect it through the ring.
     /// let listener = TcpListener::bind("127.0.0.1:0")?;
     /// let t = ring.push(Connect::new(slot, listener.local_addr()?))?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _slot) = ring.wait_for(t)?;
+    /// res?;
     /// listener.set_nonblocking(true)?;
     /// listener.accept()?; // the connection is already there
     /// # Ok(()) }
@@ -732,7 +735,8 @@ define_ops! {
     /// assert!(slot.index() < 4);
     /// let rx = UdpSocket::bind("127.0.0.1:0")?;
     /// let t = ring.push(SendMsg::new(slot, b"hi".to_vec(), Some(rx.local_addr()?), 0))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _slot, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut buf = [0; 8];
     /// let n = rx.recv(&mut buf)?;
     /// assert_eq!(&buf[..n], b"hi");
@@ -788,12 +792,10 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -894,7 +896,6 @@ define_ops! {
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         // Only the name's room matters here: the kernel lays out each buffer as header,
         // name (this many bytes), control (none), payload.
         self.msg.hdr.msg_namelen = NAME_ROOM as libc::socklen_t;
@@ -903,8 +904,7 @@ define_ops! {
         sqe.len = 1;
         sqe.op_flags = self.msg_flags as u32;
         sqe.ioprio = sys::IORING_RECV_MULTISHOT as u16;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) {
@@ -1165,7 +1165,8 @@ define_ops! {
     /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
     /// let from = tx.local_addr()?;
     /// let t = ring.push(SendTo::new(tx, b"hi".to_vec(), 0, rx.local_addr()?))?;
-    /// assert_eq!(ring.wait_for(t)?.0?, 2);
+    /// let (n, _tx, _buf) = ring.wait_for(t)?;
+    /// assert_eq!(n?, 2);
     /// let mut got = [0u8; 8];
     /// let (n, sender) = rx.recv_from(&mut got)?;
     /// assert_eq!((&got[..n], sender), (&b"hi"[..], from));
@@ -1218,7 +1219,8 @@ define_ops! {
     /// let set = 65536i32.to_ne_bytes().to_vec();
     /// let op = CmdSock::new(sys::SOCKET_URING_OP_SETSOCKOPT, sock.clone(), level, name, set);
     /// let t = ring.push(op)?;
-    /// ring.wait_for(t)?.0?;
+    /// let (res, _sock, _set) = ring.wait_for(t)?;
+    /// res?;
     /// let get = Vec::with_capacity(4);
     /// let op = CmdSock::new(sys::SOCKET_URING_OP_GETSOCKOPT, sock.clone(), level, name, get);
     /// let t = ring.push(op)?;
@@ -1395,6 +1397,121 @@ define_ops! {
         send_flags_ok(self.msg_flags)
     }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) { (zc_result(self.first, &cqe), self.fd, self.buf) }
+
+    /// [`UringCmd`] in a 128-byte SQE (`IORING_OP_URING_CMD128`): command `cmd_op` for the
+    /// file's driver, whose command area (`sqe->cmd`) is then 80 bytes, from `addr3` to the
+    /// end of the entry's second half. As with `UringCmd` the driver sees `cmd_op` and the
+    /// file only: every other field and the whole command area are zero (the ring zeroes
+    /// the second half for this opcode), so no command can be pointed at memory through
+    /// it. Made for rings built with [`SetupFlags::SQE128`](crate::SetupFlags::SQE128); on
+    /// a ring of 64-byte entries the kernel completes it with `EINVAL` (the crate builds no
+    /// `IORING_SETUP_SQE_MIXED` rings). Kernels before 6.19 lack the opcode: the push is
+    /// [`PushError::Unsupported`](crate::PushError::Unsupported). Hands back the file.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::net::UdpSocket;
+    /// use system_liburing::{op::UringCmd128, sys, PushError, Ring, SetupFlags};
+    /// let mut ring = Ring::builder().entries(4).setup_flags(SetupFlags::SQE128).build()?;
+    /// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// tx.send_to(b"12345", rx.local_addr()?)?;
+    /// let t = match ring.push(UringCmd128::new(sys::SOCKET_URING_OP_SIOCINQ, rx)) {
+    ///     Err(PushError::Unsupported(..)) => {
+    ///         eprintln!("skipped: this kernel predates IORING_OP_URING_CMD128 (6.19)");
+    ///         return Ok(());
+    ///     }
+    ///     t => t?,
+    /// };
+    /// let (queued, _rx) = ring.wait_for(t)?;
+    /// assert_eq!(queued?, 5); // the datagram waiting on the socket
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_uring_cmd128", IORING_OP_URING_CMD128, "6.19", unmanaged]
+    UringCmd128<F: IoFd>(cmd_op: u32, fd: F) { cmd_op: u32 = cmd_op, fd: F = fd }
+    fds(fd: F)
+    prepare(&mut self, sqe) {
+        sqe.set_fd(&self.fd);
+        sqe.off = u64::from(self.cmd_op);
+    }
+    complete(self, cqe) -> (io::Result<u32>, F) { (cqe.result(), self.fd) }
+
+    /// Sends the data queued on a buffer ring made to send from
+    /// ([`Ring::register_send_buf_ring`], [`BufRing::queue`]): `send(2)` of as many of its
+    /// buffers as the kernel takes at once (`IORING_RECVSEND_BUNDLE` with
+    /// `IOSQE_BUFFER_SELECT`, set by the op; `flags` within [`SEND_FLAGS`]). The kernel keeps
+    /// sending while buffers are queued: each round is one item of the op's stream
+    /// ([`Ring::next_shot`](crate::Ring::next_shot)), the bytes it sent, and the buffers it
+    /// consumed go back to the ring's free list as their CQE is reaped; the stream ends
+    /// when the ring is empty, on an error, or with `ENOBUFS` when nothing was queued.
+    /// C's `len` is 0 here: each round takes whole buffers (a cap would make the kernel cut
+    /// the first buffer in the ring entry itself).
+    ///
+    /// A short send (the peer gone after part of the data) ends the stream with the count
+    /// sent, and the kernel has then consumed every buffer the round picked, the unsent ones
+    /// too (kernel 6.18 seen), which its CQE does not say. The crate never gives a buffer
+    /// back before a CQE shows the kernel past it, so it keeps counting those as queued
+    /// ([`BufRing::queued`]) until the next send's first CQE shows where the kernel is (the
+    /// buffer it starts from, or `ENOBUFS`: the ring was empty): their data is lost, not
+    /// sent later, as in C.
+    ///
+    /// Refused at push time: a ring made for receives, another ring's, one unregistered,
+    /// and a second `SendBundle` on a ring one is still armed on (the crate follows what the
+    /// kernel consumed from each CQE's first buffer id and byte count, which two sends in
+    /// flight would make ambiguous). [`Ring::finish`](crate::Ring::finish) hands back the
+    /// items never taken, then the socket. Kernels before 6.10 complete it with `EINVAL`.
+    ///
+    /// # Example
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::io::Read;
+    /// use std::os::unix::net::UnixStream;
+    /// use system_liburing::{op::SendBundle, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let bufs = ring.register_send_buf_ring(4, 8, 5)?; // four 8-byte buffers, group 5
+    /// bufs.queue(b"hello, bundled world")?; // three buffers: 8 + 8 + 4 bytes
+    /// let (tx, mut rx) = UnixStream::pair()?;
+    /// // io_uring_prep_send_bundle(sqe, fd, 0, 0) + IOSQE_BUFFER_SELECT, buf_group 5
+    /// let sends = ring.push(SendBundle::new(tx, &bufs, 0))?;
+    /// let mut sent = 0;
+    /// while let Some(round) = ring.next_shot(&sends)? {
+    ///     match round {
+    ///         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+    ///             eprintln!("skipped: this kernel predates send bundles (6.10)");
+    ///             return Ok(());
+    ///         }
+    ///         round => sent += round?,
+    ///     }
+    /// }
+    /// assert_eq!((sent, bufs.queued()), (20, 0)); // every buffer consumed, back to the ring
+    /// let mut got = vec![0; 20];
+    /// rx.read_exact(&mut got)?;
+    /// assert_eq!(&got[..], b"hello, bundled world");
+    /// let (_rest, _tx) = ring.finish(sends)?;
+    /// # Ok(()) }
+    /// ```
+    ["io_uring_prep_send_bundle", IORING_OP_SEND, "6.10"]
+    SendBundle<F: IoFd>(fd: F, bufs: &BufRing, flags: i32) {
+        fd: F = fd, bufs: crate::register::Sending = crate::register::Sending::new(bufs),
+        msg_flags: i32 = flags
+    }
+    fds(fd: F)
+    prepare(&mut self, sqe) {
+        self.bufs.arm();
+        sqe.set_fd(&self.fd);
+        sqe.op_flags = self.msg_flags as u32;
+        sqe.ioprio = sys::IORING_RECVSEND_BUNDLE as u16;
+        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
+        sqe.buf_index = self.bufs.bgid();
+    }
+    record(&mut self, cqe) { self.bufs.record(cqe) }
+    validate(&self, ring) {
+        self.bufs.check(ring)?;
+        send_flags_ok(self.msg_flags)
+    }
+    complete(self, _cqe) -> (Vec<io::Result<usize>>, F) {
+        (std::iter::from_fn(|| self.bufs.take()).collect(), self.fd)
+    }
 }
 
 /// A message from [`RecvMsgMulti`]: the buffer, the sender, and where the payload is.
@@ -1583,7 +1700,7 @@ fn sock_cmd_ok(cmd_op: u32, level: i32, optname: i32) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The `SOL_SOCKET` options [`CmdSock`] may get or set: each one's value is plain data (an
+/// The `SOL_SOCKET` options `CmdSock` may get or set: each one's value is plain data (an
 /// `int`, a `struct linger`, a `struct ucred`) that the kernel copies in or out of `optval`
 /// and nothing else. Refused are the options whose value holds a pointer the kernel reads
 /// through (`SO_ATTACH_FILTER`, `SO_ATTACH_REUSEPORT_CBPF`) or an fd number it looks up
@@ -1613,6 +1730,133 @@ pub const SOCKET_OPTIONS: &[i32] = &[
     libc::SO_INCOMING_CPU,
     libc::SO_BUSY_POLL,
 ];
+
+#[cfg(liburing_has = "io_uring_prep_send_bundle")]
+impl<F: IoFd> Multishot for SendBundle<F> {
+    type Item = io::Result<usize>;
+    fn take_item(&mut self) -> Option<Self::Item> {
+        self.bufs.take()
+    }
+}
+
+/// The `MSG_*` bits a single-shot receive into a provided buffer may carry ([`RecvSelect`]):
+/// `MSG_DONTWAIT` (0x40: `EAGAIN` at once when nothing is there; no buffer is taken) and
+/// `MSG_CMSG_CLOEXEC` (0x40000000, 2.6.23; no control data is received here). Refused
+/// besides what [`RECV_FLAGS`] refuses: `MSG_TRUNC` (on a stream socket the kernel counts
+/// bytes it never copied: the buffer the kernel picked would claim stale bytes of its last
+/// use), `MSG_WAITALL` (a partial receive retried with a provided buffer: not reviewed),
+/// `MSG_PEEK`, `MSG_OOB`, `MSG_ERRQUEUE` (not reviewed with buffer selection).
+#[doc(alias = "msg_flags")]
+pub const RECV_SELECT_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_CMSG_CLOEXEC;
+
+/// Single-shot `recv(2)` into a buffer the kernel picks from a provided buffer ring
+/// (`IOSQE_BUFFER_SELECT`, kernel 5.19 for buffer rings): no buffer is tied up while the
+/// receive waits for data. `len` caps the receive (0: a whole buffer); `flags` within
+/// [`RECV_SELECT_FLAGS`]. Completes with a [`BufGuard`] holding the bytes received (it goes
+/// back to the ring when dropped; an empty one at end of stream), or the errno (`ENOBUFS`
+/// when the ring had no buffer left), then the socket. While the op is pushed its buffer
+/// ring cannot be unregistered, and a ring registered with another
+/// [`Ring`](crate::Ring), or unregistered, is refused at push.
+///
+/// C: `io_uring_prep_recv(sqe, fd, NULL, len, flags)` with `sqe->flags |=
+/// IOSQE_BUFFER_SELECT` and `sqe->buf_group = bgid` / `IORING_OP_RECV`, kernel 5.19.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::net::UdpSocket;
+/// use system_liburing::{op::RecvSelect, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let bufs = match ring.register_buf_ring(2, 64, 5) {
+///     Ok(b) => b,
+///     Err(e) => {
+///         println!("skipped: no provided buffer rings here (kernel 5.19): {e}");
+///         return Ok(());
+///     }
+/// };
+/// let (rx, tx) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+/// tx.send_to(b"one", rx.local_addr()?)?;
+/// tx.send_to(b"two", rx.local_addr()?)?;
+/// let rx = std::sync::Arc::new(rx);
+/// let first = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let second = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let (a, _) = ring.wait_for(first)?;
+/// let (b, _) = ring.wait_for(second)?;
+/// let (a, b) = (a?, b?);
+/// assert_eq!((&*a, &*b), (&b"one"[..], &b"two"[..]));
+/// assert_ne!(a.buffer_id(), b.buffer_id()); // two buffers of the ring
+/// // Both buffers are out: the next receive finds none.
+/// tx.send_to(b"three", rx.local_addr()?)?;
+/// let third = ring.push(RecvSelect::new(rx.clone(), &bufs, 0, 0))?;
+/// let (c, _) = ring.wait_for(third)?;
+/// assert_eq!(c.unwrap_err().raw_os_error(), Some(libc::ENOBUFS));
+/// # Ok(()) }
+/// ```
+#[cfg(liburing_has = "io_uring_prep_recv")]
+#[doc(alias = "IOSQE_BUFFER_SELECT")]
+#[doc(alias = "io_uring_prep_recv")]
+#[derive(Debug)]
+pub struct RecvSelect<F> {
+    fd: F,
+    bufs: crate::register::SelectingOne,
+    len: u32,
+    msg_flags: i32,
+    sqe_flags: crate::OpFlags,
+    personality: u16,
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> RecvSelect<F> {
+    /// A receive of up to `len` bytes (0: a whole buffer) into a buffer of `bufs`.
+    pub fn new(fd: F, bufs: &BufRing, len: u32, flags: i32) -> Self {
+        RecvSelect {
+            fd,
+            bufs: crate::register::SelectingOne::new(bufs),
+            len,
+            msg_flags: flags,
+            sqe_flags: crate::OpFlags::empty(),
+            personality: 0,
+        }
+    }
+
+    super::op_setters!();
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> super::private::Sealed for RecvSelect<F> {
+    const OPCODE: u8 = sys::IORING_OP_RECV as u8;
+    const VALIDATES: bool = true;
+    const RECORDS: bool = true;
+    fn validate(&self, ring: u64) -> Result<(), Refused> {
+        self.fd.check(ring)?;
+        self.bufs.check(ring)?;
+        msg_flags_ok(
+            self.msg_flags,
+            RECV_SELECT_FLAGS,
+            "only the reviewed MSG_* bits (RECV_SELECT_FLAGS) are passed to a receive into a \
+             provided buffer",
+        )
+    }
+    fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
+        *sqe = super::sqe(sys::IORING_OP_RECV, self.sqe_flags);
+        sqe.personality = self.personality;
+        sqe.set_fd(&self.fd);
+        sqe.len = self.len;
+        sqe.op_flags = self.msg_flags as u32;
+        self.bufs.select(sqe);
+    }
+    fn record(&mut self, cqe: &Cqe) {
+        self.bufs.record(cqe)
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_recv")]
+impl<F: IoFd> super::Op for RecvSelect<F> {
+    type Output = (io::Result<BufGuard>, F);
+    fn complete(mut self, cqe: Cqe) -> Self::Output {
+        (self.bufs.finish(&cqe), self.fd)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,9 @@
 //! is finished or leaked.)
 //!
 //! Every read remembers the length it gave the kernel and never believes a completion for
-//! more; every `RWF_*` word is checked against [`RW_FLAGS`].
+//! more; every `RWF_*` word is checked against [`RW_FLAGS`]. These are the ops whose
+//! `sqe->ioprio` the kernel reads as an I/O priority: each has an
+//! `ioprio(`[`IoPriority`](super::IoPriority)`)` setter (no other op has one).
 
 use super::{count, define_ops, filled};
 use crate::buf::{IoBuf, IoBufMut};
@@ -57,14 +59,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read", IORING_OP_READ, "5.6"]
+    ["io_uring_prep_read", IORING_OP_READ, "5.6", ioprio]
     Read<F: IoFd, B: IoBufMut>(fd: F, buf: B, offset: u64) {
-        fd: F = fd, buf: B = buf, offset: u64 = offset, given: u32 = 0
+        fd: F = fd, buf: B = buf, offset: u64 = offset, given: u32 = 0, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.given = self.buf.bytes_total().min(u32::MAX as usize) as u32;
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.buf.stable_mut_ptr() as u64;
         sqe.len = self.given;
         sqe.off = self.offset;
@@ -96,11 +99,14 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_write", IORING_OP_WRITE, "5.6"]
-    Write<F: IoFd, B: IoBuf>(fd: F, buf: B, offset: u64) { fd: F = fd, buf: B = buf, offset: u64 = offset }
+    ["io_uring_prep_write", IORING_OP_WRITE, "5.6", ioprio]
+    Write<F: IoFd, B: IoBuf>(fd: F, buf: B, offset: u64) {
+        fd: F = fd, buf: B = buf, offset: u64 = offset, ioprio: u16 = 0
+    }
     fds(fd: F)
     prepare(&mut self, sqe) {
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.buf.stable_ptr() as u64;
         sqe.len = self.buf.bytes_init().min(u32::MAX as usize) as u32;
         sqe.off = self.offset;
@@ -125,14 +131,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv", IORING_OP_READV, "5.1"]
+    ["io_uring_prep_readv", IORING_OP_READV, "5.1", ioprio]
     Readv<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::spare(&mut self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -160,14 +168,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1"]
+    ["io_uring_prep_writev", IORING_OP_WRITEV, "5.1", ioprio]
     Writev<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::data(&self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -194,14 +204,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read_fixed", IORING_OP_READ_FIXED, "5.1"]
+    ["io_uring_prep_read_fixed", IORING_OP_READ_FIXED, "5.1", ioprio]
     ReadFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) {
-        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, given: u32 = 0
+        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, given: u32 = 0, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.given = self.buf.capacity().min(u32::MAX as usize) as u32;
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.given;
         sqe.addr = self.buf.as_mut_ptr() as u64;
         sqe.off = self.offset;
@@ -236,11 +247,14 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_write_fixed", IORING_OP_WRITE_FIXED, "5.1"]
-    WriteFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) { fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset }
+    ["io_uring_prep_write_fixed", IORING_OP_WRITE_FIXED, "5.1", ioprio]
+    WriteFixed<F: IoFd>(fd: F, buf: FixedBuf, offset: u64) {
+        fd: F = fd, buf: FixedBuf = buf, offset: u64 = offset, ioprio: u16 = 0
+    }
     fds(fd: F)
     prepare(&mut self, sqe) {
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.buf.len().min(u32::MAX as usize) as u32;
         sqe.addr = self.buf.as_mut_ptr() as u64;
         sqe.off = self.offset;
@@ -275,14 +289,16 @@ define_ops! {
     /// assert_eq!(n.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv2", IORING_OP_READV, "5.6"]
+    ["io_uring_prep_readv2", IORING_OP_READV, "5.6", ioprio]
     Readv2<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::spare(&mut self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -314,14 +330,16 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6"]
+    ["io_uring_prep_writev2", IORING_OP_WRITEV, "5.6", ioprio]
     Writev2<F: IoFd>(fd: F, bufs: Vec<Vec<u8>>, offset: u64, flags: i32) {
-        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default()
+        fd: F = fd, bufs: Vec<Vec<u8>> = bufs, offset: u64 = offset, rw_flags: i32 = flags, iovecs: IoVecs = IoVecs::default(),
+        ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
         self.iovecs = IoVecs::data(&self.bufs);
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.addr = self.iovecs.0.as_ptr() as u64;
         sqe.len = self.iovecs.0.len() as u32;
         sqe.off = self.offset;
@@ -359,19 +377,18 @@ define_ops! {
     /// assert!(ring.next_shot(&reads)?.is_none()); // the stream is over
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_read_multishot", IORING_OP_READ_MULTISHOT, "6.7"]
+    ["io_uring_prep_read_multishot", IORING_OP_READ_MULTISHOT, "6.7", ioprio]
     ReadMulti<F: IoFd>(fd: F, bufs: &crate::register::BufRing, nbytes: u32, offset: u64) {
         fd: F = fd, bufs: crate::register::Selecting = crate::register::Selecting::new(bufs),
-        nbytes: u32 = nbytes, offset: u64 = offset
+        nbytes: u32 = nbytes, offset: u64 = offset, ioprio: u16 = 0
     }
     fds(fd: F)
     prepare(&mut self, sqe) {
-        self.bufs.arm();
         sqe.set_fd(&self.fd);
+        sqe.ioprio = self.ioprio;
         sqe.len = self.nbytes;
         sqe.off = self.offset;
-        sqe.flags |= crate::SqeFlags::BUFFER_SELECT.bits();
-        sqe.buf_index = self.bufs.bgid();
+        self.bufs.select(sqe);
     }
     record(&mut self, cqe) { self.bufs.record(cqe) }
     validate(&self, ring) { self.bufs.check(ring) }
@@ -401,11 +418,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_readv_fixed", IORING_OP_READV_FIXED, "6.15"]
+    ["io_uring_prep_readv_fixed", IORING_OP_READV_FIXED, "6.15", ioprio]
     ReadvFixed<F: IoFd>(fd: F, buf: FixedBuf, ranges: Vec<std::ops::Range<usize>>, offset: u64, flags: i32) {
-        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() }
+        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() },
+        ioprio: u16 = 0
     }
-    prepare(&mut self, sqe) { self.v.prepare(sqe) }
+    prepare(&mut self, sqe) {
+        self.v.prepare(sqe);
+        sqe.ioprio = self.ioprio;
+    }
     validate(&self, ring) { self.v.check(ring, self.v.buf.capacity()) }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) {
         let res = count(&cqe);
@@ -438,11 +459,15 @@ define_ops! {
     /// # std::fs::remove_file(&path)?;
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_writev_fixed", IORING_OP_WRITEV_FIXED, "6.15"]
+    ["io_uring_prep_writev_fixed", IORING_OP_WRITEV_FIXED, "6.15", ioprio]
     WritevFixed<F: IoFd>(fd: F, buf: FixedBuf, ranges: Vec<std::ops::Range<usize>>, offset: u64, flags: i32) {
-        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() }
+        v: FixedVectored<F> = FixedVectored { fd, buf, ranges, offset, rw_flags: flags, iovecs: IoVecs::default() },
+        ioprio: u16 = 0
     }
-    prepare(&mut self, sqe) { self.v.prepare(sqe) }
+    prepare(&mut self, sqe) {
+        self.v.prepare(sqe);
+        sqe.ioprio = self.ioprio;
+    }
     validate(&self, ring) { self.v.check(ring, self.v.buf.len()) }
     complete(self, cqe) -> (io::Result<usize>, F, FixedBuf) { (count(&cqe), self.v.fd, self.v.buf) }
 }
@@ -573,5 +598,100 @@ impl<F: IoFd> super::Multishot for ReadMulti<F> {
     type Item = io::Result<crate::register::BufGuard>;
     fn take_item(&mut self) -> Option<Self::Item> {
         self.bufs.take()
+    }
+}
+
+/// Single-shot `read(2)` into a buffer the kernel picks from a provided buffer ring
+/// (`IOSQE_BUFFER_SELECT`, kernel 5.19 for buffer rings): no buffer is tied up while the
+/// read waits for data. `nbytes` caps the read (0: a whole buffer); `offset` as in [`Read`]
+/// (`u64::MAX`: the file position). Completes with a [`BufGuard`](crate::register::BufGuard)
+/// holding the bytes read (it goes back to the ring when dropped; an empty one at end of
+/// file), or the errno (`ENOBUFS` when the ring had no buffer left), then the file. While
+/// the op is pushed its buffer ring cannot be unregistered, and a ring registered with
+/// another [`Ring`](crate::Ring), or unregistered, is refused at push.
+///
+/// C: `io_uring_prep_read(sqe, fd, NULL, nbytes, offset)` with `sqe->flags |=
+/// IOSQE_BUFFER_SELECT` and `sqe->buf_group = bgid` / `IORING_OP_READ`, kernel 5.19.
+///
+/// # Example
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use std::io::Write;
+/// use system_liburing::{op::ReadSelect, Ring};
+/// let mut ring = Ring::new(8)?;
+/// let bufs = match ring.register_buf_ring(4, 64, 3) {
+///     Ok(b) => b,
+///     Err(e) => {
+///         println!("skipped: no provided buffer rings here (kernel 5.19): {e}");
+///         return Ok(());
+///     }
+/// };
+/// let (rx, mut tx) = std::os::unix::net::UnixStream::pair()?;
+/// let read = ring.push(ReadSelect::new(rx, &bufs, 0, u64::MAX))?; // no buffer taken yet
+/// tx.write_all(b"hello")?;
+/// let (buf, _rx) = ring.wait_for(read)?;
+/// let buf = buf?; // the buffer the kernel picked, with the bytes read
+/// assert_eq!((&*buf, bufs.in_use()), (&b"hello"[..], 1));
+/// drop(buf); // back to the ring
+/// assert_eq!(bufs.in_use(), 0);
+/// # Ok(()) }
+/// ```
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[doc(alias = "IOSQE_BUFFER_SELECT")]
+#[doc(alias = "io_uring_prep_read")]
+#[derive(Debug)]
+pub struct ReadSelect<F> {
+    fd: F,
+    bufs: crate::register::SelectingOne,
+    nbytes: u32,
+    offset: u64,
+    sqe_flags: crate::OpFlags,
+    personality: u16,
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> ReadSelect<F> {
+    /// A read of up to `nbytes` (0: a whole buffer) at `offset`, into a buffer of `bufs`.
+    pub fn new(fd: F, bufs: &crate::register::BufRing, nbytes: u32, offset: u64) -> Self {
+        ReadSelect {
+            fd,
+            bufs: crate::register::SelectingOne::new(bufs),
+            nbytes,
+            offset,
+            sqe_flags: crate::OpFlags::empty(),
+            personality: 0,
+        }
+    }
+
+    super::op_setters!();
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> super::private::Sealed for ReadSelect<F> {
+    const OPCODE: u8 = crate::sys::IORING_OP_READ as u8;
+    const VALIDATES: bool = true;
+    const RECORDS: bool = true;
+    fn validate(&self, ring: u64) -> Result<(), crate::Refused> {
+        self.fd.check(ring)?;
+        self.bufs.check(ring)
+    }
+    fn prepare(&mut self, sqe: &mut crate::entry::Sqe, _ring: u64) {
+        *sqe = super::sqe(crate::sys::IORING_OP_READ, self.sqe_flags);
+        sqe.personality = self.personality;
+        sqe.set_fd(&self.fd);
+        sqe.len = self.nbytes;
+        sqe.off = self.offset;
+        self.bufs.select(sqe);
+    }
+    fn record(&mut self, cqe: &crate::entry::Cqe) {
+        self.bufs.record(cqe)
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_read")]
+impl<F: IoFd> super::Op for ReadSelect<F> {
+    type Output = (io::Result<crate::register::BufGuard>, F);
+    fn complete(mut self, cqe: crate::entry::Cqe) -> Self::Output {
+        (self.bufs.finish(&cqe), self.fd)
     }
 }

@@ -25,19 +25,19 @@ const FUTEX2_SIZE_U32: u32 = 0x02;
 #[doc(alias = "FUTEX_PRIVATE_FLAG")]
 pub const FUTEX2_PRIVATE: u32 = 128;
 
-/// The futex2 flag bits [`FutexWait`], [`FutexWake`] and [`FutexWaitv`] accept from the
+/// The futex2 flag bits `FutexWait`, `FutexWake` and `FutexWaitv` accept from the
 /// user: [`FUTEX2_PRIVATE`], which changes only how the kernel keys the word. The size bits
 /// (`FUTEX2_SIZE_*`) are the crate's — it sets `FUTEX2_SIZE_U32`, the size of the
 /// `AtomicU32` — and `FUTEX2_NUMA` (6.16: a node id stored after the word, which the kernel
 /// reads and may write), `FUTEX2_MPOL` and any other bit are refused.
 pub const FUTEX2_FLAGS: u32 = FUTEX2_PRIVATE;
 
-/// The `idtype` values [`Waitid`] accepts: `P_ALL`, `P_PID`, `P_PGID` — `id` is then
+/// The `idtype` values `Waitid` accepts: `P_ALL`, `P_PID`, `P_PGID` — `id` is then
 /// ignored, a pid, or a process group id. `P_PIDFD` (5.4) is refused: it makes `id` an fd
 /// number the kernel looks up, which a plain integer cannot vouch for.
 pub const WAITID_IDTYPES: &[libc::idtype_t] = &[libc::P_ALL, libc::P_PID, libc::P_PGID];
 
-/// The option bits [`Waitid`] accepts: `WEXITED`, `WSTOPPED`, `WCONTINUED`, `WNOHANG`,
+/// The option bits `Waitid` accepts: `WEXITED`, `WSTOPPED`, `WCONTINUED`, `WNOHANG`,
 /// `WNOWAIT` (2.6.9), `__WNOTHREAD`, `__WCLONE`, `__WALL` (4.7 for `waitid`) — which
 /// children and state changes to wait for. The kernel writes the same `siginfo_t` the op
 /// owns whatever they are. Any other bit is refused.

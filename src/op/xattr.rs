@@ -95,7 +95,8 @@ define_ops! {
     /// // fsetxattr(fd, "user.demo", "v1", 2, XATTR_CREATE)
     /// let flags = libc::XATTR_CREATE;
     /// let ticket = ring.push(FSetXattr::new(file.clone(), name.clone(), b"v1".to_vec(), flags))?;
-    /// ring.wait_for(ticket)?.0?;
+    /// let (res, _file) = ring.wait_for(ticket)?;
+    /// res?;
     /// // XATTR_CREATE refuses a name that exists
     /// let ticket = ring.push(FSetXattr::new(file.clone(), name.clone(), b"v2".to_vec(), flags))?;
     /// assert_eq!(ring.wait_for(ticket)?.0.unwrap_err().raw_os_error(), Some(libc::EEXIST));

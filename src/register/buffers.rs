@@ -81,6 +81,11 @@ impl FixedBuf {
         }
     }
 
+    /// The id of the ring whose table holds it.
+    pub(crate) fn ring(&self) -> u64 {
+        self.ring
+    }
+
     pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
         // SAFETY: pos < count, so the offset stays inside the allocation.
         unsafe { self.pool.ptr.add(self.pos * self.pool.size) }

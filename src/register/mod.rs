@@ -15,10 +15,13 @@ mod probe;
 mod restrictions;
 
 pub use buf_ring::{BufGuard, BufRing};
-pub(crate) use buf_ring::{BufRingInner, Selecting};
+pub(crate) use buf_ring::{BufRingInner, Selecting, SelectingOne};
+// Used by `op::SendBundle`, which exists only where liburing has io_uring_prep_send_bundle.
+#[cfg_attr(not(liburing_has = "io_uring_prep_send_bundle"), allow(unused_imports))]
+pub(crate) use buf_ring::Sending;
 pub(crate) use buffers::BufPool;
 pub use buffers::FixedBuf;
-pub use probe::Probe;
+pub use probe::{Probe, ProbeOp};
 pub use restrictions::Restriction;
 
 // The `IORING_REGISTER_*` opcodes the direct paths use come from `sys`: wrapper.h's table

@@ -315,7 +315,9 @@ pub fn set_sqe_u32(sqe: *mut sys::io_uring_sqe, offset: usize, value: u32) {
     unsafe { (sqe as *mut u8).add(offset).cast::<u32>().write(value) }
 }
 
-/// A relative timespec of `ms` milliseconds, as liburing's helpers take it.
+/// A relative timespec of `ms` milliseconds, as liburing's helpers take it (those that
+/// take one: `io_uring_wait_cqes` and later).
+#[cfg(liburing_has = "io_uring_wait_cqes")]
 pub fn timespec_ms(ms: u64) -> sys::__kernel_timespec {
     // SAFETY: a plain C struct of two integers.
     let mut ts: sys::__kernel_timespec = unsafe { MaybeUninit::zeroed().assume_init() };

@@ -116,6 +116,7 @@ fn run() -> Outcome {
     set_enter_ring_fd(&mut raw, fd);
     raw.flags = params.flags;
     let mut ring = LibRing::from_raw(raw, params);
+    #[cfg(liburing_has = "io_uring_wait_cqes")]
     if o.ring_fd == fd {
         ring.nop(9);
         o.nop_ok =

@@ -30,6 +30,13 @@ pub fn nop(env: &mut Env) -> R {
     unsafe { env.pair(&mut op, |sqe| sys::io_uring_prep_nop(sqe), &[]) }
 }
 
+#[cfg(liburing_has = "io_uring_prep_nop128")]
+pub fn nop128(env: &mut Env) -> R {
+    let mut op = op::Nop128::new();
+    // SAFETY: no pointer rules.
+    unsafe { env.pair(&mut op, |sqe| sys::io_uring_prep_nop128(sqe), &[]) }
+}
+
 const EVENTS: u32 = (libc::POLLIN | libc::POLLRDHUP) as u32;
 
 #[cfg(liburing_has = "io_uring_prep_poll_add")]
@@ -148,6 +155,22 @@ pub fn timeout(env: &mut Env) -> R {
         env.pair(
             &mut op,
             |sqe| sys::io_uring_prep_timeout(sqe, &mut ts as *mut _ as _, 3, 0),
+            &[(Field::Addr, Pointee::Bytes(TS_RULE))],
+        )
+    }
+}
+
+/// `IORING_TIMEOUT_MULTISHOT` with a count of 3: the C caller's flag, the crate's op type.
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+pub fn timeout_multishot(env: &mut Env) -> R {
+    let mut ts = timespec();
+    let mut op = op::TimeoutMulti::new(AFTER, 3);
+    let flags = sys::IORING_TIMEOUT_MULTISHOT;
+    // SAFETY: the op's timespec lives in the op, `ts` through the call.
+    unsafe {
+        env.pair(
+            &mut op,
+            |sqe| sys::io_uring_prep_timeout(sqe, &mut ts as *mut _ as _, 3, flags),
             &[(Field::Addr, Pointee::Bytes(TS_RULE))],
         )
     }

@@ -13,9 +13,14 @@
 // Against older liburing releases most scenarios compile out, with the helpers they share.
 #![allow(dead_code, unused_imports)]
 
+// Written against the 2.x helper signatures (see build.rs: `liburing_2x`).
+#[cfg(liburing_2x)]
 mod fs;
+#[cfg(liburing_2x)]
 mod misc;
+#[cfg(liburing_2x)]
 mod net;
+#[cfg(liburing_2x)]
 mod rw;
 
 use super::compare::{compare, Diff, Field, Pointee};
@@ -48,11 +53,14 @@ pub struct Env {
     nullfd: i32,
     fixed: Vec<FixedBuf>,
     bufs: Result<BufRing, String>,
+    /// A buffer ring to send from (`SendBundle`), group [`SEND_BGID`].
+    send_bufs: Result<BufRing, String>,
 }
 
 /// The registered slot the scenarios name (`Ring::fixed_file`), and the buffer group id.
 pub const SLOT: u32 = 3;
 pub const BGID: u16 = 7;
+pub const SEND_BGID: u16 = 8;
 /// `IORING_FILE_INDEX_ALLOC` (5.19).
 pub const ALLOC: u32 = !0;
 /// Entries of liburing's ring: one per scenario, and one more never handed out.
@@ -68,6 +76,12 @@ impl Env {
             .register_buffers(8, 4096)
             .map_err(|e| format!("register_buffers: {}", errno_text(&e)))?;
         let bufs = ring.register_buf_ring(8, 256, BGID).map_err(|e| {
+            format!(
+                "a buffer ring (kernel 5.19) could not be registered: {}",
+                errno_text(&e)
+            )
+        });
+        let send_bufs = ring.register_send_buf_ring(8, 256, SEND_BGID).map_err(|e| {
             format!(
                 "a buffer ring (kernel 5.19) could not be registered: {}",
                 errno_text(&e)
@@ -93,6 +107,7 @@ impl Env {
             nullfd,
             fixed,
             bufs,
+            send_bufs,
         })
     }
 
@@ -115,6 +130,11 @@ impl Env {
 
     fn buf_ring(&self) -> Result<&BufRing, String> {
         self.bufs.as_ref().map_err(|e| e.clone())
+    }
+
+    /// The ring's buffer ring to send from, group [`SEND_BGID`].
+    fn send_buf_ring(&self) -> Result<&BufRing, String> {
+        self.send_bufs.as_ref().map_err(|e| e.clone())
     }
 
     /// The crate's SQE for `op` and liburing's from `prep`, compared.
@@ -218,7 +238,7 @@ macro_rules! scenarios {
             #[allow(unused_mut)]
             let mut v = Vec::new();
             $(
-                #[cfg(liburing_has = $helper)]
+                #[cfg(all(liburing_2x, liburing_has = $helper))]
                 v.push(Scenario { helper: $helper, case: $case, run: $f });
             )*
             v
@@ -228,6 +248,7 @@ macro_rules! scenarios {
 
 scenarios! {
     "io_uring_prep_nop" "" => misc::nop;
+    "io_uring_prep_nop128" "" => misc::nop128;
     "io_uring_prep_read" "" => rw::read;
     "io_uring_prep_read" "registered file" => rw::read_fixed_file;
     "io_uring_prep_write" "" => rw::write;
@@ -312,6 +333,8 @@ scenarios! {
     "io_uring_prep_cmd_sock" "getsockopt" => net::cmd_sock_get;
     "io_uring_prep_cmd_getsockname" "" => net::cmd_getsockname;
     "io_uring_prep_uring_cmd" "" => net::uring_cmd;
+    "io_uring_prep_uring_cmd128" "" => net::uring_cmd128;
+    "io_uring_prep_send_bundle" "" => net::send_bundle;
     "io_uring_prep_poll_add" "" => misc::poll_add;
     "io_uring_prep_poll_multishot" "" => misc::poll_multishot;
     "io_uring_prep_poll_remove" "" => misc::poll_remove;
@@ -319,6 +342,7 @@ scenarios! {
     "io_uring_prep_epoll_ctl" "" => misc::epoll_ctl;
     "io_uring_prep_epoll_wait" "" => misc::epoll_wait;
     "io_uring_prep_timeout" "" => misc::timeout;
+    "io_uring_prep_timeout" "multishot" => misc::timeout_multishot;
     "io_uring_prep_timeout_remove" "" => misc::timeout_remove;
     "io_uring_prep_link_timeout" "" => misc::link_timeout;
     "io_uring_prep_timeout_update" "" => misc::timeout_update;

@@ -620,3 +620,35 @@ pub fn uring_cmd(env: &mut Env) -> R {
         )
     }
 }
+
+#[cfg(liburing_has = "io_uring_prep_uring_cmd128")]
+pub fn uring_cmd128(env: &mut Env) -> R {
+    let fd = env.nullfd;
+    let cmd_op = 0x1234_5678u32;
+    let mut op = op::UringCmd128::new(cmd_op, env.null());
+    // SAFETY: no pointer rules.
+    unsafe {
+        env.pair(
+            &mut op,
+            |sqe| sys::io_uring_prep_uring_cmd128(sqe, cmd_op as _, fd),
+            &[],
+        )
+    }
+}
+
+#[cfg(liburing_has = "io_uring_prep_send_bundle")]
+pub fn send_bundle(env: &mut Env) -> R {
+    let fd = env.nullfd;
+    let mut op = op::SendBundle::new(env.null(), env.send_buf_ring()?, SEND);
+    // SAFETY: no pointer rules; the SQE is liburing's scratch entry.
+    unsafe {
+        env.pair(
+            &mut op,
+            |sqe| {
+                sys::io_uring_prep_send_bundle(sqe, fd, 0, SEND);
+                buffer_select(sqe, SEND_BGID);
+            },
+            &[],
+        )
+    }
+}
