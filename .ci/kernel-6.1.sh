@@ -52,7 +52,16 @@ for line in sys.stdin:
 }
 
 say "building the test binaries (system liburing) and uring-check on the host"
-cargo test --workspace --no-run --message-format=json 2>/dev/null | binaries debian >"$out/binaries.txt"
+# A build that fails says why (its errors would otherwise vanish with the JSON stream).
+built() {
+    "$@" >"$out/build.json" 2>"$out/build.log" || {
+        echo "kernel-6.1: the build failed:" >&2
+        tail -n 40 "$out/build.log" >&2
+        exit 1
+    }
+}
+built cargo test --workspace --no-run --message-format=json
+binaries debian <"$out/build.json" >"$out/binaries.txt"
 cargo build --quiet -p uring-check
 tmpdirs=("$root/target/tmp")
 
@@ -61,8 +70,8 @@ if .ci/build-liburing.sh --list | grep -qx 2.15 && .ci/build-liburing.sh 2.15 "$
     say "building the safe crate's tests against liburing 2.15 (static)"
     CARGO_TARGET_DIR="$root/target/matrix" LIBURING_INCLUDE_DIR="$newest/include" \
         LIBURING_LIB_DIR="$newest/lib" LIBURING_STATIC=1 \
-        cargo test -p system-liburing --no-run --message-format=json 2>/dev/null \
-        | binaries newest >>"$out/binaries.txt"
+        built cargo test -p system-liburing --no-run --message-format=json
+    binaries newest <"$out/build.json" >>"$out/binaries.txt"
     tmpdirs+=("$root/target/matrix/tmp")
 else
     say "no liburing 2.15 to build here: the newest set is left out"
@@ -119,7 +128,10 @@ for c in d["checks"]:
     print(f"  {c['name']:<26} {c['verdict'].upper():<5} {c['reason']}")
 PY
 say "done"
-if grep -q '^FAILED' "$out/results.txt" || ! grep -q '^uring-check exit 0$' "$out/results.txt"; then
+# uring-check's exit 1 is a check that failed: Debian's liburing 2.3 has known bugs, which
+# the listing above names (the host leg holds each verdict to liburing's history); exit 2,
+# could not run, is a failure of this leg.
+if grep -q '^FAILED' "$out/results.txt" || ! grep -Eq '^uring-check exit [01]$' "$out/results.txt"; then
     echo "kernel-6.1: failures above (logs in $out)" >&2
     exit 1
 fi

@@ -133,7 +133,7 @@ pub use error::{CqesDropped, NotCompleted, PushError, Refused, SubmitBusy};
 pub use flags::{CqeFlags, EnterFlags, Features, OpFlags, SetupFlags, SqFlags, SqeFlags};
 pub use op::{Multishot, Op, Shot, Unmanaged};
 pub use peek_batch::CqeBatch;
-pub use register::{BufGuard, BufRing, FixedBuf, Probe, Restriction};
+pub use register::{BufGuard, BufRing, FixedBuf, Probe, ProbeOp, Restriction};
 pub use ring::{Builder, Ring};
 pub use sq::Submitter;
 #[cfg(feature = "fault-injection")]
