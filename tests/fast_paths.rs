@@ -140,3 +140,30 @@ fn wait_nr_accepts_the_whole_cq_and_refuses_more() {
         "a full CQ ring satisfies wait_nr(cq_entries)"
     );
 }
+
+#[test]
+fn an_empty_reap_on_a_defer_taskrun_ring_enters_once() {
+    // Completions of a DEFER_TASKRUN ring appear only when the kernel is entered, so an
+    // empty peek must enter; but once, not until some retry bound: with the overflow flag
+    // down, a flush that brought nothing means there is nothing.
+    let Some(mut ring) = common::ring_with_feature_or_skip(
+        Ring::builder().entries(8).defer_taskrun(),
+        "DEFER_TASKRUN empty reap",
+    ) else {
+        return;
+    };
+    let mut out = [system_liburing::Cqe::default(); 4];
+    let reaps: [(&str, &mut dyn FnMut(&mut Ring) -> bool); 4] = [
+        ("peek", &mut |r| r.peek().unwrap().is_none()),
+        ("next_completion", &mut |r| {
+            r.next_completion().unwrap().is_none()
+        }),
+        ("drain", &mut |r| r.drain(&mut out).unwrap() == 0),
+        ("the batch", &mut |r| r.completions().next().is_none()),
+    ];
+    for (what, reap) in reaps {
+        let before = fault::syscalls();
+        assert!(reap(&mut ring), "{what}: found a completion");
+        assert_eq!(fault::syscalls() - before, 1, "{what}: system calls");
+    }
+}
