@@ -272,7 +272,10 @@ impl Completer<'_> {
                     continue;
                 }
             }
-            self.enter_wait(n - ready, None)?;
+            // The kernel's `min_complete` is what the CQ ring must hold, the completions
+            // already there included; those reaped for later peeks are no longer there.
+            let queued = self.reaped().len() as u32;
+            self.enter_wait(n - queued, None)?;
         }
     }
 
