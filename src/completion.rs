@@ -11,6 +11,7 @@ use crate::entry::{Cqe, MANAGED};
 use crate::flags::CqeFlags;
 use crate::mapped::Shared;
 use crate::op::{Multishot, Op};
+use crate::table::{Reaped, INTERNAL};
 use std::io;
 
 /// One CQE, dispatched. For an op pushed with [`push_tagged`](crate::Ring::push_tagged):
@@ -72,33 +73,62 @@ impl std::fmt::Debug for Completion<'_> {
     }
 }
 
-impl<'r> Completion<'r> {
-    /// Dispatches a CQE as the ring holds it.
-    #[inline]
-    pub(crate) fn new(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
-        if cqe.user_data() & MANAGED == 0 {
-            return Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            };
+/// Accounts a CQE fresh off the ring (the table, the backpressure count) and looks its op
+/// up, in one pass over the table: the user_data to show (the tag for a tagged op) and the
+/// token a [`Completion`] may take the op back with (0 for none). `INTERNAL` as user_data
+/// for the crate's own requests, which no user pushed.
+#[inline(never)]
+pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    let user_data = cqe.user_data();
+    crate::cq::count_out(s, cqe.flags().bits());
+    if user_data & MANAGED == 0 || user_data == INTERNAL {
+        return (user_data, 0);
+    }
+    s.with_table(locked, |t| {
+        s.home.release_orphans(t);
+        match t.complete(&cqe) {
+            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
+            // A ticketed op's (its ticket takes it back), or one no live slot owns.
+            _ => (user_data, 0),
         }
-        let token = cqe.user_data();
-        match s.with_table(locked, |t| t.tag(token)) {
-            Some(tag) => Completion {
-                cqe: Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()),
-                token: Some(token),
-                s,
-                locked,
-            },
-            // A ticketed op's (its ticket takes it back) or an internal request's.
-            None => Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            },
+    })
+}
+
+/// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
+/// user_data for a tagged op) and the token (0 for none), as [`reap`] gives them.
+#[inline(never)]
+pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
+    let token = cqe.user_data();
+    if token & MANAGED == 0 {
+        return (cqe, 0);
+    }
+    match s.with_table(locked, |t| t.tag(token)) {
+        Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
+        // A ticketed op's (its ticket takes it back) or an internal request's.
+        None => (cqe, 0),
+    }
+}
+
+impl<'r> Completion<'r> {
+    /// A CQE of no managed op (nothing to look up).
+    #[inline(always)]
+    pub(crate) fn plain(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: None,
+            s,
+            locked,
+        }
+    }
+
+    /// A CQE [`reap`] accounted: `cqe` shows the tag, `token` (0 for none) the op.
+    #[inline(always)]
+    pub(crate) fn reaped(cqe: Cqe, token: u64, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: (token != 0).then_some(token),
+            s,
+            locked,
         }
     }
 
@@ -154,13 +184,14 @@ impl<'r> Completion<'r> {
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
     /// an `O`. Otherwise (not a tagged op, another type, not its last CQE) the completion
     /// comes back.
-    pub fn output<O: Op>(mut self) -> Result<O::Output, Completion<'r>> {
+    pub fn output<O: Op>(self) -> Result<O::Output, Completion<'r>> {
         let Some(token) = self.token.filter(|_| !self.has_more()) else {
             return Err(self);
         };
         match self.s.with_table(self.locked, |t| t.take::<O>(token)) {
             Some((op, cqe)) => {
-                self.token = None;
+                // The op is out: nothing is left for the drop to do.
+                std::mem::forget(self);
                 Ok(op.complete(cqe))
             }
             None => Err(self),
@@ -184,31 +215,63 @@ impl<'r> Completion<'r> {
 }
 
 impl Drop for Completion<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(token) = self.token.take() {
             if !self.cqe.flags().contains(CqeFlags::MORE) {
                 // Nobody took the op back at its last CQE: release it now.
-                self.s.with_table(self.locked, |t| t.release(token));
+                release(self.s, self.locked, token);
             }
         }
     }
 }
 
+/// Drops a finished op nobody took back.
+#[inline(never)]
+fn release(s: &Shared, locked: bool, token: u64) {
+    s.with_table(locked, |t| t.release(token));
+}
+
 impl Completer<'_> {
     /// The next completion, dispatched ([`Completion`]), without blocking; `None` when there
     /// is none (after flushing the overflow list, as [`peek`](Self::peek)).
+    #[inline]
     pub fn next_completion(&mut self) -> io::Result<Option<Completion<'_>>> {
-        let cqe = self.next_cqe()?;
-        Ok(cqe.map(|c| Completion::new(c, self.s, self.locked)))
+        let (s, locked) = (self.s, self.locked);
+        Ok(self
+            .next_dispatched()?
+            .map(|(cqe, token)| Completion::reaped(cqe, token, s, locked)))
     }
 
     /// Blocks until a completion is available, and dispatches it.
     pub fn wait_completion(&mut self) -> io::Result<Completion<'_>> {
+        let (s, locked) = (self.s, self.locked);
         loop {
-            if let Some(c) = self.next_cqe()? {
-                return Ok(Completion::new(c, self.s, self.locked));
+            if let Some((cqe, token)) = self.next_dispatched()? {
+                return Ok(Completion::reaped(cqe, token, s, locked));
             }
             self.wait_for_one()?;
         }
+    }
+
+    /// The next CQE, accounted and looked up: what to show and the token (0 for none). A
+    /// CQE fresh off the ring takes one pass over the table ([`reap`]); one reaped earlier
+    /// (or after a flush) was accounted then, and is only looked up.
+    #[inline(always)]
+    pub(crate) fn next_dispatched(&mut self) -> io::Result<Option<(Cqe, u64)>> {
+        let (s, locked) = (self.s, self.locked);
+        if self.reaped().is_empty() {
+            while let Some(cqe) = self.pop_ring_raw() {
+                if (cqe.user_data() & MANAGED == 0) & s.backpressure.is_none() {
+                    return Ok(Some((cqe, 0)));
+                }
+                let (user_data, token) = reap(s, locked, cqe);
+                if user_data != INTERNAL {
+                    let shown = Cqe::new(user_data, cqe.raw_result(), cqe.flags().bits());
+                    return Ok(Some((shown, token)));
+                }
+            }
+        }
+        Ok(self.next_cqe()?.map(|c| lookup(s, locked, c)))
     }
 }

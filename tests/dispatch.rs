@@ -201,3 +201,81 @@ fn not_completed_converts_into_io_error() {
     };
     assert_eq!(f().unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
 }
+
+/// The crate's own requests (the cancel an abandoned async op sends) reach no one: every
+/// way of reaping skips their CQEs, so a completion loop sees only what was pushed.
+#[test]
+fn the_crates_own_cancels_reach_no_reaping_path() {
+    #[derive(Debug, Clone, Copy)]
+    enum Reap {
+        Peek,
+        Drain,
+        Batch,
+        BatchDispatch,
+        Dispatch,
+    }
+    // A current-thread runtime whose driver never runs (the test never awaits): the CQEs
+    // stay in the ring for the test's own reaping.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let Some(ring) = ring("the crate's own cancels") else {
+            return;
+        };
+        let ring = system_liburing::rt::AsyncRing::new(ring).unwrap();
+        for how in [
+            Reap::Peek,
+            Reap::Drain,
+            Reap::Batch,
+            Reap::BatchDispatch,
+            Reap::Dispatch,
+        ] {
+            let (r, _w) = common::pipe();
+            // Dropped in flight: the read is cancelled by a request of the crate's own.
+            drop(ring.op(Read::new(r, Vec::with_capacity(8), u64::MAX)));
+            let mut g = ring.ring();
+            assert_eq!(
+                g.wait_nr(2).unwrap(),
+                2,
+                "{how:?}: the read's and the cancel's"
+            );
+            let mut results = Vec::new();
+            match how {
+                Reap::Peek => {
+                    while let Some(c) = g.peek().unwrap() {
+                        results.push(c.raw_result());
+                    }
+                }
+                Reap::Drain => {
+                    let mut out = [system_liburing::Cqe::default(); 4];
+                    let n = g.drain(&mut out).unwrap();
+                    results.extend(out[..n].iter().map(|c| c.raw_result()));
+                }
+                Reap::Batch => results.extend(g.completions().map(|c| c.raw_result())),
+                Reap::BatchDispatch => {
+                    let mut q = g.completions();
+                    while let Some(c) = q.next_completion() {
+                        results.push(c.raw_result());
+                    }
+                }
+                Reap::Dispatch => {
+                    while let Some(c) = g.next_completion().unwrap() {
+                        results.push(c.raw_result());
+                    }
+                }
+            }
+            assert_eq!(
+                results.len(),
+                1,
+                "{how:?}: only the read's CQE, {results:?}"
+            );
+            assert!(
+                results[0] < 0,
+                "{how:?}: the read was cancelled, {results:?}"
+            );
+            assert_eq!(g.in_flight(), 0, "{how:?}");
+        }
+    });
+}
