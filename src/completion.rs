@@ -6,12 +6,12 @@
 //! op's output (buffers and files back) or, for a multishot op, its next item. Nothing is
 //! looked up by the user: the tag says what the op was, the type says how to take it back.
 
-use crate::cq::Completer;
+use crate::cq::{lookup, reap, Completer};
 use crate::entry::{Cqe, MANAGED};
 use crate::flags::CqeFlags;
 use crate::mapped::Shared;
 use crate::op::{Multishot, Op};
-use crate::table::{Reaped, INTERNAL};
+use crate::table::INTERNAL;
 use std::io;
 
 /// One CQE, dispatched. For an op pushed with [`push_tagged`](crate::Ring::push_tagged):
@@ -70,42 +70,6 @@ impl std::fmt::Debug for Completion<'_> {
             .field("cqe", &self.cqe)
             .field("managed", &self.token.is_some())
             .finish()
-    }
-}
-
-/// Accounts a CQE fresh off the ring (the table, the backpressure count) and looks its op
-/// up, in one pass over the table: the user_data to show (the tag for a tagged op) and the
-/// token a [`Completion`] may take the op back with (0 for none). `INTERNAL` as user_data
-/// for the crate's own requests, which no user pushed.
-#[inline(never)]
-pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
-    let user_data = cqe.user_data();
-    crate::cq::count_out(s, cqe.flags().bits());
-    if user_data & MANAGED == 0 || user_data == INTERNAL {
-        return (user_data, 0);
-    }
-    s.with_table(locked, |t| {
-        s.home.release_orphans(t);
-        match t.complete(&cqe) {
-            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
-            // A ticketed op's (its ticket takes it back), or one no live slot owns.
-            _ => (user_data, 0),
-        }
-    })
-}
-
-/// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
-/// user_data for a tagged op) and the token (0 for none), as [`reap`] gives them.
-#[inline(never)]
-pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
-    let token = cqe.user_data();
-    if token & MANAGED == 0 {
-        return (cqe, 0);
-    }
-    match s.with_table(locked, |t| t.tag(token)) {
-        Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
-        // A ticketed op's (its ticket takes it back) or an internal request's.
-        None => (cqe, 0),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::entry::MANAGED;
 use crate::error::CqesDropped;
 use crate::flags::SqFlags;
 use crate::mapped::Shared;
+use crate::table::{Reaped, INTERNAL};
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
@@ -690,7 +691,7 @@ impl<'a> CompletionQueue<'a> {
                 // Accounted when it was reaped: only the lookup is left.
                 Some(c) if c.user_data() == crate::table::INTERNAL => {}
                 Some(c) => {
-                    let (cqe, token) = crate::completion::lookup(s, locked, c);
+                    let (cqe, token) = lookup(s, locked, c);
                     return Some(crate::Completion::reaped(cqe, token, s, locked));
                 }
                 None => self.queued = false,
@@ -701,7 +702,7 @@ impl<'a> CompletionQueue<'a> {
             if (cqe.user_data() & MANAGED == 0) & !self.counted {
                 return Some(crate::Completion::plain(cqe, s, locked));
             }
-            let (user_data, token) = crate::completion::reap(s, locked, cqe);
+            let (user_data, token) = reap(s, locked, cqe);
             if user_data != crate::table::INTERNAL {
                 let cqe = Cqe::new(user_data, cqe.raw_result(), cqe.flags().bits());
                 return Some(crate::Completion::reaped(cqe, token, s, locked));
@@ -785,6 +786,42 @@ fn deliver(s: &Shared, locked: bool, cqe: Cqe) -> Option<u64> {
             _ => Some(user_data),
         }
     })
+}
+
+/// Accounts a CQE fresh off the ring (the table, the backpressure count) and looks its op
+/// up, in one pass over the table: the user_data to show (the tag for a tagged op) and the
+/// token a [`Completion`](crate::Completion) may take the op back with (0 for none). `INTERNAL` as user_data
+/// for the crate's own requests, which no user pushed.
+#[inline(never)]
+pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    let user_data = cqe.user_data();
+    count_out(s, cqe.flags().bits());
+    if user_data & MANAGED == 0 || user_data == INTERNAL {
+        return (user_data, 0);
+    }
+    s.with_table(locked, |t| {
+        s.home.release_orphans(t);
+        match t.complete(&cqe) {
+            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
+            // A ticketed op's (its ticket takes it back), or one no live slot owns.
+            _ => (user_data, 0),
+        }
+    })
+}
+
+/// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
+/// user_data for a tagged op) and the token (0 for none), as [`reap`] gives them.
+#[inline(never)]
+pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
+    let token = cqe.user_data();
+    if token & MANAGED == 0 {
+        return (cqe, 0);
+    }
+    match s.with_table(locked, |t| t.tag(token)) {
+        Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
+        // A ticketed op's (its ticket takes it back) or an internal request's.
+        None => (cqe, 0),
+    }
 }
 
 /// The backpressure count drops by one for a CQE that ends its op (only the completer
