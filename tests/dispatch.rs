@@ -279,3 +279,88 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
         }
     });
 }
+
+/// What a `Completion` shows is the CQE as the kernel wrote it, the tag in place of the
+/// token: the result (count or errno), the raw result, the flags, whether an op comes back
+/// with it. Checked on a count, an error and an op pushed without a table row.
+#[test]
+fn a_completion_shows_its_cqe() {
+    let Some(mut ring) = ring("the completion's view") else {
+        return;
+    };
+    let (r, mut w) = common::pipe();
+    w.write_all(b"xyz").unwrap();
+    let (r, w) = (Arc::new(r), Arc::new(w));
+    ring.push_tagged(Read::new(r.clone(), Vec::with_capacity(8), u64::MAX), 5)
+        .unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let c = ring.next_completion().unwrap().expect("the read's CQE");
+    assert_eq!((c.user_data(), c.raw_result()), (5, 3));
+    assert_eq!(c.result().unwrap(), 3);
+    assert_eq!(c.cqe(), system_liburing::Cqe::new(5, 3, 0));
+    assert!(c.flags().is_empty() && !c.has_more());
+    assert!(c.is_managed(), "a tagged op comes back with its CQE");
+    let shown = format!("{c:?}");
+    assert!(shown.contains("res: 3") && shown.contains("managed: true"), "{shown}");
+    let (n, _r, buf) = c
+        .output::<Read<Arc<std::fs::File>, Vec<u8>>>()
+        .ok()
+        .unwrap();
+    assert_eq!((n.unwrap(), &buf[..]), (3, &b"xyz"[..]));
+
+    // Reading the pipe's write end fails: the errno is the result, the op still comes back.
+    ring.push_tagged(Read::new(w.clone(), Vec::with_capacity(8), u64::MAX), 6)
+        .unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let c = ring.next_completion().unwrap().expect("the failed read's CQE");
+    assert_eq!(c.raw_result(), -libc::EBADF);
+    assert_eq!(c.result().unwrap_err().raw_os_error(), Some(libc::EBADF));
+    assert_eq!(c.cqe(), system_liburing::Cqe::new(6, -libc::EBADF, 0));
+    assert!(c.is_managed());
+    drop(c); // releases the op
+    assert_eq!(ring.in_flight(), 0);
+
+    // An op that owns nothing, pushed with its own user_data: nothing to take back.
+    ring.push_with_user_data(Nop::new().inject_result(9), 77)
+        .unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let c = ring.next_completion().unwrap().expect("the NOP's CQE");
+    assert_eq!(c.user_data(), 77);
+    assert!(!c.is_managed(), "no op comes back with an unmanaged CQE");
+    assert!(c.output::<Nop>().is_err());
+}
+
+/// The flags are the kernel's: a receive into a provided buffer shows
+/// `IORING_CQE_F_BUFFER` with the buffer's id in the high 16 bits.
+#[cfg(liburing_has = "io_uring_prep_recv")]
+#[test]
+fn a_completion_shows_the_kernels_flags() {
+    use system_liburing::op::RecvSelect;
+    use system_liburing::CqeFlags;
+    let Some(mut ring) = ring("the completion's flags") else {
+        return;
+    };
+    let bufs = match ring.register_buf_ring(2, 16, 3) {
+        Ok(b) => b,
+        Err(e) => {
+            return common::skip(
+                "completion flags",
+                format_args!("no provided buffer rings here (5.19): {e}"),
+            )
+        }
+    };
+    let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    a.write_all(b"hi").unwrap();
+    ring.push_tagged(RecvSelect::new(Arc::new(b), &bufs, 0, 0), 8)
+        .unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let c = ring.next_completion().unwrap().expect("the receive's CQE");
+    assert!(c.flags().contains(CqeFlags::BUFFER), "{:?}", c.flags());
+    assert_eq!(c.flags(), c.cqe().flags());
+    assert!(c.flags().bits() >> 16 < 2, "the id of one of the ring's two buffers");
+    let (buf, _b) = c
+        .output::<RecvSelect<Arc<std::os::unix::net::UnixStream>>>()
+        .ok()
+        .unwrap();
+    assert_eq!(&*buf.unwrap(), b"hi");
+}
