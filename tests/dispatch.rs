@@ -364,3 +364,57 @@ fn a_completion_shows_the_kernels_flags() {
         .unwrap();
     assert_eq!(&*buf.unwrap(), b"hi");
 }
+
+/// A split ring's completing half dispatches too, and a multishot op's items arrive as
+/// completions that still have more (`IORING_CQE_F_MORE`), each taken with `item`, until
+/// the last CQE ends the stream and releases the op.
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_multishot",
+    liburing_has = "io_uring_prep_cancel_fd"
+))]
+#[test]
+fn multishot_items_arrive_through_a_split_completer() {
+    use system_liburing::op::{CancelFd, PollMulti};
+    let Some(mut ring) = ring("multishot dispatch on a split ring") else {
+        return;
+    };
+    let (r, mut w) = common::pipe();
+    let r = Arc::new(r);
+    let (mut sq, mut cq) = ring.split();
+    sq.push_tagged(PollMulti::new(r.clone(), libc::POLLIN as u32), 40)
+        .unwrap();
+    sq.submit().unwrap();
+    w.write_all(b"x").unwrap();
+    sq.submit_and_wait(1).unwrap();
+    let c = cq.next_completion().unwrap().expect("the poll's first item");
+    assert_eq!(c.user_data(), 40);
+    assert!(c.has_more(), "an armed multishot poll posts with F_MORE");
+    let item = c
+        .item::<PollMulti<Arc<std::fs::File>>>()
+        .ok()
+        .expect("a PollMulti's CQE")
+        .expect("an item");
+    assert!(item.unwrap() & libc::POLLIN as u32 != 0);
+
+    // Cancelling the poll ends the stream: its last CQE has no F_MORE, and releases the op.
+    sq.push_tagged(CancelFd::new(r.clone(), 0), 41).unwrap();
+    sq.submit_and_wait(1).unwrap();
+    let mut ended = false;
+    for _ in 0..8 {
+        let Some(c) = cq.next_completion().unwrap() else {
+            sq.submit_and_wait(1).unwrap();
+            continue;
+        };
+        match c.user_data() {
+            40 if !c.has_more() => ended = true,
+            40 | 41 => {}
+            other => panic!("unexpected tag {other}"),
+        }
+        if ended {
+            break;
+        }
+    }
+    assert!(ended, "the poll's last CQE came");
+    drop((sq, cq));
+    assert_eq!(ring.in_flight(), 0, "the op went with its last CQE");
+}
