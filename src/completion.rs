@@ -152,6 +152,7 @@ impl<'r> Completion<'r> {
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
     /// an `O`. Otherwise (not a tagged op, another type, not its last CQE) the completion
     /// comes back. An op that owns nothing (see [`is`](Self::is)) is made from the CQE.
+    #[inline]
     pub fn output<O: Op>(self) -> Result<O::Output, Completion<'r>> {
         let Some(token) = self.token.filter(|_| !self.has_more()) else {
             if let Some(from_cqe) = O::FROM_CQE {
