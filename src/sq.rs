@@ -382,11 +382,7 @@ impl<'a> Submitter<'a> {
     /// common path.
     #[cold]
     #[inline(never)]
-    fn push_plain_rare<O: Sealed>(
-        &mut self,
-        op: O,
-        user_data: u64,
-    ) -> Result<(), PushError<O>> {
+    fn push_plain_rare<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
         if user_data & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }

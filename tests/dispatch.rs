@@ -343,12 +343,19 @@ fn mixed_tagged_ticketed_and_plain_ops_stay_apart() {
         ring.push_tagged(Nop::new(), base + 2).unwrap();
         ring.push_with_user_data(Nop::new(), base + 3).unwrap();
         if round == 1 {
-            ticket = Some(ring.push(Read::new(zero(), Vec::with_capacity(2), 0)).unwrap());
+            ticket = Some(
+                ring.push(Read::new(zero(), Vec::with_capacity(2), 0))
+                    .unwrap(),
+            );
         }
         ring.push_tagged(Read::new(zero(), Vec::with_capacity(4), 0), base + 4)
             .unwrap();
     }
-    assert_eq!(ring.in_flight(), 7, "the six tagged reads and the ticketed one");
+    assert_eq!(
+        ring.in_flight(),
+        7,
+        "the six tagged reads and the ticketed one"
+    );
     ring.submit_and_wait(13).unwrap();
     let mut seen = Vec::new();
     let mut ticketed = 0;
