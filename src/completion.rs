@@ -123,8 +123,9 @@ impl<'r> Completion<'r> {
         self.cqe
     }
 
-    /// Whether this is a tagged op's CQE (one [`output`](Self::output) or
-    /// [`item`](Self::item) can take something from).
+    /// Whether this is the CQE of a tagged op the ring holds (one [`output`](Self::output)
+    /// or [`item`](Self::item) takes something from): false for an op that owns nothing,
+    /// which the ring does not hold even when tagged.
     pub fn is_managed(&self) -> bool {
         self.token.is_some()
     }
@@ -136,10 +137,13 @@ impl<'r> Completion<'r> {
     }
 
     /// Whether the op is an `O` (so [`output`](Self::output) would hand it back at its last
-    /// CQE).
+    /// CQE). For an op that owns nothing (a NOP, a cancel: see
+    /// [`push_tagged`](crate::Submitter::push_tagged)) the ring keeps nothing to check the
+    /// type against: any CQE of an op the ring does not own (user_data with bit 63 clear)
+    /// may be read as one, and its output is the CQE's result.
     pub fn is<O: Op>(&self) -> bool {
         let Some(token) = self.token else {
-            return false;
+            return O::FROM_CQE.is_some() && self.plain_last();
         };
         self.s
             .with_table(self.locked, |t| t.with_op::<O, _>(token, |_| ()).is_some())
@@ -147,9 +151,15 @@ impl<'r> Completion<'r> {
 
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
     /// an `O`. Otherwise (not a tagged op, another type, not its last CQE) the completion
-    /// comes back.
+    /// comes back. An op that owns nothing (see [`is`](Self::is)) is made from the CQE.
+    #[inline]
     pub fn output<O: Op>(self) -> Result<O::Output, Completion<'r>> {
         let Some(token) = self.token.filter(|_| !self.has_more()) else {
+            if let Some(from_cqe) = O::FROM_CQE {
+                if self.token.is_none() && self.plain_last() {
+                    return Ok(from_cqe(self.cqe));
+                }
+            }
             return Err(self);
         };
         match self.s.with_table(self.locked, |t| t.take::<O>(token)) {
@@ -160,6 +170,12 @@ impl<'r> Completion<'r> {
             }
             None => Err(self),
         }
+    }
+
+    /// The last CQE of an op the ring holds nothing of: pushed with a user_data of the user's
+    /// (bit 63 clear), never a token's or an internal request's.
+    fn plain_last(&self) -> bool {
+        self.cqe.user_data() & MANAGED == 0 && !self.has_more()
     }
 
     /// A multishot op's next item (an fd, a buffer...), from this CQE, if the op is an `O`;

@@ -82,7 +82,7 @@ impl<'a> Submitter<'a> {
         }
     }
 
-    /// A copy of this half, for the cold paths: see `push_with_user_data`.
+    /// A copy of this half, for the cold paths: see `push_plain`.
     #[inline(always)]
     fn detached(&self) -> Submitter<'a> {
         Submitter {
@@ -250,9 +250,19 @@ impl<'a> Submitter<'a> {
     /// [`Completion`](crate::Completion) that gives the op back
     /// ([`output`](crate::Completion::output)). Through [`peek`](crate::Completer::peek) /
     /// wait / drain its CQEs show `tag` as user_data, and the last one drops the op.
+    ///
+    /// An op that owns nothing and whose output is its CQE's alone (NOP, the cancels,
+    /// `PollRemove`, `TimeoutRemove`, `CloseDirect`...) takes no row of the in-flight table:
+    /// it is queued as [`push_with_user_data`](Self::push_with_user_data) would queue it,
+    /// with the tag as its user_data, and its completion builds the output from the CQE.
     #[doc(alias = "io_uring_sqe_set_data64")]
     #[inline]
     pub fn push_tagged<O: Op>(&mut self, op: O, tag: u64) -> Result<(), PushError<O>> {
+        if const { O::FROM_CQE.is_some() } {
+            // Nothing to keep: the tag (bit 63 clear, else refused) is the user_data, so
+            // its CQE can never be taken for a token.
+            return self.push_plain(op, tag);
+        }
         if tag & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }
@@ -261,7 +271,7 @@ impl<'a> Submitter<'a> {
 
     /// A managed push: checks, a slot of the in-flight table, the SQE; returns the token.
     /// The rare cases (a ring that looks full, an unsupported op, backpressure) go to a cold
-    /// copy, for the reason given in `push_with_user_data`; on the common path the op is
+    /// copy, for the reason given in `push_plain`; on the common path the op is
     /// never moved through a `Result`, so it goes from the caller to its slot in one copy.
     #[inline(always)]
     fn push_managed<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
@@ -338,12 +348,19 @@ impl<'a> Submitter<'a> {
         op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
+        self.push_plain(op, user_data)
+    }
+
+    /// Queues an op that keeps nothing alive past its SQE (an [`Unmanaged`] op, or a tagged
+    /// op that owns nothing) under `user_data`, which must not be in the crate's half.
+    #[inline(always)]
+    fn push_plain<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
         // One branch for everything rare, on a copy of the half: `self` is never passed by
         // reference to a function that is not inlined, so in a batch its fields stay in
         // registers.
         if (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE) {
             let mut me = self.detached();
-            let r = me.push_with_user_data_rare(op, user_data);
+            let r = me.push_plain_rare(op, user_data);
             self.sync_from(&me);
             return r;
         }
@@ -360,16 +377,12 @@ impl<'a> Submitter<'a> {
         Ok(())
     }
 
-    /// `push_with_user_data` when a rare check applies: reserved user_data, a ring that looks
+    /// `push_plain` when a rare check applies: reserved user_data, a ring that looks
     /// full, an op the probe did not list, or backpressure. Same order of errors as the
     /// common path.
     #[cold]
     #[inline(never)]
-    fn push_with_user_data_rare<O: Unmanaged>(
-        &mut self,
-        op: O,
-        user_data: u64,
-    ) -> Result<(), PushError<O>> {
+    fn push_plain_rare<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
         if user_data & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }

@@ -476,7 +476,7 @@ impl Table {
 
     /// Records a reaped CQE: the op sees it, and at its last CQE (no `IORING_CQE_F_MORE`)
     /// the slot is `Done` — or freed, when its ticket is gone.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn complete(&mut self, cqe: &Cqe) -> Reaped {
         let Some(slot) = self.live(cqe.user_data()) else {
             return Reaped::NotOurs;
@@ -506,6 +506,7 @@ impl Table {
 
     /// Takes back a finished op of type `O` and its last CQE; frees the slot. `None` when
     /// the token is stale, the op not done yet, or of another type.
+    #[inline(always)]
     pub(crate) fn take<O: Sealed + Send + 'static>(&mut self, token: u64) -> Option<(O, Cqe)> {
         let slot = self.live(token)?;
         if slot.state != State::Done || !holds::<O>(slot.vt?) {

@@ -327,7 +327,6 @@ fn a_completion_shows_its_cqe() {
     let c = ring.next_completion().unwrap().expect("the NOP's CQE");
     assert_eq!(c.user_data(), 77);
     assert!(!c.is_managed(), "no op comes back with an unmanaged CQE");
-    assert!(c.output::<Nop>().is_err());
 }
 
 /// The flags are the kernel's: a receive into a provided buffer shows
@@ -417,4 +416,119 @@ fn multishot_items_arrive_through_a_split_completer() {
     assert!(ended, "the poll's last CQE came");
     drop((sq, cq));
     assert_eq!(ring.in_flight(), 0, "the op went with its last CQE");
+}
+
+/// An op that owns nothing (NOP, a timeout removal) pushed with a tag takes no row of the
+/// in-flight table: its completion carries its tag and its own result, exactly once, and
+/// its output is made from the CQE. A tag with bit 63 set is refused as for any tagged op.
+#[cfg(liburing_has = "io_uring_prep_timeout_remove")]
+#[test]
+fn tagged_ops_that_own_nothing_keep_no_row() {
+    use system_liburing::op::TimeoutRemove;
+    use system_liburing::PushError;
+    let Some(mut ring) = ring("tagged ops that own nothing") else {
+        return;
+    };
+    const MAX_TAG: u64 = u64::MAX >> 1;
+    ring.push_tagged(Nop::new(), 7).unwrap();
+    ring.push_tagged(TimeoutRemove::new(0x1234), 8).unwrap();
+    ring.push_tagged(Nop::new(), MAX_TAG).unwrap();
+    assert_eq!(ring.in_flight(), 0, "nothing held for them");
+    for reserved in [1 << 63, u64::MAX] {
+        match ring.push_tagged(Nop::new(), reserved) {
+            Err(PushError::ReservedUserData(_)) => {}
+            other => panic!("tag {reserved:#x}: {other:?}"),
+        }
+    }
+    ring.submit_and_wait(3).unwrap();
+    let mut seen = Vec::new();
+    while let Some(c) = ring.next_completion().unwrap() {
+        assert!(!c.is_managed(), "{c:?}");
+        let tag = c.user_data();
+        seen.push(tag);
+        match tag {
+            7 | MAX_TAG => {
+                assert!(c.is::<Nop>());
+                assert_eq!(c.output::<Nop>().ok().unwrap().unwrap(), 0);
+            }
+            8 => {
+                let e = c.output::<TimeoutRemove>().ok().unwrap().unwrap_err();
+                assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "no such timeout");
+            }
+            other => panic!("tag {other:#x}"),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, [7, 8, MAX_TAG], "each once, no refused one");
+    assert!(ring.next_completion().unwrap().is_none());
+}
+
+/// Tagged ops the ring holds, tagged ops that own nothing, ticketed ops and plain
+/// user_data ops on one ring: every completion comes back once under its own tag, and none
+/// gives out another kind's output.
+#[test]
+fn mixed_tagged_ticketed_and_plain_ops_stay_apart() {
+    let Some(mut ring) = ring("mixed dispatch") else {
+        return;
+    };
+    type ZeroRead = Read<std::fs::File, Vec<u8>>;
+    let zero = || std::fs::File::open("/dev/zero").unwrap();
+    let mut ticket = None;
+    for round in 0..3u64 {
+        let base = round * 10;
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(4), 0), base + 1)
+            .unwrap();
+        ring.push_tagged(Nop::new(), base + 2).unwrap();
+        ring.push_with_user_data(Nop::new(), base + 3).unwrap();
+        if round == 1 {
+            ticket = Some(
+                ring.push(Read::new(zero(), Vec::with_capacity(2), 0))
+                    .unwrap(),
+            );
+        }
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(4), 0), base + 4)
+            .unwrap();
+    }
+    assert_eq!(
+        ring.in_flight(),
+        7,
+        "the six tagged reads and the ticketed one"
+    );
+    ring.submit_and_wait(13).unwrap();
+    let mut seen = Vec::new();
+    let mut ticketed = 0;
+    while let Some(c) = ring.next_completion().unwrap() {
+        let tag = c.user_data();
+        if tag >> 63 == 1 {
+            // The ticketed read's: its ticket takes it back, nothing here.
+            assert!(!c.is_managed() && !c.is::<Nop>() && !c.is::<ZeroRead>());
+            let c = c.output::<Nop>().expect_err("a ticketed op is no Nop");
+            drop(c.output::<ZeroRead>().expect_err("nor its output here"));
+            ticketed += 1;
+            continue;
+        }
+        seen.push(tag);
+        match tag % 10 {
+            1 | 4 => {
+                assert!(c.is_managed() && !c.is::<Nop>());
+                let c = c.output::<Nop>().expect_err("a read is no Nop");
+                let (n, _f, buf) = c.output::<ZeroRead>().ok().unwrap();
+                assert_eq!((n.unwrap(), buf.len()), (4, 4));
+            }
+            2 | 3 => {
+                assert!(!c.is_managed() && !c.is::<ZeroRead>());
+                let c = c.output::<ZeroRead>().expect_err("a NOP is no read");
+                assert_eq!(c.output::<Nop>().ok().unwrap().unwrap(), 0);
+            }
+            _ => panic!("tag {tag}"),
+        }
+    }
+    seen.sort();
+    let want: Vec<u64> = (0..3u64)
+        .flat_map(|r| [1, 2, 3, 4].map(|k| r * 10 + k))
+        .collect();
+    assert_eq!((seen, ticketed), (want, 1));
+    let (n, _f, buf) = ring.wait_for(ticket.unwrap()).unwrap();
+    assert_eq!((n.unwrap(), buf.len()), (2, 2));
+    assert_eq!(ring.in_flight(), 0);
 }

@@ -156,7 +156,8 @@ fn an_empty_reap_on_a_defer_taskrun_ring_enters_once() {
         return;
     };
     let mut out = [system_liburing::Cqe::default(); 4];
-    let reaps: [(&str, &mut dyn FnMut(&mut Ring) -> bool); 4] = [
+    type Reap<'a> = (&'a str, &'a mut dyn FnMut(&mut Ring) -> bool);
+    let reaps: [Reap<'_>; 4] = [
         ("peek", &mut |r| r.peek().unwrap().is_none()),
         ("next_completion", &mut |r| {
             r.next_completion().unwrap().is_none()

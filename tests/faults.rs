@@ -150,7 +150,8 @@ fn dropped_completions_reported_by_a_wait_are_an_error_of_their_own() {
         return;
     };
     // An empty ring: each wait enters the kernel to sleep, and that enter reports EBADR.
-    let waits: [(&str, &dyn Fn(&mut Ring) -> std::io::Error); 3] = [
+    type Wait<'a> = (&'a str, &'a dyn Fn(&mut Ring) -> std::io::Error);
+    let waits: [Wait<'_>; 3] = [
         ("wait", &|r| r.wait().unwrap_err()),
         ("wait_nr", &|r| r.wait_nr(1).unwrap_err()),
         ("wait_timeout", &|r| {
