@@ -211,7 +211,10 @@ fn expectations_follow_the_fixes() {
     // The table names only checks that exist.
     for line in include_str!("../history.tsv").lines() {
         if let Some(name) = line.split('\t').next().filter(|_| !line.starts_with('#')) {
-            assert!(name.is_empty() || ALL.contains(&name), "history.tsv: {name}");
+            assert!(
+                name.is_empty() || ALL.contains(&name),
+                "history.tsv: {name}"
+            );
         }
     }
     for name in ALL {
