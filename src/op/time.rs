@@ -64,6 +64,9 @@ impl TimeoutClock {
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_timeout"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_timeout")]
 /// # fn main() -> std::io::Result<()> {
 /// use std::time::Duration;
 /// use system_liburing::op::{clock_now, Timeout, TimeoutClock, TimeoutFired};

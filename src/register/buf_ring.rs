@@ -941,6 +941,9 @@ impl Ring {
     ///
     /// # Example
     /// ```
+    /// # #[cfg(not(liburing_has = "io_uring_prep_recv"))]
+    /// # fn main() {}
+    /// # #[cfg(liburing_has = "io_uring_prep_recv")]
     /// # fn main() -> std::io::Result<()> {
     /// use std::io::Write;
     /// use system_liburing::{op::RecvSelect, Ring};

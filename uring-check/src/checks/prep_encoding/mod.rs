@@ -384,7 +384,8 @@ mod tests {
         assert!(out.reason.contains(gone), "{}", out.reason);
     }
 
-    /// Every op of this build has a scenario, and every scenario names an op of this build.
+    /// Every op of this build has a scenario, and every scenario names an op of this build
+    /// (before 2.0 there are none: the check skips).
     #[test]
     fn scenarios_cover_the_catalogue() {
         let ops: BTreeSet<&str> = catalogue()
@@ -393,6 +394,10 @@ mod tests {
             .map(|o| o.helper)
             .collect();
         let have: BTreeSet<&str> = scenarios::all().iter().map(|s| s.helper).collect();
-        assert_eq!(ops, have);
+        if cfg!(liburing_2x) {
+            assert_eq!(ops, have);
+        } else {
+            assert!(have.is_empty(), "{have:?}");
+        }
     }
 }
