@@ -403,6 +403,9 @@ define_ops! {
     ///
     /// # Example
     /// ```
+    /// # #[cfg(not(liburing_has = "io_uring_prep_socket"))]
+    /// # fn main() {}
+    /// # #[cfg(liburing_has = "io_uring_prep_socket")]
     /// # fn main() -> std::io::Result<()> {
     /// use std::net::{TcpListener, TcpStream};
     /// use system_liburing::op::{Connect, Socket};
