@@ -14,8 +14,10 @@ use serde_json::Value;
 
 /// The helpers whose known encoding bug the linked release has, from liburing's history:
 /// the `*_direct` helpers wrap `IORING_FILE_INDEX_ALLOC` to 0 in 2.1-2.3 (fixed in 2.4,
-/// 4fed7951); `io_uring_prep_read_multishot` lacks `IOSQE_BUFFER_SELECT` in 2.6 (fixed in
-/// 2.7, 60f4adc2). The helpers themselves appeared over time, so the list is what may show.
+/// 4fed7951); `io_uring_prep_cmd_sock` writes no level, optname, optval or optlen in 2.5
+/// (fixed in 2.6, 3797db16); `io_uring_prep_read_multishot` lacks `IOSQE_BUFFER_SELECT` in
+/// 2.6 (fixed in 2.7, 60f4adc2). The helpers themselves appeared over time, so the list is
+/// what may show.
 fn known_bugs(r: Release) -> &'static [&'static str] {
     if ((2, 1)..=(2, 3)).contains(&r) {
         &[
@@ -25,6 +27,8 @@ fn known_bugs(r: Release) -> &'static [&'static str] {
             "socket_direct (ALLOC)",
             "accept_direct (ALLOC)",
         ]
+    } else if r == (2, 5) {
+        &["cmd_sock (setsockopt)", "cmd_sock (getsockopt)"]
     } else if r == (2, 6) {
         &["read_multishot"]
     } else {
@@ -110,6 +114,7 @@ fn the_expected_bugs_follow_the_fixes() {
     assert!(known_bugs((2, 0)).is_empty());
     assert_eq!(known_bugs((2, 3)).len(), 5);
     assert!(known_bugs((2, 4)).is_empty());
+    assert_eq!(known_bugs((2, 5)).len(), 2);
     assert_eq!(known_bugs((2, 6)), ["read_multishot"]);
     assert!(known_bugs((2, 15)).is_empty());
 }

@@ -27,7 +27,8 @@ pub const CHECK: Check = Check {
                   by what they point at), except differences the check's table classifies as \
                   intended by the crate or ignored by the kernel (with the kernel source); \
                   known liburing encoding bugs fail on the releases that have them (the \
-                  *_direct ALLOC encoding, 2.1-2.3, fixed in 2.4 by 4fed7951; \
+                  *_direct ALLOC encoding, 2.1-2.3, fixed in 2.4 by 4fed7951; cmd_sock \
+                  without level, optname, optval and optlen, 2.5, fixed in 2.6 by 3797db16; \
                   read_multishot without IOSQE_BUFFER_SELECT, 2.6, fixed in 2.7 by 60f4adc2).",
     run,
 };

@@ -257,6 +257,35 @@ pub static BUGS: &[Bug] = &[
               kernel refuses a multishot read without it (io_uring/rw.c: io_read_mshot_prep, \
               EINVAL)",
     },
+    Bug {
+        helpers: &["io_uring_prep_cmd_sock"],
+        field: Field::Addr,
+        releases: ((2, 5), (2, 5)),
+        fixed: "fixed in 2.6 by 3797db16",
+        expect: "level and optname not written",
+        matches: |d| d.lib == 0 && d.pointee.is_none(),
+        why: "2.5's helper leaves level, optname, optval and optlen unused (\"will be removed \
+              once the get/setsockopt() patches land\"): a SOCKET_URING_OP_GETSOCKOPT or \
+              SETSOCKOPT it prepares names level 0 and no option buffer",
+    },
+    Bug {
+        helpers: &["io_uring_prep_cmd_sock"],
+        field: Field::FileIndex,
+        releases: ((2, 5), (2, 5)),
+        fixed: "fixed in 2.6 by 3797db16",
+        expect: "optlen not written",
+        matches: |d| d.lib == 0 && d.pointee.is_none(),
+        why: "as for level and optname: optlen (sqe->optlen) stays 0",
+    },
+    Bug {
+        helpers: &["io_uring_prep_cmd_sock"],
+        field: Field::Addr3,
+        releases: ((2, 5), (2, 5)),
+        fixed: "fixed in 2.6 by 3797db16",
+        expect: "optval not written",
+        matches: |d| d.lib == 0 && d.pointee.is_none(),
+        why: "as for level and optname: optval (sqe->optval) stays NULL",
+    },
 ];
 
 /// Shorthand for the table below.
@@ -289,6 +318,15 @@ use Kernel::{Generic, Read, ZeroChecked};
 /// `fs/io_uring.c`.
 #[rustfmt::skip]
 pub static KERNEL: &[FieldRule] = &[
+    k("IORING_OP_URING_CMD", F::Addr, Read, (6, 7), None,
+      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
+      "level and optname of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->level, sqe->optname)"),
+    k("IORING_OP_URING_CMD", F::FileIndex, Read, (6, 7), None,
+      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
+      "optlen of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->optlen)"),
+    k("IORING_OP_URING_CMD", F::Addr3, Read, (6, 7), None,
+      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
+      "optval of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->optval): read from or written to"),
     k("IORING_OP_OPENAT", F::OpFlags, Read, (5, 6), None,
       "io_uring/openclose.c: io_openat_prep",
       "open_flags become open_how.flags (build_open_how)"),
