@@ -6,11 +6,12 @@
 //! op's output (buffers and files back) or, for a multishot op, its next item. Nothing is
 //! looked up by the user: the tag says what the op was, the type says how to take it back.
 
-use crate::cq::Completer;
+use crate::cq::{lookup, reap, Completer};
 use crate::entry::{Cqe, MANAGED};
 use crate::flags::CqeFlags;
 use crate::mapped::Shared;
 use crate::op::{Multishot, Op};
+use crate::table::INTERNAL;
 use std::io;
 
 /// One CQE, dispatched. For an op pushed with [`push_tagged`](crate::Ring::push_tagged):
@@ -76,32 +77,25 @@ impl std::fmt::Debug for Completion<'_> {
 }
 
 impl<'r> Completion<'r> {
-    /// Dispatches a CQE as the ring holds it.
-    #[inline]
-    pub(crate) fn new(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
-        if cqe.user_data() & MANAGED == 0 {
-            return Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            };
+    /// A CQE of no managed op (nothing to look up).
+    #[inline(always)]
+    pub(crate) fn plain(cqe: Cqe, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: None,
+            s,
+            locked,
         }
-        let token = cqe.user_data();
-        match s.with_table(locked, |t| t.tag(token)) {
-            Some(tag) => Completion {
-                cqe: Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()),
-                token: Some(token),
-                s,
-                locked,
-            },
-            // A ticketed op's (its ticket takes it back) or an internal request's.
-            None => Completion {
-                cqe,
-                token: None,
-                s,
-                locked,
-            },
+    }
+
+    /// A CQE [`reap`] accounted: `cqe` shows the tag, `token` (0 for none) the op.
+    #[inline(always)]
+    pub(crate) fn reaped(cqe: Cqe, token: u64, s: &'r Shared, locked: bool) -> Completion<'r> {
+        Completion {
+            cqe,
+            token: (token != 0).then_some(token),
+            s,
+            locked,
         }
     }
 
@@ -132,8 +126,9 @@ impl<'r> Completion<'r> {
         self.cqe
     }
 
-    /// Whether this is a tagged op's CQE (one [`output`](Self::output) or
-    /// [`item`](Self::item) can take something from).
+    /// Whether this is the CQE of a tagged op the ring holds (one [`output`](Self::output)
+    /// or [`item`](Self::item) takes something from): false for an op that owns nothing,
+    /// which the ring does not hold even when tagged.
     pub fn is_managed(&self) -> bool {
         self.token.is_some()
     }
@@ -145,10 +140,13 @@ impl<'r> Completion<'r> {
     }
 
     /// Whether the op is an `O` (so [`output`](Self::output) would hand it back at its last
-    /// CQE).
+    /// CQE). For an op that owns nothing (a NOP, a cancel: see
+    /// [`push_tagged`](crate::Submitter::push_tagged)) the ring keeps nothing to check the
+    /// type against: any CQE of an op the ring does not own (user_data with bit 63 clear)
+    /// may be read as one, and its output is the CQE's result.
     pub fn is<O: Op>(&self) -> bool {
         let Some(token) = self.token else {
-            return false;
+            return O::FROM_CQE.is_some() && self.plain_last();
         };
         self.s
             .with_table(self.locked, |t| t.with_op::<O, _>(token, |_| ()).is_some())
@@ -156,18 +154,31 @@ impl<'r> Completion<'r> {
 
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
     /// an `O`. Otherwise (not a tagged op, another type, not its last CQE) the completion
-    /// comes back.
-    pub fn output<O: Op>(mut self) -> Result<O::Output, Completion<'r>> {
+    /// comes back. An op that owns nothing (see [`is`](Self::is)) is made from the CQE.
+    #[inline]
+    pub fn output<O: Op>(self) -> Result<O::Output, Completion<'r>> {
         let Some(token) = self.token.filter(|_| !self.has_more()) else {
+            if let Some(from_cqe) = O::FROM_CQE {
+                if self.token.is_none() && self.plain_last() {
+                    return Ok(from_cqe(self.cqe));
+                }
+            }
             return Err(self);
         };
         match self.s.with_table(self.locked, |t| t.take::<O>(token)) {
             Some((op, cqe)) => {
-                self.token = None;
+                // The op is out: nothing is left for the drop to do.
+                std::mem::forget(self);
                 Ok(op.complete(cqe))
             }
             None => Err(self),
         }
+    }
+
+    /// The last CQE of an op the ring holds nothing of: pushed with a user_data of the user's
+    /// (bit 63 clear), never a token's or an internal request's.
+    fn plain_last(&self) -> bool {
+        self.cqe.user_data() & MANAGED == 0 && !self.has_more()
     }
 
     /// A multishot op's next item (an fd, a buffer...), from this CQE, if the op is an `O`;
@@ -187,31 +198,63 @@ impl<'r> Completion<'r> {
 }
 
 impl Drop for Completion<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(token) = self.token.take() {
             if !self.cqe.flags().contains(CqeFlags::MORE) {
                 // Nobody took the op back at its last CQE: release it now.
-                self.s.with_table(self.locked, |t| t.release(token));
+                release(self.s, self.locked, token);
             }
         }
     }
 }
 
+/// Drops a finished op nobody took back.
+#[inline(never)]
+fn release(s: &Shared, locked: bool, token: u64) {
+    s.with_table(locked, |t| t.release(token));
+}
+
 impl Completer<'_> {
     /// The next completion, dispatched ([`Completion`]), without blocking; `None` when there
     /// is none (after flushing the overflow list, as [`peek`](Self::peek)).
+    #[inline]
     pub fn next_completion(&mut self) -> io::Result<Option<Completion<'_>>> {
-        let cqe = self.next_cqe()?;
-        Ok(cqe.map(|c| Completion::new(c, self.s, self.locked)))
+        let (s, locked) = (self.s, self.locked);
+        Ok(self
+            .next_dispatched()?
+            .map(|(cqe, token)| Completion::reaped(cqe, token, s, locked)))
     }
 
     /// Blocks until a completion is available, and dispatches it.
     pub fn wait_completion(&mut self) -> io::Result<Completion<'_>> {
+        let (s, locked) = (self.s, self.locked);
         loop {
-            if let Some(c) = self.next_cqe()? {
-                return Ok(Completion::new(c, self.s, self.locked));
+            if let Some((cqe, token)) = self.next_dispatched()? {
+                return Ok(Completion::reaped(cqe, token, s, locked));
             }
             self.wait_for_one()?;
         }
+    }
+
+    /// The next CQE, accounted and looked up: what to show and the token (0 for none). A
+    /// CQE fresh off the ring takes one pass over the table ([`reap`]); one reaped earlier
+    /// (or after a flush) was accounted then, and is only looked up.
+    #[inline(always)]
+    pub(crate) fn next_dispatched(&mut self) -> io::Result<Option<(Cqe, u64)>> {
+        let (s, locked) = (self.s, self.locked);
+        if self.reaped().is_empty() {
+            while let Some(cqe) = self.pop_ring_raw() {
+                if (cqe.user_data() & MANAGED == 0) & s.backpressure.is_none() {
+                    return Ok(Some((cqe, 0)));
+                }
+                let (user_data, token) = reap(s, locked, cqe);
+                if user_data != INTERNAL {
+                    let shown = Cqe::new(user_data, cqe.raw_result(), cqe.flags().bits());
+                    return Ok(Some((shown, token)));
+                }
+            }
+        }
+        Ok(self.next_cqe()?.map(|c| lookup(s, locked, c)))
     }
 }

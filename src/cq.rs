@@ -13,6 +13,7 @@ use crate::entry::MANAGED;
 use crate::error::CqesDropped;
 use crate::flags::SqFlags;
 use crate::mapped::Shared;
+use crate::table::{Reaped, INTERNAL};
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
@@ -45,9 +46,20 @@ pub struct Completer<'a> {
 }
 
 impl Completer<'_> {
-    /// Takes the next CQE off the ring itself (not the reaped queue).
+    /// Takes the next CQE off the ring itself (not the reaped queue), accounted.
     #[inline(always)]
     pub(crate) fn pop_ring(&mut self) -> Option<Cqe> {
+        let cqe = self.pop_ring_raw()?;
+        // One branch for the rare cases, so the common path stays small enough to inline.
+        if (cqe.user_data() & MANAGED != 0) | self.s.backpressure.is_some() {
+            self.account(&cqe);
+        }
+        Some(cqe)
+    }
+
+    /// Takes the next CQE off the ring itself, not yet accounted: the caller accounts it.
+    #[inline(always)]
+    pub(crate) fn pop_ring_raw(&mut self) -> Option<Cqe> {
         let s = self.s;
         let head = s.cq_khead().load(Ordering::Acquire);
         let tail = s.cq_ktail().load(Ordering::Acquire);
@@ -59,10 +71,6 @@ impl Completer<'_> {
         // and stay untouched until we release head past them.
         let cqe = unsafe { s.cqes.add(index).read() };
         s.cq_khead().store(head.wrapping_add(1), Ordering::Release);
-        // One branch for the rare cases, so the common path stays small enough to inline.
-        if (cqe.user_data() & MANAGED != 0) | s.backpressure.is_some() {
-            self.account(&cqe);
-        }
         Some(cqe)
     }
 
@@ -77,15 +85,7 @@ impl Completer<'_> {
                 t.complete(cqe)
             });
         }
-        if self.s.backpressure.is_some() && cqe.flags().bits() & sys::IORING_CQE_F_MORE == 0 {
-            // Only the completer writes `completed`: a load and a store, no RMW.
-            let done = self.s.completed.load(Ordering::Relaxed);
-            if self.s.submitted.load(Ordering::Relaxed) != done {
-                self.s
-                    .completed
-                    .store(done.wrapping_add(1), Ordering::Relaxed);
-            }
-        }
+        count_out(self.s, cqe.flags().bits());
     }
 
     #[inline]
@@ -273,7 +273,10 @@ impl Completer<'_> {
                     continue;
                 }
             }
-            self.enter_wait(n - ready, None)?;
+            // The kernel's `min_complete` is what the CQ ring must hold, the completions
+            // already there included; those reaped for later peeks are no longer there.
+            let queued = self.reaped().len() as u32;
+            self.enter_wait(n - queued, None)?;
         }
     }
 
@@ -636,14 +639,17 @@ pub struct CompletionQueue<'a> {
 }
 
 impl<'a> CompletionQueue<'a> {
+    #[inline]
     pub(crate) fn new(c: Completer<'a>) -> CompletionQueue<'a> {
         let s = c.s;
         let head = s.cq_khead().load(Ordering::Acquire);
+        // Read now: the first completion then takes no call to `refill`.
+        let tail = s.cq_ktail().load(Ordering::Acquire);
         // SAFETY: the reaped queue is the completer's alone.
         let queued = unsafe { !(*s.reaped.get()).is_empty() };
         CompletionQueue {
             head,
-            tail: head,
+            tail,
             mask: s.cq_mask,
             shift: s.cqe_shift,
             cqes: s.cqes,
@@ -654,24 +660,19 @@ impl<'a> CompletionQueue<'a> {
         }
     }
 
-    /// The next CQE as the ring holds it, not yet accounted. The cold paths take what they
-    /// need by value, never `&mut self`, so that in a loop the batch's fields stay in
-    /// registers.
+    /// The next CQE off the ring itself, not yet accounted (completions reaped earlier are
+    /// the callers' first check). The cold paths take what they need by value, never
+    /// `&mut self`, and hand back scalars, so that in a loop the batch's fields and the CQE
+    /// stay in registers.
     #[inline(always)]
     fn take(&mut self) -> Option<Cqe> {
-        if self.queued {
-            match pop_queued(self.c.s) {
-                Some(c) => return Some(c),
-                None => self.queued = false,
-            }
-        }
         if self.head == self.tail {
             self.tail = refill(self.c.s, self.head)?;
         }
         let index = ((self.head & self.mask) as usize) << self.shift;
         // SAFETY: entries between our head and the tail we acquired are written by the
         // kernel and stay untouched until we release the head past them.
-        let cqe = unsafe { self.cqes.add(index).read() };
+        let cqe = unsafe { &*self.cqes.add(index) }.copy_fields();
         self.head = self.head.wrapping_add(1);
         // Released at once (one plain store on x86): a batch dropped half-way leaves nothing
         // consumed but unreleased, which the next peek would see again.
@@ -682,17 +683,29 @@ impl<'a> CompletionQueue<'a> {
 
     /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
     /// gives its op back.
+    #[inline(always)]
     pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
-        loop {
-            let queued = self.queued;
-            let mut cqe = self.take()?;
-            // A CQE from the reaped queue was accounted when it was reaped.
-            let fresh = !queued || !self.queued;
-            if fresh && ((cqe.user_data() & MANAGED != 0) | self.counted) {
-                cqe = account(self.c.s, self.c.locked, cqe);
+        let (s, locked) = (self.c.s, self.c.locked);
+        while self.queued {
+            match pop_queued(s) {
+                // Accounted when it was reaped: only the lookup is left.
+                Some(c) if c.user_data() == crate::table::INTERNAL => {}
+                Some(c) => {
+                    let (cqe, token) = lookup(s, locked, c);
+                    return Some(crate::Completion::reaped(cqe, token, s, locked));
+                }
+                None => self.queued = false,
             }
-            if cqe.user_data() != crate::table::INTERNAL {
-                return Some(crate::Completion::new(cqe, self.c.s, self.c.locked));
+        }
+        loop {
+            let cqe = self.take()?;
+            if (cqe.user_data() & MANAGED == 0) & !self.counted {
+                return Some(crate::Completion::plain(cqe, s, locked));
+            }
+            let (user_data, token) = reap(s, locked, cqe);
+            if user_data != crate::table::INTERNAL {
+                let cqe = Cqe::new(user_data, cqe.raw_result(), cqe.flags().bits());
+                return Some(crate::Completion::reaped(cqe, token, s, locked));
             }
         }
     }
@@ -747,34 +760,80 @@ fn refill(s: &Shared, head: u32) -> Option<u32> {
     None
 }
 
-/// A CQE leaving through the plain view: accounted (unless it was when reaped earlier),
-/// then as `Completer::deliver_raw` shows it.
+/// A CQE fresh off the ring leaving through the plain view: accounted (the table, the
+/// backpressure count), then shown as `Completer::deliver_raw` shows it, in one pass over the
+/// table. The user_data to show, or `None` for the crate's own requests (skipped).
 #[cold]
 #[inline(never)]
-fn deliver(s: &Shared, locked: bool, cqe: Cqe, fresh: bool) -> Option<Cqe> {
-    let cqe = if fresh { account(s, locked, cqe) } else { cqe };
-    if cqe.user_data() & MANAGED == 0 {
-        return Some(cqe);
+fn deliver(s: &Shared, locked: bool, cqe: Cqe) -> Option<u64> {
+    let user_data = cqe.user_data();
+    count_out(s, cqe.flags().bits());
+    if user_data & MANAGED == 0 {
+        return Some(user_data);
     }
-    Completer {
-        s,
-        locked,
-        _not_sync: PhantomData,
+    if user_data == crate::table::INTERNAL {
+        return None;
     }
-    .deliver_raw(cqe)
+    s.with_table(locked, |t| {
+        s.home.release_orphans(t);
+        match t.complete(&cqe) {
+            crate::table::Reaped::More { tag: Some(tag) } => Some(tag),
+            crate::table::Reaped::Done { tag: Some(tag) } => {
+                // Nobody can take the op back through this view: dropped at its last CQE.
+                t.release(user_data);
+                Some(tag)
+            }
+            _ => Some(user_data),
+        }
+    })
 }
 
-/// `Completer::account`, without a completer; the CQE back.
-#[cold]
+/// Accounts a CQE fresh off the ring (the table, the backpressure count) and looks its op
+/// up, in one pass over the table: the user_data to show (the tag for a tagged op) and the
+/// token a [`Completion`](crate::Completion) may take the op back with (0 for none). `INTERNAL` as user_data
+/// for the crate's own requests, which no user pushed.
 #[inline(never)]
-fn account(s: &Shared, locked: bool, cqe: Cqe) -> Cqe {
-    Completer {
-        s,
-        locked,
-        _not_sync: PhantomData,
+pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    let user_data = cqe.user_data();
+    count_out(s, cqe.flags().bits());
+    if user_data & MANAGED == 0 || user_data == INTERNAL {
+        return (user_data, 0);
     }
-    .account(&cqe);
-    cqe
+    s.with_table(locked, |t| {
+        s.home.release_orphans(t);
+        match t.complete(&cqe) {
+            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
+            // A ticketed op's (its ticket takes it back), or one no live slot owns.
+            _ => (user_data, 0),
+        }
+    })
+}
+
+/// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
+/// user_data for a tagged op) and the token (0 for none), as [`reap`] gives them.
+#[inline(never)]
+pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
+    let token = cqe.user_data();
+    if token & MANAGED == 0 {
+        return (cqe, 0);
+    }
+    match s.with_table(locked, |t| t.tag(token)) {
+        Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
+        // A ticketed op's (its ticket takes it back) or an internal request's.
+        None => (cqe, 0),
+    }
+}
+
+/// The backpressure count drops by one for a CQE that ends its op (only the completer
+/// writes `completed`: a load and a store, no RMW).
+#[inline]
+pub(crate) fn count_out(s: &Shared, flags: u32) {
+    if s.backpressure.is_some() && flags & sys::IORING_CQE_F_MORE == 0 {
+        let done = s.completed.load(Ordering::Relaxed);
+        if s.submitted.load(Ordering::Relaxed) != done {
+            s.completed.store(done.wrapping_add(1), Ordering::Relaxed);
+        }
+    }
 }
 
 impl Iterator for CompletionQueue<'_> {
@@ -782,18 +841,39 @@ impl Iterator for CompletionQueue<'_> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Cqe> {
+        while self.queued {
+            match pop_queued(self.c.s) {
+                // Accounted when it was reaped: only the user's view is left to make.
+                Some(c) if c.user_data() & MANAGED != 0 => {
+                    if let Some(c) = deliver_queued(self.c.s, self.c.locked, c) {
+                        return Some(c);
+                    }
+                }
+                Some(c) => return Some(c),
+                None => self.queued = false,
+            }
+        }
         loop {
-            let queued = self.queued;
             let cqe = self.take()?;
             if (cqe.user_data() & MANAGED != 0) | self.counted {
-                // A CQE from the reaped queue was accounted when it was reaped.
-                let fresh = !queued || !self.queued;
-                match deliver(self.c.s, self.c.locked, cqe, fresh) {
-                    Some(c) => return Some(c),
+                match deliver(self.c.s, self.c.locked, cqe) {
+                    Some(u) => return Some(Cqe::new(u, cqe.raw_result(), cqe.flags().bits())),
                     None => continue,
                 }
             }
             return Some(cqe);
         }
     }
+}
+
+/// A managed CQE from the reaped queue (accounted already), as the plain view shows it.
+#[cold]
+#[inline(never)]
+fn deliver_queued(s: &Shared, locked: bool, cqe: Cqe) -> Option<Cqe> {
+    Completer {
+        s,
+        locked,
+        _not_sync: PhantomData,
+    }
+    .deliver_raw(cqe)
 }

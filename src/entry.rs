@@ -125,6 +125,17 @@ impl Cqe {
     pub const fn is_managed(&self) -> bool {
         self.user_data & MANAGED != 0
     }
+
+    /// A copy made field by field: three scalar loads that stay in registers in a batch
+    /// loop, where a whole 16-byte copy out of the ring bounced through the stack.
+    #[inline(always)]
+    pub(crate) fn copy_fields(&self) -> Cqe {
+        Cqe {
+            user_data: self.user_data,
+            res: self.res,
+            flags: self.flags,
+        }
+    }
 }
 
 const _: () = assert!(std::mem::size_of::<Cqe>() == std::mem::size_of::<sys::io_uring_cqe>());

@@ -6,7 +6,7 @@ use crate::entry::{Cqe, Sqe};
 use crate::flags::{Features, SetupFlags};
 use crate::sys;
 use crate::table::Table;
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -63,6 +63,9 @@ pub(crate) struct Shared {
     pub(crate) reaped_big: UnsafeCell<VecDeque<[u64; 2]>>,
     /// Opcodes the kernel's probe listed, as a 256-bit set (all set where there is no probe).
     pub(crate) supported_ops: [u64; 4],
+    /// Opcodes whose push takes the rare path (unsupported ones; all of them while
+    /// backpressure is on): one bit test per push instead of two checks.
+    pub(crate) rare_ops: [u64; 4],
     /// Whether the ring has a buffer table (dense or sparse).
     pub(crate) buffer_table: bool,
     /// Every registered buffer's memory, replaced slots' included: dropped with Shared, i.e.
@@ -122,18 +125,17 @@ impl Shared {
     /// `&mut Ring`); the halves of `Ring::split` pass true and serialise on `table_lock`.
     #[inline(always)]
     pub(crate) fn with_table<R>(&self, locked: bool, f: impl FnOnce(&mut Table) -> R) -> R {
-        if locked {
-            // A panic while holding the lock cannot leave the table half-updated (each
-            // method completes its update before anything that could panic).
-            let _guard = self.table_lock.lock().unwrap_or_else(|p| p.into_inner());
-            // SAFETY: every locked access holds `table_lock`; unlocked ones exist only while
-            // the ring is borrowed exclusively, when no locked half can exist.
-            f(unsafe { &mut *self.table.get() })
+        // One call site of `f`, so that it is inlined. A panic while holding the lock cannot
+        // leave the table half-updated (each method completes its update before anything
+        // that could panic).
+        let _guard = if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
         } else {
-            // SAFETY: the caller holds the ring exclusively (see above): nothing else
-            // reaches the table meanwhile.
-            f(unsafe { &mut *self.table.get() })
-        }
+            None
+        };
+        // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
+        // that hold the ring exclusively (see above), when no locked half can exist.
+        f(unsafe { &mut *self.table.get() })
     }
 
     /// The in-flight table, for read-only questions asked through `&Ring`: while a shared
@@ -154,6 +156,13 @@ pub(crate) struct RegisteredRingFd {
     pub(crate) thread: std::thread::ThreadId,
 }
 
+thread_local! {
+    /// The ring whose fd this thread registered last, and the index: (ring id, index), ids
+    /// being unique in the process and never 0. `enter_target` answers from it without
+    /// `std::thread::current()` (a thread-local lookup and an `Arc` clone per submit).
+    static LAST_REGISTERED: Cell<(u64, u32)> = const { Cell::new((0, 0)) };
+}
+
 impl Shared {
     /// The fd and flags for an `io_uring_enter` made on the calling thread: the registered
     /// index where this thread registered it, the ring fd everywhere else.
@@ -161,10 +170,36 @@ impl Shared {
     pub(crate) fn enter_target(&self) -> (i32, u32) {
         match &self.registered {
             None => (self.ring_fd, 0),
-            Some(r) if r.thread == std::thread::current().id() => {
-                (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+            Some(r) => {
+                if LAST_REGISTERED.get() == (self.id, r.index) || r.thread == current_thread() {
+                    (r.index as i32, sys::IORING_ENTER_REGISTERED_RING)
+                } else {
+                    (self.ring_fd, 0)
+                }
             }
-            Some(_) => (self.ring_fd, 0),
+        }
+    }
+}
+
+#[cold]
+fn current_thread() -> std::thread::ThreadId {
+    std::thread::current().id()
+}
+
+impl RegisteredRingFd {
+    /// The ring `id`'s fd registered at `index` by the calling thread.
+    pub(crate) fn here(id: u64, index: u32) -> RegisteredRingFd {
+        LAST_REGISTERED.set((id, index));
+        RegisteredRingFd {
+            index,
+            thread: std::thread::current().id(),
+        }
+    }
+
+    /// Unregistered (the ring dropped on its registering thread): the cache forgets it.
+    pub(crate) fn forget_here(id: u64) {
+        if LAST_REGISTERED.get().0 == id {
+            LAST_REGISTERED.set((0, 0));
         }
     }
 }

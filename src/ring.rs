@@ -202,6 +202,11 @@ impl Builder {
         for &op in &self.pretend_unsupported {
             ring.s.supported_ops[usize::from(op >> 6)] &= !(1u64 << (op & 63));
         }
+        ring.s.rare_ops = if ring.s.backpressure.is_some() {
+            [u64::MAX; 4]
+        } else {
+            ring.s.supported_ops.map(|w| !w)
+        };
         Ok(ring)
     }
 }
@@ -419,6 +424,7 @@ impl Ring {
                     id,
                     home: crate::table::Home::new(id),
                     supported_ops: [u64::MAX; 4],
+                    rare_ops: if backpressure { [u64::MAX; 4] } else { [0; 4] },
                     raw,
                 }),
             }
@@ -512,15 +518,15 @@ impl Ring {
     /// [`Completer::next_completion`] and [`Completion`](crate::Completion).
     #[inline]
     pub fn next_completion(&mut self) -> io::Result<Option<crate::Completion<'_>>> {
-        let cqe = self.completer().next_cqe()?;
-        Ok(cqe.map(|c| crate::Completion::new(c, &self.s, false)))
+        let d = self.completer().next_dispatched()?;
+        Ok(d.map(|(cqe, token)| crate::Completion::reaped(cqe, token, &self.s, false)))
     }
 
     /// Blocks for the next completion, dispatched. See [`Completer::wait_completion`].
     pub fn wait_completion(&mut self) -> io::Result<crate::Completion<'_>> {
         loop {
-            if let Some(c) = self.completer().next_cqe()? {
-                return Ok(crate::Completion::new(c, &self.s, false));
+            if let Some((cqe, token)) = self.completer().next_dispatched()? {
+                return Ok(crate::Completion::reaped(cqe, token, &self.s, false));
             }
             self.completer().wait_for_one()?;
         }
@@ -597,6 +603,7 @@ impl Ring {
 
     /// The CQ ring as a batch: see [`CompletionQueue`](crate::CompletionQueue).
     #[doc(alias = "io_uring_for_each_cqe")]
+    #[inline]
     pub fn completions(&mut self) -> crate::CompletionQueue<'_> {
         crate::CompletionQueue::new(self.completer())
     }
@@ -773,7 +780,7 @@ impl Ring {
             None => {}
         }
         let index = register_ring_fd_direct(self.s.ring_fd)?;
-        self.s.registered = Some(RegisteredRingFd { index, thread: me });
+        self.s.registered = Some(RegisteredRingFd::here(self.s.id, index));
         Ok(index)
     }
 
@@ -1028,6 +1035,7 @@ impl Drop for Ring {
         if let Some(r) = &self.s.registered {
             if r.thread == std::thread::current().id() {
                 unregister_ring_fd_direct(self.s.ring_fd, r.index);
+                RegisteredRingFd::forget_here(self.s.id);
             }
         }
         // SAFETY: the ring was initialised by io_uring_queue_init_params and is exited once;

@@ -48,8 +48,6 @@ pub struct Submitter<'a> {
     entries: u32,
     shift: u32,
     sqes: std::ptr::NonNull<Sqe>,
-    /// The probe's opcode set, copied so a batch keeps it in registers.
-    ops: [u64; 4],
     /// Backpressure is on (the rare path).
     backpressure: bool,
     ring: u64,
@@ -73,20 +71,18 @@ impl<'a> Submitter<'a> {
             s,
             locked,
             tail,
-            // Looks full: the first push reads the kernel's head.
-            head: tail.wrapping_sub(s.sq_entries),
+            head: s.sq_khead().load(Ordering::Acquire),
             mask: s.sq_mask,
             entries: s.sq_entries,
             shift: s.sqe_shift,
             sqes: s.sqes,
-            ops: s.supported_ops,
             backpressure: s.backpressure.is_some(),
             ring: s.id,
             _not_sync: PhantomData,
         }
     }
 
-    /// A copy of this half, for the cold paths: see `push_with_user_data`.
+    /// A copy of this half, for the cold paths: see `push_plain`.
     #[inline(always)]
     fn detached(&self) -> Submitter<'a> {
         Submitter {
@@ -188,7 +184,14 @@ impl<'a> Submitter<'a> {
     /// Whether the kernel's probe lists this opcode (read once at setup).
     #[inline(always)]
     fn supported(&self, opcode: u8) -> bool {
-        self.ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
+        self.s.supported_ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
+    }
+
+    /// Whether pushing this opcode takes the rare path (unsupported, or backpressure on): for
+    /// a constant opcode one load and a bit test.
+    #[inline(always)]
+    fn rare(&self, opcode: u8) -> bool {
+        self.s.rare_ops[usize::from(opcode >> 6)] & (1u64 << (opcode & 63)) != 0
     }
 
     /// The rare checks, in one place: unsupported op, backpressure (the CQE is counted in
@@ -247,9 +250,19 @@ impl<'a> Submitter<'a> {
     /// [`Completion`](crate::Completion) that gives the op back
     /// ([`output`](crate::Completion::output)). Through [`peek`](crate::Completer::peek) /
     /// wait / drain its CQEs show `tag` as user_data, and the last one drops the op.
+    ///
+    /// An op that owns nothing and whose output is its CQE's alone (NOP, the cancels,
+    /// `PollRemove`, `TimeoutRemove`, `CloseDirect`...) takes no row of the in-flight table:
+    /// it is queued as [`push_with_user_data`](Self::push_with_user_data) would queue it,
+    /// with the tag as its user_data, and its completion builds the output from the CQE.
     #[doc(alias = "io_uring_sqe_set_data64")]
     #[inline]
     pub fn push_tagged<O: Op>(&mut self, op: O, tag: u64) -> Result<(), PushError<O>> {
+        if const { O::FROM_CQE.is_some() } {
+            // Nothing to keep: the tag (bit 63 clear, else refused) is the user_data, so
+            // its CQE can never be taken for a token.
+            return self.push_plain(op, tag);
+        }
         if tag & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }
@@ -257,21 +270,39 @@ impl<'a> Submitter<'a> {
     }
 
     /// A managed push: checks, a slot of the in-flight table, the SQE; returns the token.
+    /// The rare cases (a ring that looks full, an unsupported op, backpressure) go to a cold
+    /// copy, for the reason given in `push_plain`; on the common path the op is
+    /// never moved through a `Result`, so it goes from the caller to its slot in one copy.
     #[inline(always)]
     fn push_managed<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
+        if self.looks_full() | self.rare(O::OPCODE) {
+            let mut me = self.detached();
+            let r = me.push_managed_rare(op, tag);
+            self.sync_from(&me);
+            return r;
+        }
+        if let Err(why) = self.validate(&op) {
+            return Err(PushError::Invalid(op, why));
+        }
+        Ok(self.stage(self.tail, op, tag))
+    }
+
+    /// `push_managed` when the ring looks full, the op is unsupported or backpressure is on.
+    #[cold]
+    #[inline(never)]
+    fn push_managed_rare<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
         let Some(tail) = self.free_slot() else {
             return Err(PushError::SqFull(op));
         };
         let op = self.check(op)?;
-        let op = if !self.supported(O::OPCODE) | self.backpressure {
-            // On a copy, for the reason given in `push_with_user_data`.
-            let mut me = self.detached();
-            let r = me.admit(op);
-            self.sync_from(&me);
-            r?
-        } else {
-            op
-        };
+        let op = self.admit(op)?;
+        Ok(self.stage(tail, op, tag))
+    }
+
+    /// Stores a checked op in the in-flight table and writes its SQE at `tail` (a free
+    /// slot): the token.
+    #[inline(always)]
+    fn stage<O: Op>(&mut self, tail: u32, op: O, tag: Option<u64>) -> u64 {
         let (s, locked) = (self.s, self.locked);
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
@@ -287,7 +318,23 @@ impl<'a> Submitter<'a> {
         if self.backpressure {
             self.count_in();
         }
-        Ok(token)
+        token
+    }
+
+    /// Whether the cached head says the SQ is full (the kernel's may say otherwise).
+    #[inline(always)]
+    fn looks_full(&self) -> bool {
+        self.tail.wrapping_sub(self.head) >= self.entries
+    }
+
+    /// The op's own push-time checks, by reference (see [`check`](Self::check)).
+    #[inline(always)]
+    fn validate<O: Sealed>(&self, op: &O) -> Result<(), crate::Refused> {
+        if O::VALIDATES {
+            op.validate(self.ring)
+        } else {
+            Ok(())
+        }
     }
 
     /// Queues an operation that needs nothing kept alive (NOP, fsync of a registered file,
@@ -301,19 +348,27 @@ impl<'a> Submitter<'a> {
         op: O,
         user_data: u64,
     ) -> Result<(), PushError<O>> {
+        self.push_plain(op, user_data)
+    }
+
+    /// Queues an op that keeps nothing alive past its SQE (an [`Unmanaged`] op, or a tagged
+    /// op that owns nothing) under `user_data`, which must not be in the crate's half.
+    #[inline(always)]
+    fn push_plain<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
         // One branch for everything rare, on a copy of the half: `self` is never passed by
         // reference to a function that is not inlined, so in a batch its fields stay in
         // registers.
-        if (user_data & MANAGED != 0) | !self.supported(O::OPCODE) | self.backpressure {
+        if (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE) {
             let mut me = self.detached();
-            let r = me.push_with_user_data_rare(op, user_data);
+            let r = me.push_plain_rare(op, user_data);
             self.sync_from(&me);
             return r;
         }
-        let Some(tail) = self.free_slot() else {
-            return Err(PushError::SqFull(op));
-        };
-        let mut op = self.check(op)?;
+        if let Err(why) = self.validate(&op) {
+            return Err(PushError::Invalid(op, why));
+        }
+        let mut op = op;
+        let tail = self.tail;
         let ring = self.ring;
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
@@ -322,15 +377,12 @@ impl<'a> Submitter<'a> {
         Ok(())
     }
 
-    /// `push_with_user_data` when a rare check applies: reserved user_data, an op the probe
-    /// did not list, or backpressure. Same order of errors as the common path.
+    /// `push_plain` when a rare check applies: reserved user_data, a ring that looks
+    /// full, an op the probe did not list, or backpressure. Same order of errors as the
+    /// common path.
     #[cold]
     #[inline(never)]
-    fn push_with_user_data_rare<O: Unmanaged>(
-        &mut self,
-        op: O,
-        user_data: u64,
-    ) -> Result<(), PushError<O>> {
+    fn push_plain_rare<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
         if user_data & MANAGED != 0 {
             return Err(PushError::ReservedUserData(op));
         }
@@ -370,17 +422,19 @@ impl<'a> Submitter<'a> {
     #[doc(alias = "io_uring_submit_and_wait")]
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> io::Result<u32> {
-        let r = submit_and_wait(self.s, self.tail, want);
-        self.head = self.s.sq_khead().load(Ordering::Acquire);
-        r
+        // The cached head stays as it was: the next push that finds the ring looking full
+        // reads the kernel's again.
+        submit_and_wait(self.s, self.tail, want)
     }
 }
 
 /// Publishes the SQEs up to `tail` to the kernel (release store of the tail) and enters it
 /// when it must: the submit path both `Submitter` and `Ring` take, without building a half.
+/// Inlined whole but for SQPOLL and errors, so that a submit is the `syscall` instruction
+/// and little else.
 ///
 /// `tail` is the submitter's (liburing's `sq.sqe_tail`, which the caller owns).
-#[inline]
+#[inline(always)]
 pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u32> {
     // SAFETY: sqe_head/sqe_tail are the submitter's, and the caller is it; ktail is written
     // only by us.
@@ -393,31 +447,58 @@ pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u3
         }
         tail.wrapping_sub(s.sq_khead().load(Ordering::Acquire))
     };
-    let mut flags = 0;
-    let sqpoll = s.setup.contains(SetupFlags::SQPOLL);
-    if sqpoll {
-        // Full fence: our tail store must be visible before we read the poller's flag, and
-        // the poller's flag store before its next read of our tail.
-        fence(Ordering::SeqCst);
-        if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
-            flags |= sys::IORING_ENTER_SQ_WAKEUP;
-        } else if want == 0 {
-            return Ok(pending);
-        }
-    } else if pending == 0 && want == 0 {
+    if s.setup.contains(SetupFlags::SQPOLL) {
+        return submit_sqpoll(s, pending, want);
+    }
+    if pending == 0 && want == 0 {
         return Ok(0);
+    }
+    let flags = if want > 0 {
+        sys::IORING_ENTER_GETEVENTS
+    } else {
+        0
+    };
+    // Looked up only now: nothing to submit or wait for makes no system call.
+    let (fd, registered) = s.enter_target();
+    match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
+        Ok(n) => Ok(n),
+        Err(e) => Err(submit_error(e)),
+    }
+}
+
+/// The SQPOLL submit: no system call unless the poller sleeps (`IORING_SQ_NEED_WAKEUP`) or
+/// completions are awaited; returns what was pending (the poller takes it).
+#[cold]
+#[inline(never)]
+fn submit_sqpoll(s: &Shared, pending: u32, want: u32) -> io::Result<u32> {
+    let mut flags = 0;
+    // Full fence: our tail store must be visible before we read the poller's flag, and
+    // the poller's flag store before its next read of our tail.
+    fence(Ordering::SeqCst);
+    if s.sq_kflags().load(Ordering::Relaxed) & SqFlags::NEED_WAKEUP.bits() != 0 {
+        flags |= sys::IORING_ENTER_SQ_WAKEUP;
+    } else if want == 0 {
+        return Ok(pending);
     }
     if want > 0 {
         flags |= sys::IORING_ENTER_GETEVENTS;
     }
-    // Looked up only now: the SQPOLL fast path above makes no system call.
     let (fd, registered) = s.enter_target();
     match syscall::enter(fd, pending, want, flags | registered, std::ptr::null(), 0) {
-        Ok(n) => Ok(if sqpoll { pending } else { n }),
-        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-            Err(io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy))
-        }
-        Err(e) => Err(e),
+        Ok(_) => Ok(pending),
+        Err(e) => Err(submit_error(e)),
+    }
+}
+
+/// `EBUSY` (the kernel holds completions on its overflow list, before 5.19) becomes
+/// [`SubmitBusy`] (kind `WouldBlock`); other errors pass.
+#[cold]
+#[inline(never)]
+fn submit_error(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::EBUSY) {
+        io::Error::new(io::ErrorKind::WouldBlock, SubmitBusy)
+    } else {
+        e
     }
 }
 

@@ -1,7 +1,8 @@
 //! The table of managed ops in flight: where an op lives from push to its last CQE.
 //!
 //! A managed op's user_data is a token: bit 63 set (the crate's half of the space), a
-//! 31-bit generation, a 32-bit slot index. The generation keeps a late CQE for a finished
+//! 31-bit generation, a 32-bit slot index. A slot's key is its op's token while it holds
+//! one, so finding a token's live slot is one bounds check and one compare. The generation keeps a late CQE for a finished
 //! slot from reaching the slot's next owner (the bug class of tokio#8112), and a type check
 //! keeps a token that survived 2^31 reuses of its slot from reading another type. Only the
 //! reap path moves a slot to `Done`, and only a `Done` slot gives its op back, so no safe
@@ -21,8 +22,9 @@ use std::sync::{Arc, Mutex};
 
 /// Slots per chunk.
 const CHUNK: usize = 64;
-/// Bytes of inline storage per slot: `Read<File, Vec<u8>>`, `Write`, `Readv`... fit.
-pub(crate) const INLINE: usize = 64;
+/// Bytes of inline storage per slot: `Read<File, Vec<u8>>`, `Write`, `Readv`,
+/// `ReadFixed<Fixed>`... fit. What a 128-byte slot leaves after its 48 bytes of state.
+pub(crate) const INLINE: usize = 80;
 /// No slot (end of the free list).
 const NONE: u32 = u32::MAX;
 /// Slot index reserved for the crate's own internal requests (drop-time cancels).
@@ -37,8 +39,9 @@ struct VTable {
     type_id: fn() -> TypeId,
     /// `Sealed::record`, for ops that keep something of their CQEs.
     record: Option<unsafe fn(*mut Store, &Cqe)>,
-    /// Drops the op (inline or boxed) and leaves the store uninitialised.
-    drop: unsafe fn(*mut Store),
+    /// Drops the op (inline or boxed) and leaves the store uninitialised; `None` for an
+    /// inline op without drop glue (nothing to run).
+    drop: Option<unsafe fn(*mut Store)>,
     /// Forgets the op without dropping it (leaked: the kernel may still write it).
     forget: unsafe fn(*mut Store),
 }
@@ -101,13 +104,25 @@ fn keep_forever(p: *mut u8) {
         .push(p as usize);
 }
 
+/// Whether a slot whose vtable is `vt` holds an `O`. The address compare is the fast path:
+/// two vtables at one address have the same contents, `type_id` included, so the same type
+/// (the same constant may also sit at two addresses, hence the `TypeId` compare after it).
+#[inline(always)]
+fn holds<O: Sealed + Send + 'static>(vt: &'static VTable) -> bool {
+    std::ptr::eq(vt, const { &VTableOf::<O>::TABLE }) || (vt.type_id)() == TypeId::of::<O>()
+}
+
 struct VTableOf<O>(PhantomData<O>);
 
 impl<O: Sealed + Send + 'static> VTableOf<O> {
     const TABLE: VTable = VTable {
         type_id: TypeId::of::<O>,
         record: if O::RECORDS { Some(record::<O>) } else { None },
-        drop: drop_op::<O>,
+        drop: if inline::<O>() && !std::mem::needs_drop::<O>() {
+            None
+        } else {
+            Some(drop_op::<O>)
+        },
         forget: forget_op::<O>,
     };
 }
@@ -119,34 +134,50 @@ enum State {
     Done,
 }
 
+/// 128 bytes (the alignment rounds it up): a slot's offset in its chunk is a shift.
+#[repr(C, align(64))]
 struct Slot {
-    generation: u32,
-    state: State,
-    /// The ticket was dropped: free the op at its last CQE.
-    orphan: bool,
-    /// Next free slot while `Free`.
-    next_free: u32,
-    /// The user's tag (C's user_data) for ops pushed with one.
-    tag: Option<u64>,
+    /// While the slot holds an op (InFlight or Done): the op's token. While free: the next
+    /// token without bit 63 (generation and index), which no token equals. So one compare
+    /// with a token checks the managed bit, the generation and that the slot is occupied.
+    key: u64,
+    /// The user's tag (C's user_data), when `tagged`.
+    tag: u64,
     /// The last CQE, once `Done`.
     cqe: Cqe,
     /// Some while the slot holds an op (InFlight or Done): how to handle it.
     vt: Option<&'static VTable>,
+    /// Next free slot while `Free`.
+    next_free: u32,
+    state: State,
+    /// Pushed with a tag (`push_tagged`).
+    tagged: bool,
+    /// The ticket was dropped: free the op at its last CQE.
+    orphan: bool,
     store: Store,
 }
 
 impl Slot {
     const EMPTY: Slot = Slot {
-        generation: 0,
-        state: State::Free,
-        orphan: false,
-        next_free: NONE,
-        tag: None,
+        key: 0,
+        tag: 0,
         cqe: Cqe::new(0, 0, 0),
         vt: None,
+        next_free: NONE,
+        state: State::Free,
+        tagged: false,
+        orphan: false,
         store: MaybeUninit::uninit(),
     };
+
+    /// The user's tag, if the op was pushed with one.
+    #[inline(always)]
+    fn tag(&self) -> Option<u64> {
+        self.tagged.then_some(self.tag)
+    }
 }
+
+const _: () = assert!(size_of::<Slot>() == 128);
 
 /// What a ring shares with its tickets: its identity, and the tokens of tickets dropped
 /// unfinished, which the ring releases at its next reap (or push).
@@ -317,18 +348,11 @@ impl Default for Table {
     }
 }
 
-/// (generation, index) of a managed token; `None` for anything else.
+/// The key a slot gets when freed: the next generation (31 bits, wrapping) of the same
+/// index, bit 63 clear.
 #[inline(always)]
-fn split(token: u64) -> Option<(u32, u32)> {
-    if token & MANAGED == 0 || token == INTERNAL {
-        return None;
-    }
-    Some((((token >> 32) as u32) & 0x7fff_ffff, token as u32))
-}
-
-#[inline(always)]
-fn token(generation: u32, index: u32) -> u64 {
-    MANAGED | (u64::from(generation & 0x7fff_ffff) << 32) | u64::from(index)
+fn next_key(key: u64) -> u64 {
+    (key & !MANAGED).wrapping_add(1 << 32) & !MANAGED
 }
 
 impl Table {
@@ -341,25 +365,37 @@ impl Table {
         unsafe { &mut *self.chunks[chunk].add(at) }
     }
 
-    /// The live slot a token names, with its index.
+    /// The live slot a token names: one bounds check and one compare (the slot's key is the
+    /// token exactly while the slot holds that op; `INTERNAL`'s index is never a slot).
     #[inline(always)]
     fn live(&mut self, token: u64) -> Option<&mut Slot> {
-        let (generation, index) = split(token)?;
-        if index as usize >= self.chunks.len() * CHUNK {
+        if token & MANAGED == 0 {
             return None;
         }
-        let slot = self.slot(index);
-        (slot.generation & 0x7fff_ffff == generation && slot.state != State::Free).then_some(slot)
+        let index = token as u32 as usize;
+        let chunk = *self.chunks.get(index / CHUNK)?;
+        // SAFETY: a chunk in the list is live and holds CHUNK slots; `&mut self` makes the
+        // access exclusive.
+        let slot = unsafe { &mut *chunk.add(index % CHUNK) };
+        (slot.key == token).then_some(slot)
     }
 
     #[cold]
     fn grow(&mut self) {
         let first = (self.chunks.len() * CHUNK) as u32;
+        // Slot indices stay below INTERNAL_SLOT, the index of the crate's own requests (four
+        // billion ops in flight would be hundreds of GiB of slots first).
+        assert!(
+            (first as u64) + CHUNK as u64 <= INTERNAL_SLOT as u64,
+            "in-flight table full"
+        );
         let chunk: Box<[Slot; CHUNK]> = Box::new([const { Slot::EMPTY }; CHUNK]);
         self.chunks.push(Box::into_raw(chunk).cast::<Slot>());
         for i in (0..CHUNK as u32).rev() {
             let head = self.free;
-            self.slot(first + i).next_free = head;
+            let slot = self.slot(first + i);
+            slot.next_free = head;
+            slot.key = u64::from(first + i);
             self.free = first + i;
         }
     }
@@ -382,11 +418,13 @@ impl Table {
         self.pending += 1;
         let slot = self.slot(index);
         let next = slot.next_free;
+        let token = slot.key | MANAGED;
+        slot.key = token;
         slot.state = State::InFlight;
         slot.orphan = false;
-        slot.tag = tag;
+        slot.tagged = tag.is_some();
+        slot.tag = tag.unwrap_or(0);
         slot.vt = Some(const { &VTableOf::<O>::TABLE });
-        let generation = slot.generation;
         let p: *mut O = if inline::<O>() {
             let p = (&raw mut slot.store).cast::<O>();
             // SAFETY: the store is free (uninitialised), large and aligned enough for an O.
@@ -400,7 +438,7 @@ impl Table {
         };
         self.free = next;
         Staged {
-            token: token(generation, index),
+            token,
             op: p,
             table: self,
         }
@@ -428,15 +466,17 @@ impl Table {
             // runs during unwinding) cannot leave it half-released.
             let store: *mut Store = &raw mut self.slot(token as u32).store;
             self.free_slot(token as u32);
-            // SAFETY: the slot held the op its vtable was made for, dropped once here; the
-            // store is not reused until a later `stage`.
-            unsafe { (vt.drop)(store) };
+            if let Some(drop) = vt.drop {
+                // SAFETY: the slot held the op its vtable was made for, dropped once here;
+                // the store is not reused until a later `stage`.
+                unsafe { drop(store) };
+            }
         }
     }
 
     /// Records a reaped CQE: the op sees it, and at its last CQE (no `IORING_CQE_F_MORE`)
     /// the slot is `Done` — or freed, when its ticket is gone.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn complete(&mut self, cqe: &Cqe) -> Reaped {
         let Some(slot) = self.live(cqe.user_data()) else {
             return Reaped::NotOurs;
@@ -449,7 +489,7 @@ impl Table {
             // SAFETY: the slot holds the op its vtable was made for.
             unsafe { record((&raw mut slot.store), cqe) };
         }
-        let tag = slot.tag;
+        let tag = slot.tag();
         if cqe.flags().contains(crate::CqeFlags::MORE) {
             return Reaped::More { tag };
         }
@@ -466,9 +506,10 @@ impl Table {
 
     /// Takes back a finished op of type `O` and its last CQE; frees the slot. `None` when
     /// the token is stale, the op not done yet, or of another type.
+    #[inline(always)]
     pub(crate) fn take<O: Sealed + Send + 'static>(&mut self, token: u64) -> Option<(O, Cqe)> {
         let slot = self.live(token)?;
-        if slot.state != State::Done || (slot.vt?.type_id)() != TypeId::of::<O>() {
+        if slot.state != State::Done || !holds::<O>(slot.vt?) {
             return None;
         }
         // SAFETY: the slot holds an O (type checked) that nobody else reaches; the store is
@@ -490,6 +531,7 @@ impl Table {
 
     /// Drops a finished op (its ticket or completion was dropped, or a raw reap freed it).
     /// Returns whether there was one.
+    #[inline]
     pub(crate) fn release(&mut self, token: u64) -> bool {
         let Some(slot) = self.live(token) else {
             return false;
@@ -497,9 +539,9 @@ impl Table {
         if slot.state != State::Done {
             return false;
         }
-        if let Some(vt) = slot.vt.take() {
+        if let Some(drop) = slot.vt.take().and_then(|vt| vt.drop) {
             // SAFETY: the slot holds the op its vtable was made for; dropped once.
-            unsafe { (vt.drop)(&raw mut slot.store) };
+            unsafe { drop(&raw mut slot.store) };
         }
         self.free_slot(token as u32);
         true
@@ -520,11 +562,12 @@ impl Table {
         }
     }
 
+    #[inline(always)]
     fn free_slot(&mut self, index: u32) {
         let head = self.free;
         let slot = self.slot(index);
         slot.state = State::Free;
-        slot.generation = slot.generation.wrapping_add(1);
+        slot.key = next_key(slot.key);
         slot.next_free = head;
         slot.vt = None;
         self.free = index;
@@ -538,7 +581,7 @@ impl Table {
         f: impl FnOnce(&mut O) -> R,
     ) -> Option<(R, bool)> {
         let slot = self.live(token)?;
-        if (slot.vt?.type_id)() != TypeId::of::<O>() {
+        if !holds::<O>(slot.vt?) {
             return None;
         }
         let done = slot.state == State::Done;
@@ -555,7 +598,7 @@ impl Table {
 
     /// The tag a live token's op was pushed with.
     pub(crate) fn tag(&mut self, token: u64) -> Option<u64> {
-        self.live(token).and_then(|s| s.tag)
+        self.live(token).and_then(|s| s.tag())
     }
 
     /// Operations whose last CQE has not been reaped.
@@ -569,7 +612,7 @@ impl Table {
         (0..n)
             .filter_map(|i| {
                 let s = self.slot(i);
-                (s.state == State::InFlight).then(|| token(s.generation, i))
+                (s.state == State::InFlight).then_some(s.key)
             })
             .collect()
     }
@@ -589,6 +632,7 @@ impl Table {
                     unsafe { (vt.forget)(&raw mut slot.store) };
                 }
                 slot.state = State::Free;
+                slot.key = next_key(slot.key);
                 leaked += 1;
             }
         }
@@ -597,9 +641,9 @@ impl Table {
             // also hold, then keep the chunks themselves forever.
             for i in 0..n {
                 let slot = self.slot(i);
-                if let Some(vt) = slot.vt.take() {
+                if let Some(drop) = slot.vt.take().and_then(|vt| vt.drop) {
                     // SAFETY: a finished op (every in-flight one was taken above); dropped once.
-                    unsafe { (vt.drop)(&raw mut slot.store) };
+                    unsafe { drop(&raw mut slot.store) };
                 }
             }
             for chunk in self.chunks.drain(..) {
@@ -622,11 +666,11 @@ impl Drop for Table {
         let n = (self.chunks.len() * CHUNK) as u32;
         for i in 0..n {
             let slot = self.slot(i);
-            if let Some(vt) = slot.vt.take() {
+            if let Some(drop) = slot.vt.take().and_then(|vt| vt.drop) {
                 // SAFETY: the slot holds the op its vtable was made for; nothing is in
                 // flight any more (leaked just above), so these are finished ops nobody
                 // took back.
-                unsafe { (vt.drop)(&raw mut slot.store) };
+                unsafe { drop(&raw mut slot.store) };
             }
         }
         for &chunk in &self.chunks {
@@ -690,6 +734,9 @@ mod tests {
         assert!(!inline::<Large>());
         #[cfg(liburing_has = "io_uring_prep_read")]
         assert!(inline::<crate::op::Read<std::fs::File, Vec<u8>>>());
+        // Registered files and buffers: no allocation per op either.
+        assert!(inline::<crate::op::ReadFixed<crate::fd::Fixed>>());
+        assert!(inline::<crate::op::WriteFixed<crate::fd::Fixed>>());
     }
 
     #[test]

@@ -45,3 +45,131 @@ fn backpressure_caps_in_flight_at_the_cq_size() {
     }
     assert!(refused > 0, "the cap never engaged");
 }
+
+/// Whether a push was refused for a full SQ (submit, then push again) rather than for the
+/// cap.
+fn sq_full<O>(e: &PushError<O>) -> bool {
+    match e {
+        PushError::SqFull(_) => true,
+        PushError::Backpressure(_) => false,
+        other => panic!("unexpected push error: {other}"),
+    }
+}
+
+/// How a round's completions are reaped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reap {
+    Peek,
+    Wait,
+    Drain,
+    Batch,
+    BatchDispatch,
+    Dispatch,
+    WaitFor,
+}
+
+/// Managed ops count against the cap like raw ones, and every way of reaping gives their
+/// place back at their CQE: a reaping path that skipped the accounting of either kind would
+/// leave the ring refusing pushes (or its table holding ops) for good.
+#[test]
+fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(8).backpressure(true),
+        "backpressure with managed ops",
+    ) else {
+        return;
+    };
+    let cap = ring.sizes().1;
+    let paths = [
+        Reap::Peek,
+        Reap::Wait,
+        Reap::Drain,
+        Reap::Batch,
+        Reap::BatchDispatch,
+        Reap::Dispatch,
+        Reap::WaitFor,
+    ];
+    for (round, how) in paths.into_iter().enumerate() {
+        let from = round as u64 * 100;
+        // Up to the cap: even user_data managed (tagged, or ticketed for wait_for), odd raw.
+        let mut tickets = Vec::new();
+        let mut pushed = 0u64;
+        loop {
+            let ud = from + pushed;
+            let r = if pushed % 2 == 1 {
+                ring.push_with_user_data(Nop::new(), ud)
+                    .map_err(|e| sq_full(&e))
+            } else if how == Reap::WaitFor {
+                ring.push(Nop::new())
+                    .map(|t| tickets.push(t))
+                    .map_err(|e| sq_full(&e))
+            } else {
+                ring.push_tagged(Nop::new(), ud).map_err(|e| sq_full(&e))
+            };
+            match r {
+                Ok(()) => pushed += 1,
+                Err(true) => {
+                    ring.submit().unwrap();
+                }
+                Err(false) => break,
+            }
+        }
+        assert_eq!(pushed, u64::from(cap), "{how:?}: the cap is the CQ size");
+        ring.submit_and_wait(cap).unwrap();
+        let mut got = Vec::new();
+        while got.len() < cap as usize {
+            match how {
+                Reap::Peek => {
+                    got.push(Some(ring.peek().unwrap().expect("a ready CQE").user_data()))
+                }
+                Reap::Wait => got.push(Some(ring.wait().unwrap().user_data())),
+                Reap::Drain => {
+                    let mut out = [system_liburing::Cqe::default(); 8];
+                    let n = ring.drain(&mut out).unwrap();
+                    assert!(n > 0, "drain found nothing");
+                    got.extend(out[..n].iter().map(|c| Some(c.user_data())));
+                }
+                Reap::Batch => {
+                    let before = got.len();
+                    got.extend(ring.completions().map(|c| Some(c.user_data())));
+                    assert!(got.len() > before, "the batch found nothing");
+                }
+                Reap::BatchDispatch => {
+                    let mut q = ring.completions();
+                    let c = q.next_completion().expect("a ready CQE");
+                    got.push(Some(c.user_data()));
+                }
+                Reap::Dispatch => {
+                    let c = ring.next_completion().unwrap().expect("a ready CQE");
+                    got.push(Some(c.user_data()));
+                }
+                Reap::WaitFor => {
+                    for t in tickets.drain(..) {
+                        ring.wait_for(t).unwrap().unwrap();
+                        got.push(None);
+                    }
+                    // The raw ones were reaped on the way and wait for peek, in order.
+                    while let Some(c) = ring.peek().unwrap() {
+                        got.push(Some(c.user_data()));
+                    }
+                    break;
+                }
+            }
+        }
+        let want: Vec<Option<u64>> = if how == Reap::WaitFor {
+            let raw = (from..from + u64::from(cap)).filter(|ud| ud % 2 == 1);
+            std::iter::repeat_n(None, cap as usize / 2)
+                .chain(raw.map(Some))
+                .collect()
+        } else {
+            (from..from + u64::from(cap)).map(Some).collect()
+        };
+        assert_eq!(got, want, "{how:?}");
+        assert_eq!(
+            ring.in_flight(),
+            0,
+            "{how:?}: managed ops left in the table"
+        );
+        assert!(ring.peek().unwrap().is_none(), "{how:?}: nothing more");
+    }
+}

@@ -191,6 +191,30 @@ mod echo_servers {
     use std::os::fd::AsRawFd;
     use std::time::Duration;
 
+    /// The short-send path must have run, on kernels that make sends short: Debian 12's 6.1
+    /// completed each send to the tiny-buffered socket whole, so there the path is not
+    /// exercised, and the test says so instead of passing quietly.
+    fn short_sends_seen(short_sends: u64, done: &str) {
+        if short_sends > 0 {
+            return;
+        }
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        let mut nums = release
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|n| n.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (nums.next().unwrap_or(0), nums.next().unwrap_or(0));
+        // Seen on Debian 12's 6.1; the kernels this was written on (6.18) make them short.
+        assert!(
+            (major, minor) < (6, 2),
+            "no short send happened on kernel {}: {done}",
+            release.trim()
+        );
+        common::skip(
+            "short sends",
+            format_args!("kernel {} sent every buffer whole: {done}", release.trim()),
+        );
+    }
+
     /// A loopback listener whose accepted sockets get the smallest send buffer the kernel
     /// allows (`SO_SNDBUF` is inherited from the listener): a 16 KiB send never fits whole.
     fn listener_with_tiny_send_buffer() -> TcpListener {
@@ -250,7 +274,7 @@ mod echo_servers {
             (CLIENTS, (CLIENTS * BYTES) as u64)
         );
         eprintln!("{done:?}");
-        assert!(done.short_sends > 0, "no short send happened: {done:?}");
+        short_sends_seen(done.short_sends, "{done:?}");
         assert!(
             done.out_of_buffers > 0,
             "the buffer ring never ran out: {done:?}"
@@ -289,7 +313,7 @@ mod echo_servers {
             (CLIENTS, (CLIENTS * BYTES) as u64)
         );
         eprintln!("{done:?}");
-        assert!(done.short_sends > 0, "no short send happened: {done:?}");
+        short_sends_seen(done.short_sends, "{done:?}");
         assert!(done.out_of_buffers > 0, "no buffer ring ran out: {done:?}");
     }
 }

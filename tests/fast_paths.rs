@@ -2,12 +2,15 @@
 //! the fault-injection seam, which sees every `io_uring_enter` / `io_uring_register` the safe
 //! layer makes and every `io_uring_get_events`. A mutant that makes an empty peek enter the
 //! kernel (`needs_enter` or `overflow_flag` always true), or that miscounts `cq_ready`, or
-//! refuses `wait_nr(cq_entries)`, fails here.
+//! refuses `wait_nr(cq_entries)`, or makes a wait spin on the kernel instead of sleeping in
+//! it, fails here.
 
 mod common;
 
 use system_liburing::fault;
 use system_liburing::op::Nop;
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+use system_liburing::op::{Timeout, TimeoutFired};
 use system_liburing::Ring;
 
 fn ring(what: &str, entries: u32) -> Option<Ring> {
@@ -139,4 +142,151 @@ fn wait_nr_accepts_the_whole_cq_and_refuses_more() {
         cq,
         "a full CQ ring satisfies wait_nr(cq_entries)"
     );
+}
+
+#[test]
+fn an_empty_reap_on_a_defer_taskrun_ring_enters_once() {
+    // Completions of a DEFER_TASKRUN ring appear only when the kernel is entered, so an
+    // empty peek must enter; but once, not until some retry bound: with the overflow flag
+    // down, a flush that brought nothing means there is nothing.
+    let Some(mut ring) = common::ring_with_feature_or_skip(
+        Ring::builder().entries(8).defer_taskrun(),
+        "DEFER_TASKRUN empty reap",
+    ) else {
+        return;
+    };
+    let mut out = [system_liburing::Cqe::default(); 4];
+    type Reap<'a> = (&'a str, &'a mut dyn FnMut(&mut Ring) -> bool);
+    let reaps: [Reap<'_>; 4] = [
+        ("peek", &mut |r| r.peek().unwrap().is_none()),
+        ("next_completion", &mut |r| {
+            r.next_completion().unwrap().is_none()
+        }),
+        ("drain", &mut |r| r.drain(&mut out).unwrap() == 0),
+        ("the batch", &mut |r| r.completions().next().is_none()),
+    ];
+    for (what, reap) in reaps {
+        let before = fault::syscalls();
+        assert!(reap(&mut ring), "{what}: found a completion");
+        assert_eq!(fault::syscalls() - before, 1, "{what}: system calls");
+    }
+}
+
+// The kernel's `min_complete` counts what the CQ ring holds, completions already there
+// included: a wait asks for the total it needs and sleeps in one system call. A wait that
+// asked for less (or entered without IORING_ENTER_GETEVENTS) would return at once and spin
+// on the kernel until the completion came; one that asked for more would never return.
+// Nothing here measures time: the timer only makes the completion come later than the wait
+// starts.
+
+/// A timer a little in the future, pushed and submitted.
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+fn timer(ring: &mut Ring) -> system_liburing::Ticket<Timeout> {
+    let t = ring
+        .push(Timeout::relative(std::time::Duration::from_millis(50)))
+        .unwrap();
+    ring.submit().unwrap();
+    t
+}
+
+#[test]
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+fn a_wait_sleeps_in_one_system_call() {
+    let Some(mut ring) = ring("blocking wait", 8) else {
+        return;
+    };
+    let t = timer(&mut ring);
+    let before = fault::syscalls();
+    assert_eq!(ring.wait().unwrap().user_data(), t.user_data());
+    assert_eq!(fault::syscalls() - before, 1, "wait spun on the kernel");
+    assert_eq!(ring.finish(t).unwrap().unwrap(), TimeoutFired::Expired);
+}
+
+#[test]
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_add",
+    liburing_has = "io_uring_prep_link_timeout"
+))]
+fn wait_nr_with_completions_ready_sleeps_in_one_system_call() {
+    use system_liburing::op::{LinkTimeout, PollAdd};
+    use system_liburing::OpFlags;
+    let Some(mut ring) = ring("wait_nr with some ready", 8) else {
+        return;
+    };
+    // Two completions in the ring and one kept for later peeks (reaped by wait_for on its
+    // way), then a poll on an empty pipe that a linked timeout cancels a little later:
+    // wait_nr(5) needs those two CQEs, and no more. (Not a plain timeout: when one fires
+    // the kernel wakes every waiter, whatever it waits for.)
+    ring.push_with_user_data(Nop::new(), 7).unwrap();
+    let first = ring.push(Nop::new()).unwrap();
+    ring.wait_for(first).unwrap().unwrap();
+    nops(&mut ring, 2);
+    assert_eq!(ring.cq_ready(), 3);
+    let (rx, _tx) = common::pipe();
+    let poll = ring
+        .push(PollAdd::new(rx, libc::POLLIN as u32).flags(OpFlags::IO_LINK))
+        .unwrap();
+    let timer = ring
+        .push(LinkTimeout::new(std::time::Duration::from_millis(50)))
+        .unwrap();
+    ring.submit().unwrap();
+    let before = fault::syscalls();
+    assert_eq!(ring.wait_nr(5).unwrap(), 5);
+    assert_eq!(fault::syscalls() - before, 1, "wait_nr spun on the kernel");
+    let got: Vec<u64> =
+        std::iter::from_fn(|| ring.peek().unwrap().map(|c| c.user_data())).collect();
+    assert_eq!(got[..3], [7, 0, 1]);
+    assert_eq!(got.len(), 5);
+    assert_eq!(ring.finish(timer).unwrap().unwrap(), TimeoutFired::Expired);
+    assert_eq!(
+        ring.finish(poll).unwrap().0.unwrap_err().raw_os_error(),
+        Some(libc::ECANCELED)
+    );
+}
+
+#[test]
+fn wait_timeout_on_an_empty_ring_sleeps_in_the_kernel() {
+    let Some(mut ring) = ring("wait_timeout, nothing comes", 8) else {
+        return;
+    };
+    let before = fault::syscalls();
+    let got = ring
+        .wait_timeout(std::time::Duration::from_millis(50))
+        .unwrap();
+    assert!(got.is_none());
+    // One wait; a second, short one should the kernel's timer end a hair before ours.
+    let calls = fault::syscalls() - before;
+    assert!(
+        (1..=2).contains(&calls),
+        "wait_timeout spun: {calls} system calls"
+    );
+}
+
+#[test]
+#[cfg(liburing_has = "io_uring_prep_read")]
+fn wait_nr_on_a_defer_taskrun_ring_flushes_once() {
+    // A pipe read completed by a write from this thread: on a DEFER_TASKRUN ring its CQE
+    // is posted only when the kernel is entered. The flush that brings it out is all the
+    // wait needs.
+    let Some(mut ring) = common::ring_with_feature_or_skip(
+        Ring::builder().entries(8).defer_taskrun(),
+        "DEFER_TASKRUN wait_nr",
+    ) else {
+        return;
+    };
+    let (r, mut w) = common::pipe();
+    let t = ring
+        .push(system_liburing::op::Read::new(
+            r,
+            Vec::with_capacity(4),
+            u64::MAX,
+        ))
+        .unwrap();
+    ring.submit().unwrap();
+    std::io::Write::write_all(&mut w, b"ping").unwrap();
+    let before = fault::syscalls();
+    assert_eq!(ring.wait_nr(1).unwrap(), 1);
+    assert_eq!(fault::syscalls() - before, 1, "wait_nr after the flush");
+    let (n, _r, buf) = ring.wait_for(t).unwrap();
+    assert_eq!((n.unwrap(), buf.as_slice()), (4, &b"ping"[..]));
 }

@@ -143,3 +143,26 @@ fn interrupted_flush_is_retried_not_lost() {
     fault::clear();
     drain_all(&mut ring, 9..30);
 }
+
+#[test]
+fn dropped_completions_reported_by_a_wait_are_an_error_of_their_own() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(4), "ebadr in a wait") else {
+        return;
+    };
+    // An empty ring: each wait enters the kernel to sleep, and that enter reports EBADR.
+    type Wait<'a> = (&'a str, &'a dyn Fn(&mut Ring) -> std::io::Error);
+    let waits: [Wait<'_>; 3] = [
+        ("wait", &|r| r.wait().unwrap_err()),
+        ("wait_nr", &|r| r.wait_nr(1).unwrap_err()),
+        ("wait_timeout", &|r| {
+            r.wait_timeout(std::time::Duration::from_secs(5))
+                .unwrap_err()
+        }),
+    ];
+    for (what, wait) in waits {
+        fault::inject(Site::Enter, libc::EBADR, 1);
+        let e = wait(&mut ring);
+        fault::clear();
+        assert!(CqesDropped::is(&e), "{what}: {e}");
+    }
+}

@@ -69,7 +69,11 @@ fn entries() -> BTreeMap<String, Entry> {
             if !head.starts_with("[\"io_uring_prep_") {
                 continue;
             }
-            let unmanaged = head.trim_end_matches(']').ends_with(", unmanaged");
+            let unmanaged = head
+                .trim_end_matches(']')
+                .split(", ")
+                .skip(3)
+                .any(|extra| extra == "unmanaged");
             let name: String = lines[i + 1]
                 .trim()
                 .chars()

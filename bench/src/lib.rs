@@ -1,9 +1,10 @@
 //! Benchmarks of the safe `system-liburing` API against C liburing and the `io-uring` crate.
 //!
-//! * [`contender`]: the same workloads three times (C in `c/bench.c`, `io-uring`, safe API);
+//! * [`contender`]: the same workloads four times (C in `c/bench.c`, `io-uring`, the safe
+//!   API's batch views and its dispatch path);
 //! * [`workload`]: parameters, the shared offset generator, verification, the test file;
 //! * [`args`]: the one command line of the standalone binaries `bench-c`,
-//!   `bench-io-uring` and `bench-safe`;
+//!   `bench-io-uring`, `bench-safe` and `bench-safe-dispatch`;
 //! * the `compare` binary interleaves all of them in one process (see README.md).
 
 pub mod args;

@@ -82,6 +82,10 @@ fn standalone_binaries_print_one_verified_json_line() {
         ("bench-c", env!("CARGO_BIN_EXE_bench-c")),
         ("bench-io-uring", env!("CARGO_BIN_EXE_bench-io-uring")),
         ("bench-safe", env!("CARGO_BIN_EXE_bench-safe")),
+        (
+            "bench-safe-dispatch",
+            env!("CARGO_BIN_EXE_bench-safe-dispatch"),
+        ),
     ] {
         let file_arg = file.path().to_str().unwrap().to_owned();
         for args in [

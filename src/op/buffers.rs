@@ -101,7 +101,7 @@ define_ops! {
     /// assert_eq!(ring.wait_for(ticket)??, 1);
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_remove_buffers", IORING_OP_REMOVE_BUFFERS, "5.7", unmanaged]
+    ["io_uring_prep_remove_buffers", IORING_OP_REMOVE_BUFFERS, "5.7", unmanaged, owns_nothing]
     RemoveBuffers(nr: u16, bgid: u16) { nr: u16 = nr, bgid: u16 = bgid }
     prepare(&mut self, sqe) {
         sqe.fd = i32::from(self.nr);

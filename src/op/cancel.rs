@@ -68,7 +68,7 @@ define_ops! {
     /// assert!(ring.push(AsyncCancel::ticket(&elsewhere)).is_err());
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_cancel", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged]
+    ["io_uring_prep_cancel", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged, owns_nothing]
     AsyncCancel(target: u64) { target: u64 = target, cancel_flags: u32 = 0, ring: Option<u64> = None }
     prepare(&mut self, sqe) {
         sqe.addr = self.target;
@@ -106,7 +106,7 @@ define_ops! {
     /// assert_eq!(ring.wait_for(cancel)?.unwrap_err().raw_os_error(), Some(libc::ENOENT));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_cancel64", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged]
+    ["io_uring_prep_cancel64", IORING_OP_ASYNC_CANCEL, "5.5", unmanaged, owns_nothing]
     AsyncCancel64(target: u64) { target: u64 = target }
     prepare(&mut self, sqe) {
         sqe.addr = self.target;

@@ -872,7 +872,7 @@ define_ops! {
     /// assert!(matches!(ring.push(foreign), Err(PushError::Invalid(..))));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_close_direct", IORING_OP_CLOSE, "5.15", unmanaged]
+    ["io_uring_prep_close_direct", IORING_OP_CLOSE, "5.15", unmanaged, owns_nothing]
     CloseDirect(slot: Fixed) { slot: Fixed = slot }
     fds(slot: Fixed)
     prepare(&mut self, sqe) {

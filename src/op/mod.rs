@@ -102,6 +102,13 @@ pub trait Op: private::Sealed + std::marker::Send + 'static {
     type Output;
     #[doc(hidden)]
     fn complete(self, cqe: Cqe) -> Self::Output;
+    /// For an op that owns nothing and whose output is its CQE's alone (NOP, cancels...: the
+    /// `owns_nothing` ops of `define_ops!`), the output made from the CQE:
+    /// [`push_tagged`](crate::Submitter::push_tagged) then keeps no row of the in-flight
+    /// table for it, and [`Completion::output`](crate::Completion::output) builds its output
+    /// from the CQE. `None` for every other op.
+    #[doc(hidden)]
+    const FROM_CQE: Option<fn(Cqe) -> Self::Output> = None;
 }
 
 /// A multishot operation: one SQE, many CQEs (`IORING_CQE_F_MORE` on all but the last).
@@ -292,6 +299,9 @@ pub(crate) fn sqe(opcode: u32, flags: OpFlags) -> Sqe {
 ///
 /// Extras: `unmanaged` (nothing to keep alive once the SQE is written, given files that are
 /// [`Forever`](crate::fd::Forever): may be pushed with a user's user_data, and wear [`SkipSuccess`]);
+/// `owns_nothing` (after `unmanaged`, on an op without type parameters whose `complete`
+/// reads only the CQE: a tagged push keeps no table row, see [`Op::FROM_CQE`]; a
+/// `complete` that touches `self` does not compile);
 /// `ioprio` (the kernel reads `sqe->ioprio` as an I/O priority for this op: an
 /// `ioprio(IoPriority)` setter for the entry's `ioprio: u16` field, which its `prepare`
 /// copies into the SQE).
@@ -369,11 +379,22 @@ macro_rules! define_ops {
             #[inline]
             #[allow(unused_mut)]
             fn complete(mut $cs, $cqe: $crate::entry::Cqe) -> $out $complete
+            const FROM_CQE: Option<fn($crate::entry::Cqe) -> $out> =
+                $crate::op::define_ops!(@from_cqe [$($extra)*] $cqe $out $complete);
         }
 
         $crate::op::define_ops!(@extras [$($extra)*] $helper $name [$($($g: $b),+)?]);
     )*};
     (@true $x:ident) => { true };
+    (@from_cqe [] $cqe:ident $out:ty $complete:block) => { None };
+    (@from_cqe [owns_nothing $($rest:ident)*] $cqe:ident $out:ty $complete:block) => {{
+        // A free function: a `complete` that reads `self` fails to compile here.
+        fn from_cqe($cqe: $crate::entry::Cqe) -> $out $complete
+        Some(from_cqe)
+    }};
+    (@from_cqe [$other:ident $($rest:ident)*] $cqe:ident $out:ty $complete:block) => {
+        $crate::op::define_ops!(@from_cqe [$($rest)*] $cqe $out $complete)
+    };
     (@validate [$($fdf:ident: $fdt:ty),*] [($vs:ident, $vid:ident) $val:block]) => {
         #[inline]
         fn validate(&$vs, $vid: u64) -> Result<(), $crate::Refused> {
@@ -404,6 +425,16 @@ macro_rules! define_ops {
                 self
             }
         }
+    };
+    // No type parameters (an op generic over its file is unmanaged only for some files),
+    // unmanaged, and nothing recorded of its CQEs.
+    (@owns_nothing $helper:literal $name:ident []) => {
+        #[cfg(liburing_has = $helper)]
+        const _: () = {
+            fn unmanaged<T: $crate::op::Unmanaged>() {}
+            let _ = unmanaged::<$name>;
+            assert!(!<$name as $crate::op::private::Sealed>::RECORDS);
+        };
     };
     (@unmanaged $helper:literal $name:ident [$($g:ident: $b:path),*]) => {
         #[cfg(liburing_has = $helper)]
@@ -505,7 +536,7 @@ define_ops! {
     /// assert_eq!(ring.wait_for(ticket)??, 0); // cqe->res == 0
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_nop", IORING_OP_NOP, "5.1", unmanaged]
+    ["io_uring_prep_nop", IORING_OP_NOP, "5.1", unmanaged, owns_nothing]
     Nop() { inject: Option<i32> = None, file: Option<NopFile> = None, buffer: Option<(u16, u64)> = None }
     prepare(&mut self, sqe) {
         let mut flags = 0;
@@ -570,7 +601,7 @@ define_ops! {
     /// assert_eq!(small.wait_for(t)?.unwrap_err().raw_os_error(), Some(libc::EINVAL));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_nop128", IORING_OP_NOP128, "6.19", unmanaged]
+    ["io_uring_prep_nop128", IORING_OP_NOP128, "6.19", unmanaged, owns_nothing]
     Nop128() {}
     prepare(&mut self, sqe) {}
     complete(self, cqe) -> std::io::Result<u32> { cqe.result() }

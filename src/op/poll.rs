@@ -152,7 +152,7 @@ define_ops! {
     /// assert_eq!(ring.wait_for(remove)?.unwrap_err().raw_os_error(), Some(libc::ENOENT));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_poll_remove", IORING_OP_POLL_REMOVE, "5.1", unmanaged]
+    ["io_uring_prep_poll_remove", IORING_OP_POLL_REMOVE, "5.1", unmanaged, owns_nothing]
     PollRemove(target: u64) { target: u64 = target }
     prepare(&mut self, sqe) {
         sqe.addr = self.target;
@@ -231,7 +231,7 @@ define_ops! {
     /// assert!(ring.push(steal).is_err());
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_poll_update", IORING_OP_POLL_REMOVE, "5.13", unmanaged]
+    ["io_uring_prep_poll_update", IORING_OP_POLL_REMOVE, "5.13", unmanaged, owns_nothing]
     PollUpdate(old_user_data: u64, new_user_data: u64, events: u32, flags: u32) {
         old: u64 = old_user_data, new: u64 = new_user_data, events: u32 = events, update_flags: u32 = flags
     }

@@ -227,7 +227,7 @@ define_ops! {
     /// assert_eq!(ring.wait_for(timer)?.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
     /// # Ok(()) }
     /// ```
-    ["io_uring_prep_timeout_remove", IORING_OP_TIMEOUT_REMOVE, "5.5", unmanaged]
+    ["io_uring_prep_timeout_remove", IORING_OP_TIMEOUT_REMOVE, "5.5", unmanaged, owns_nothing]
     TimeoutRemove(target: u64) { target: u64 = target }
     prepare(&mut self, sqe) {
         sqe.addr = self.target;

@@ -1,6 +1,8 @@
-//! The three contenders, each running every workload the same way.
+//! The contenders (C, io-uring, the safe API in two styles), each running every workload
+//! the same way.
 
 pub mod c;
+pub mod dispatch;
 pub mod io_uring;
 pub mod safe;
 
@@ -14,13 +16,15 @@ pub enum Impl {
     C,
     /// The `io-uring` crate 0.7.16.
     IoUring,
-    /// This workspace's safe API.
+    /// This workspace's safe API: batch views, tickets.
     Safe,
+    /// This workspace's safe API, dispatch path: `push_tagged` + `next_completion`.
+    SafeDispatch,
 }
 
 impl Impl {
     /// All of them, in table order.
-    pub const ALL: [Impl; 3] = [Impl::C, Impl::IoUring, Impl::Safe];
+    pub const ALL: [Impl; 4] = [Impl::C, Impl::IoUring, Impl::Safe, Impl::SafeDispatch];
 
     /// The name in JSON and tables.
     pub fn name(self) -> &'static str {
@@ -28,6 +32,7 @@ impl Impl {
             Impl::C => "c",
             Impl::IoUring => "io-uring",
             Impl::Safe => "safe",
+            Impl::SafeDispatch => "safe-dispatch",
         }
     }
 
@@ -37,6 +42,7 @@ impl Impl {
             Impl::C => c::nop(spec),
             Impl::IoUring => io_uring::nop(spec),
             Impl::Safe => safe::nop(spec),
+            Impl::SafeDispatch => dispatch::nop(spec),
         }
     }
 
@@ -46,6 +52,7 @@ impl Impl {
             Impl::C => c::read(spec),
             Impl::IoUring => io_uring::read(spec),
             Impl::Safe => safe::read(spec),
+            Impl::SafeDispatch => dispatch::read(spec),
         }
     }
 
@@ -55,6 +62,7 @@ impl Impl {
             Impl::C => c::peek(ops),
             Impl::IoUring => io_uring::peek(ops),
             Impl::Safe => safe::peek(ops),
+            Impl::SafeDispatch => dispatch::peek(ops),
         }
     }
 
@@ -64,6 +72,7 @@ impl Impl {
             Impl::C => c::overflow(ops),
             Impl::IoUring => io_uring::overflow(ops),
             Impl::Safe => safe::overflow(ops),
+            Impl::SafeDispatch => dispatch::overflow(ops),
         }
     }
 }

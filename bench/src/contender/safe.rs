@@ -17,7 +17,7 @@ use system_liburing::op::Read;
 use system_liburing::op::{Nop, ReadFixed};
 use system_liburing::{Cqe, FixedBuf, PushError, Ring, Ticket};
 
-fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
+pub(crate) fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
     let mut b = Ring::builder().entries(entries);
     if let Some(cq) = cq_entries {
         b = b.cq_entries(cq);
@@ -32,7 +32,7 @@ fn ring(entries: u32, cq_entries: Option<u32>, fast: bool) -> io::Result<Ring> {
     Ok(r)
 }
 
-fn push_failed<O>(e: PushError<O>) -> io::Error {
+pub(crate) fn push_failed<O>(e: PushError<O>) -> io::Error {
     let what = match e {
         PushError::SqFull(_) => "submission queue full",
         _ => "push refused",
@@ -40,52 +40,41 @@ fn push_failed<O>(e: PushError<O>) -> io::Error {
     io::Error::other(what)
 }
 
-/// NOPs: `push_with_user_data` × batch, `submit_and_wait(batch)`, `peek` × batch.
+/// NOPs through the batch views: a [`Submitter`](system_liburing::Submitter) per batch
+/// (`push_with_user_data` × batch, `submit_and_wait(batch)`), then the
+/// [`CompletionQueue`](system_liburing::CompletionQueue) (`ring.completions()`) to reap.
 pub fn nop(spec: NopSpec) -> io::Result<Outcome> {
     let batch = spec.batch.max(1);
     let mut ring = ring(batch.max(8), None, spec.fast)?;
     let mut t = Tally::default();
-    let mut cqes = [system_liburing::Cqe::default(); 256];
     let (mut next, mut done) = (0u64, 0u64);
     let start = Instant::now();
     while done < spec.ops {
         let n = (spec.ops - next).min(u64::from(batch)) as u32;
+        let mut sq = ring.submitter();
         for _ in 0..n {
-            ring.push_with_user_data(Nop::new(), next)
+            sq.push_with_user_data(Nop::new(), next)
                 .map_err(push_failed)?;
             next += 1;
         }
-        ring.submit_and_wait(n)?;
-        if n == 1 {
-            // One completion: peek is the cheaper call.
-            let c = match ring.peek()? {
-                Some(c) => c,
-                None => ring.wait()?,
-            };
-            t.sum += c.user_data();
-            t.bad += u64::from(c.raw_result() != 0);
-            t.count += 1;
-            done += 1;
-            continue;
-        }
-        // The batch drain: one acquire of the tail and one release of the head per run.
-        let mut got = 0usize;
-        while got < n as usize {
-            let want = (n as usize - got).min(cqes.len());
-            let k = match ring.drain(&mut cqes[..want])? {
-                0 => {
-                    cqes[0] = ring.wait()?;
-                    1
-                }
-                k => k,
-            };
-            for c in &cqes[..k] {
+        sq.submit_and_wait(n)?;
+        let mut got = 0u32;
+        while got < n {
+            // Exactly the batch: one more would look at an empty ring (and enter the kernel
+            // on a DEFER_TASKRUN ring to be sure it is empty).
+            for c in ring.completions().take((n - got) as usize) {
                 t.sum += c.user_data();
                 t.bad += u64::from(c.raw_result() != 0);
+                got += 1;
             }
-            t.count += k as u64;
-            got += k;
+            if got < n {
+                let c = ring.wait()?;
+                t.sum += c.user_data();
+                t.bad += u64::from(c.raw_result() != 0);
+                got += 1;
+            }
         }
+        t.count += u64::from(got);
         done += u64::from(n);
     }
     let ns = start.elapsed().as_nanos() as u64;
@@ -239,24 +228,37 @@ fn read_fixed(spec: ReadSpec<'_>) -> io::Result<Outcome> {
 
 /// Peek on a non-empty ring: per round, 128 NOPs completed (untimed), then 128 `peek`s timed.
 pub fn peek(ops: u64) -> io::Result<Outcome> {
+    peek_with(
+        ops,
+        |ring, i| ring.push_with_user_data(Nop::new(), i),
+        |ring| Ok(ring.peek()?.map(|c| (c.user_data(), c.raw_result()))),
+    )
+}
+
+/// The peek scenario with a way to push NOP `i` and a way to take the next completion
+/// (its user_data and result): the safe contenders differ only there.
+pub(crate) fn peek_with(
+    ops: u64,
+    mut push: impl FnMut(&mut Ring, u64) -> Result<(), PushError<Nop>>,
+    mut next: impl FnMut(&mut Ring) -> io::Result<Option<(u64, i32)>>,
+) -> io::Result<Outcome> {
     let mut ring = ring(PEEK_ROUND, Some(2 * PEEK_ROUND), false)?;
     let mut t = Tally::default();
-    let (mut next, mut ns) = (0u64, 0u64);
-    while next < ops {
-        let n = (ops - next).min(u64::from(PEEK_ROUND)) as u32;
+    let (mut sent, mut ns) = (0u64, 0u64);
+    while sent < ops {
+        let n = (ops - sent).min(u64::from(PEEK_ROUND)) as u32;
         for _ in 0..n {
-            ring.push_with_user_data(Nop::new(), next)
-                .map_err(push_failed)?;
-            next += 1;
+            push(&mut ring, sent).map_err(push_failed)?;
+            sent += 1;
         }
         ring.submit_and_wait(n)?;
         let start = Instant::now();
         for _ in 0..n {
-            let Some(c) = ring.peek()? else {
+            let Some((user_data, res)) = next(&mut ring)? else {
                 return Err(io::Error::other("completion missing"));
             };
-            t.sum += c.user_data();
-            t.bad += u64::from(c.raw_result() != 0);
+            t.sum += user_data;
+            t.bad += u64::from(res != 0);
             t.count += 1;
         }
         ns += start.elapsed().as_nanos() as u64;
@@ -272,6 +274,20 @@ pub fn peek(ops: u64) -> io::Result<Outcome> {
 /// The seed overflow drain (the crate's doc example): 16-entry SQ, 32-entry CQ, 1000 NOPs
 /// per round submitted without reaping, then `peek` until all came back in order.
 pub fn overflow(ops: u64) -> io::Result<Outcome> {
+    overflow_with(
+        ops,
+        |ring, op, i| ring.push_with_user_data(op, i),
+        |ring| Ok(ring.peek()?.map(|c| (c.user_data(), c.raw_result()))),
+    )
+}
+
+/// The overflow scenario with a way to push a NOP as number `i` and a way to take the next
+/// completion (its user_data and result).
+pub(crate) fn overflow_with(
+    ops: u64,
+    mut push: impl FnMut(&mut Ring, Nop, u64) -> Result<(), PushError<Nop>>,
+    mut next: impl FnMut(&mut Ring) -> io::Result<Option<(u64, i32)>>,
+) -> io::Result<Outcome> {
     let mut ring = ring(16, Some(32), false)?;
     let mut t = Tally::default();
     let start = Instant::now();
@@ -279,7 +295,7 @@ pub fn overflow(ops: u64) -> io::Result<Outcome> {
         for i in 0..OVERFLOW_ROUND {
             let mut op = Nop::new();
             loop {
-                match ring.push_with_user_data(op, i) {
+                match push(&mut ring, op, i) {
                     Ok(()) => break,
                     Err(PushError::SqFull(back)) => {
                         op = back;
@@ -290,18 +306,18 @@ pub fn overflow(ops: u64) -> io::Result<Outcome> {
             }
         }
         ring.submit()?;
-        let (mut next, mut empty) = (0u64, 0u32);
-        while next < OVERFLOW_ROUND {
-            match ring.peek()? {
-                Some(c) => {
-                    t.bad += u64::from(c.user_data() != next || c.raw_result() != 0);
-                    t.sum += c.user_data();
+        let (mut expect, mut empty) = (0u64, 0u32);
+        while expect < OVERFLOW_ROUND {
+            match next(&mut ring)? {
+                Some((user_data, res)) => {
+                    t.bad += u64::from(user_data != expect || res != 0);
+                    t.sum += user_data;
                     t.count += 1;
-                    next += 1;
+                    expect += 1;
                     empty = 0;
                 }
                 None => {
-                    // peek flushes the overflow list itself: empty twice means lost.
+                    // The flush of the overflow list is the view's own: empty twice is a loss.
                     empty += 1;
                     if empty > 1 {
                         t.bad += 1;

@@ -29,6 +29,8 @@ const ONE_AFTER_MS: u64 = 10;
 /// Waits this many times the timeout or longer count as "waited twice". A correct wait takes
 /// 1.0×; the bug takes 2.0×.
 const TWICE_AT: f64 = 1.6;
+/// Tries before a wait of `TWICE_AT` or more is believed.
+const ATTEMPTS: usize = 3;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Observed {
@@ -77,30 +79,43 @@ fn run() -> Outcome {
     use std::time::Instant;
     use system_liburing::sys;
 
-    let mut ring = or_return!(LibRing::for_check(8, None, 0));
-    let _timer = or_return!(ring.poll_timer(ONE_AFTER_MS, 1));
-    or_return!(ring.submit_all(1));
-    let mut ts = timespec_ms(TIMEOUT_MS);
-    let mut cqe: *mut sys::io_uring_cqe = std::ptr::null_mut();
-    let t = Instant::now();
-    // SAFETY: the ring is live, `ts` outlives the call, `cqe` is only compared with null.
-    let ret =
-        unsafe { sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 2, &mut ts, std::ptr::null_mut()) };
-    let o = Observed {
-        ret,
-        waited_ms: super::ms(t.elapsed()),
-        got_completion: !cqe.is_null() || ring.cq_ready() > 0,
+    // A wait that looks like two may be a loaded machine's: the bug waits twice on every
+    // try, scheduling noise seldom does, so the shortest of up to ATTEMPTS waits is judged.
+    let mut best: Option<(Observed, bool)> = None;
+    for _ in 0..ATTEMPTS {
+        let mut ring = or_return!(LibRing::for_check(8, None, 0));
+        let _timer = or_return!(ring.poll_timer(ONE_AFTER_MS, 1));
+        or_return!(ring.submit_all(1));
+        let mut ts = timespec_ms(TIMEOUT_MS);
+        let mut cqe: *mut sys::io_uring_cqe = std::ptr::null_mut();
+        let t = Instant::now();
+        // SAFETY: the ring is live, `ts` outlives the call, `cqe` is only compared with null.
+        let ret = unsafe {
+            sys::io_uring_wait_cqes(ring.raw(), &mut cqe, 2, &mut ts, std::ptr::null_mut())
+        };
+        let o = Observed {
+            ret,
+            waited_ms: super::ms(t.elapsed()),
+            got_completion: !cqe.is_null() || ring.cq_ready() > 0,
+        };
+        let ext_arg = ring.params.features & super::lib_ring::FEAT_EXT_ARG != 0;
+        ring.clear_cq();
+        if best.is_none_or(|(b, _)| o.waited_ms < b.waited_ms) {
+            best = Some((o, ext_arg));
+        }
+        if o.waited_ms / (TIMEOUT_MS as f64) < TWICE_AT {
+            break;
+        }
+    }
+    let Some((o, ext_arg)) = best else {
+        unreachable!("ATTEMPTS >= 1")
     };
     let mut f = Figures::default();
     f.set("timeout_ms", TIMEOUT_MS);
     f.set("completion_after_ms", ONE_AFTER_MS);
     f.set("waited_ms", o.waited_ms);
-    f.set("ret", ret);
-    f.set(
-        "features_ext_arg",
-        ring.params.features & super::lib_ring::FEAT_EXT_ARG != 0,
-    );
-    ring.clear_cq();
+    f.set("ret", o.ret);
+    f.set("features_ext_arg", ext_arg);
     judge(&o).with(f)
 }
 

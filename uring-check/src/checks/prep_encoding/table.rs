@@ -262,29 +262,33 @@ pub static BUGS: &[Bug] = &[
         field: Field::Addr,
         releases: ((2, 5), (2, 5)),
         fixed: "fixed in 2.6 by 3797db16",
-        expect: "level and optname not written",
-        matches: |d| d.lib == 0 && d.pointee.is_none(),
-        why: "2.5's helper leaves level, optname, optval and optlen unused (\"will be removed \
-              once the get/setsockopt() patches land\"): a SOCKET_URING_OP_GETSOCKOPT or \
-              SETSOCKOPT it prepares names level 0 and no option buffer",
+        expect: "level and optname (addr) left 0",
+        matches: |d| d.lib == 0 && d.krate != 0,
+        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
+              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
+              option, length or buffer",
     },
     Bug {
         helpers: &["io_uring_prep_cmd_sock"],
         field: Field::FileIndex,
         releases: ((2, 5), (2, 5)),
         fixed: "fixed in 2.6 by 3797db16",
-        expect: "optlen not written",
-        matches: |d| d.lib == 0 && d.pointee.is_none(),
-        why: "as for level and optname: optlen (sqe->optlen) stays 0",
+        expect: "optlen (file_index) left 0",
+        matches: |d| d.lib == 0 && d.krate != 0,
+        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
+              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
+              option, length or buffer",
     },
     Bug {
         helpers: &["io_uring_prep_cmd_sock"],
         field: Field::Addr3,
         releases: ((2, 5), (2, 5)),
         fixed: "fixed in 2.6 by 3797db16",
-        expect: "optval not written",
-        matches: |d| d.lib == 0 && d.pointee.is_none(),
-        why: "as for level and optname: optval (sqe->optval) stays NULL",
+        expect: "optval (addr3) left 0",
+        matches: |d| d.lib == 0 && d.krate != 0,
+        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
+              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
+              option, length or buffer",
     },
 ];
 
@@ -318,15 +322,6 @@ use Kernel::{Generic, Read, ZeroChecked};
 /// `fs/io_uring.c`.
 #[rustfmt::skip]
 pub static KERNEL: &[FieldRule] = &[
-    k("IORING_OP_URING_CMD", F::Addr, Read, (6, 7), None,
-      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
-      "level and optname of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->level, sqe->optname)"),
-    k("IORING_OP_URING_CMD", F::FileIndex, Read, (6, 7), None,
-      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
-      "optlen of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->optlen)"),
-    k("IORING_OP_URING_CMD", F::Addr3, Read, (6, 7), None,
-      "io_uring/cmd_net.c: io_uring_cmd_getsockopt",
-      "optval of SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT (sqe->optval): read from or written to"),
     k("IORING_OP_OPENAT", F::OpFlags, Read, (5, 6), None,
       "io_uring/openclose.c: io_openat_prep",
       "open_flags become open_how.flags (build_open_how)"),
@@ -369,6 +364,15 @@ pub static KERNEL: &[FieldRule] = &[
       "io_uring/advise.c: io_madvise_prep", "off must be 0 (EINVAL)"),
     k("IORING_OP_MADVISE", F::Off, Read, (6, 12), None,
       "io_uring/advise.c: io_madvise_prep", "the 64-bit length (madvise64)"),
+    k("IORING_OP_URING_CMD", F::Addr, Read, (6, 7), None,
+      "io_uring/uring_cmd.c: io_uring_cmd_getsockopt (io_uring/cmd_net.c in later trees)",
+      "SOCKET_URING_OP_{GET,SET}SOCKOPT: level and optname, the two halves of addr"),
+    k("IORING_OP_URING_CMD", F::FileIndex, Read, (6, 7), None,
+      "io_uring/uring_cmd.c: io_uring_cmd_getsockopt (io_uring/cmd_net.c in later trees)",
+      "SOCKET_URING_OP_{GET,SET}SOCKOPT: optlen"),
+    k("IORING_OP_URING_CMD", F::Addr3, Read, (6, 7), None,
+      "io_uring/uring_cmd.c: io_uring_cmd_setsockopt (io_uring/cmd_net.c in later trees)",
+      "SOCKET_URING_OP_{GET,SET}SOCKOPT: optval, the user buffer"),
     k("IORING_OP_READ_MULTISHOT", F::Flags, Generic, (6, 7), None,
       "io_uring/io_uring.c: io_init_req; io_uring/rw.c: io_read_mshot_prep",
       "IOSQE_BUFFER_SELECT: the read takes its buffers from buf_group; without it EINVAL"),
