@@ -29,6 +29,9 @@ use std::io;
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_write"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_write")]
 /// # fn main() -> std::io::Result<()> {
 /// use system_liburing::op::{Nop, Write};
 /// use system_liburing::Ring;

@@ -242,6 +242,8 @@ impl DirectSlot {
     }
 
     /// Checks the slot against the ring pushing the op, and its encoding.
+    // Used by the direct ops (io_uring_prep_openat_direct and later, liburing 2.1).
+    #[cfg_attr(not(liburing_has = "io_uring_prep_openat_direct"), allow(dead_code))]
     pub(crate) fn check(&self, ring: u64) -> Result<(), crate::Refused> {
         if let DirectSlot::At(f) = self {
             f.check(ring)?;

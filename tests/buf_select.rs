@@ -5,6 +5,15 @@
 //! armed, running out of buffers, cancellation, dropped tickets and rings, refused flag
 //! words. Every buffer must come back to its ring, and no guard may show more than a buffer.
 
+// Every test selects through op::ReadSelect / op::RecvSelect (liburing 0.6's
+// io_uring_prep_read / io_uring_prep_recv) or cancels with op::AsyncCancel;
+// tests/unavailable_ops.rs reports the ops an older liburing lacks.
+#![cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_recv",
+    liburing_has = "io_uring_prep_cancel"
+))]
+
 mod common;
 
 use std::io::Write as _;

@@ -7,8 +7,19 @@
 
 mod common;
 
+// Each test needs the helpers of the ops it uses; the ops missing from the linked liburing
+// are reported by tests/unavailable_ops.rs.
+#[cfg(liburing_has = "io_uring_prep_read")]
 use std::io::Write as _;
-use system_liburing::op::{CloseDirect, Madvise, Nop, Read, Write};
+#[cfg(liburing_has = "io_uring_prep_close_direct")]
+use system_liburing::op::CloseDirect;
+#[cfg(liburing_has = "io_uring_prep_madvise")]
+use system_liburing::op::Madvise;
+use system_liburing::op::Nop;
+#[cfg(liburing_has = "io_uring_prep_read")]
+use system_liburing::op::Read;
+#[cfg(liburing_has = "io_uring_prep_write")]
+use system_liburing::op::Write;
 use system_liburing::{PushError, Ring, SetupFlags};
 
 fn ring(what: &str) -> Option<Ring> {
@@ -17,6 +28,7 @@ fn ring(what: &str) -> Option<Ring> {
 
 /// Class 1: a read never claims more bytes than the buffer the kernel was given, whatever
 /// the CQE says. (A file read cannot over-report; `MSG_TRUNC` recv can: `tests/net.rs`.)
+#[cfg(liburing_has = "io_uring_prep_read")]
 #[test]
 fn read_lengths_never_exceed_what_the_op_gave() {
     let Some(mut ring) = ring("read lengths") else {
@@ -35,6 +47,7 @@ fn read_lengths_never_exceed_what_the_op_gave() {
 
 /// Class 3: an op holds its file until its completion: the number it names cannot come to
 /// name another file between push and submit (the kernel resolves it at submit time).
+#[cfg(liburing_has = "io_uring_prep_read")]
 #[test]
 fn ops_hold_their_files_until_completion() {
     let Some(mut ring) = ring("ops hold their files") else {
@@ -58,6 +71,7 @@ fn ops_hold_their_files_until_completion() {
 
 /// Class 3: a registered-file slot belongs to its ring; naming it on another ring is
 /// refused before anything reaches the kernel.
+#[cfg(liburing_has = "io_uring_prep_write")]
 #[test]
 fn another_rings_slot_is_refused() {
     let (Some(a), Some(mut b)) = (ring("foreign slot a"), ring("foreign slot b")) else {
@@ -76,6 +90,7 @@ fn another_rings_slot_is_refused() {
 
 /// Class 3: `CloseDirect` takes a slot of this ring, and a slot whose encoding would wrap to
 /// 0 ("not direct": close the fd 0 of the process) is refused.
+#[cfg(liburing_has = "io_uring_prep_close_direct")]
 #[test]
 fn close_direct_cannot_reach_an_fd() {
     let Some(mut ring) = ring("close direct") else {
@@ -117,6 +132,7 @@ fn setup_flags_outside_the_allowlist_are_refused() {
 
 /// Class 6: madvise advice that changes memory contents behind the buffer (`MADV_FREE`:
 /// later, at any time; `MADV_DONTNEED`) is refused.
+#[cfg(liburing_has = "io_uring_prep_madvise")]
 #[test]
 fn madvise_refuses_content_changing_advice() {
     let Some(mut ring) = ring("madvise") else {
@@ -163,16 +179,20 @@ fn a_foreign_ticket_changes_nothing() {
 /// lets go, leaking nothing, even when an op waits forever behind a linked timeout headed by
 /// an unmanaged op, or carries `IO_LINK | IO_DRAIN` with nothing after it (which would make
 /// a cancel SQE wait for the op it cancels).
+#[cfg(any(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_link_timeout"
+))]
 #[test]
 fn drop_with_linked_or_drained_ops_leaks_nothing() {
     use system_liburing::fault;
-    use system_liburing::op::{LinkTimeout, PollAdd};
     use system_liburing::OpFlags;
     let before = fault::leaked_ops();
     // The write ends outlive the rings: the reads and polls never complete by themselves.
     let (r, _w) = common::pipe();
     let (r2, _w2) = common::pipe();
     // A managed read that never completes, linked and draining, last in the SQ.
+    #[cfg(liburing_has = "io_uring_prep_read")]
     {
         let Some(mut ring) = ring("drop drained") else {
             return;
@@ -181,9 +201,12 @@ fn drop_with_linked_or_drained_ops_leaks_nothing() {
             .flags(OpFlags::IO_LINK | OpFlags::IO_DRAIN);
         let _t = ring.push(read).unwrap();
     }
+    #[cfg(liburing_has = "io_uring_prep_read")]
     assert_eq!(fault::leaked_ops(), before, "drained/linked read leaked");
     // An unmanaged poll (registered file) heading a linked timeout the ring manages.
+    #[cfg(liburing_has = "io_uring_prep_link_timeout")]
     {
+        use system_liburing::op::{LinkTimeout, PollAdd};
         let Some(mut ring) = ring("drop link timeout") else {
             return;
         };
@@ -195,6 +218,7 @@ fn drop_with_linked_or_drained_ops_leaks_nothing() {
             .unwrap();
         ring.submit().unwrap();
     }
+    #[cfg(liburing_has = "io_uring_prep_link_timeout")]
     assert_eq!(fault::leaked_ops(), before, "linked timeout leaked");
 }
 
@@ -219,10 +243,14 @@ fn skip_success_with_drain_is_refused() {
 /// Reported by a reviewer: on a ring whose restrictions deny `IORING_REGISTER_SYNC_CANCEL`
 /// (`EACCES`), drop took that for success, never sent cancel SQEs, and kept the read after
 /// its 2 s bound. It now falls back to the SQEs the restrictions allow.
+#[cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_cancel"
+))]
 #[test]
 fn drop_on_a_restricted_ring_leaks_nothing() {
     use system_liburing::fault;
-    use system_liburing::op::{AsyncCancel, Read};
+    use system_liburing::op::AsyncCancel;
     use system_liburing::{Op, Restriction};
     let (rx, _tx) = common::pipe();
     let Some(mut ring) = common::ring_or_skip(

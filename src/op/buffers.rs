@@ -145,6 +145,7 @@ mod tests {
     use super::*;
     use crate::op::private::Sealed;
 
+    #[cfg(liburing_has = "io_uring_prep_provide_buffers")]
     #[test]
     fn provided_buffers_stay_inside_their_memory_and_ids() {
         let ok = |mem: usize, len, nr, bid| {

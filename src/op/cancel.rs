@@ -239,6 +239,7 @@ mod tests {
         assert_eq!(foreign.validate(1).unwrap_err().what(), "fd");
     }
 
+    #[cfg(liburing_has = "io_uring_prep_cancel")]
     #[test]
     fn a_ticket_cancels_only_on_its_own_ring() {
         let home = crate::table::Home::new(4);

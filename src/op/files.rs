@@ -171,6 +171,7 @@ mod tests {
             .collect()
     }
 
+    #[cfg(liburing_has = "io_uring_prep_files_update")]
     #[test]
     fn files_update_counts_never_index_past_the_array() {
         let mut op = FilesUpdate::new(files(2), 5);
@@ -187,6 +188,7 @@ mod tests {
         assert_eq!(slots.unwrap().len(), 2);
     }
 
+    #[cfg(liburing_has = "io_uring_prep_files_update")]
     #[test]
     fn allocated_slots_come_from_what_the_kernel_wrote() {
         let mut op = FilesUpdate::alloc(files(3).into_iter().flatten().collect());

@@ -40,6 +40,9 @@ pub enum IoPriorityClass {
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_read"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_read")]
 /// # fn main() -> std::io::Result<()> {
 /// use system_liburing::op::{IoPriority, IoPriorityClass, Read};
 /// use system_liburing::Ring;

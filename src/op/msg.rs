@@ -396,6 +396,7 @@ mod tests {
         assert_eq!(MSG_RING_CQE_FLAGS, 0xffff_001f);
     }
 
+    #[cfg(liburing_has = "io_uring_prep_msg_ring")]
     #[test]
     fn posted_user_data_and_flags_are_checked() {
         let ring = crate::Ring::new(2).unwrap();

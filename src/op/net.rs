@@ -403,6 +403,9 @@ define_ops! {
     ///
     /// # Example
     /// ```
+    /// # #[cfg(not(liburing_has = "io_uring_prep_socket"))]
+    /// # fn main() {}
+    /// # #[cfg(liburing_has = "io_uring_prep_socket")]
     /// # fn main() -> std::io::Result<()> {
     /// use std::net::{TcpListener, TcpStream};
     /// use system_liburing::op::{Connect, Socket};
@@ -1901,6 +1904,10 @@ mod tests {
         op.validate(0).err().map(|r| (r.what(), r.value()))
     }
 
+    #[cfg(all(
+        liburing_has = "io_uring_prep_send",
+        liburing_has = "io_uring_prep_recv"
+    ))]
     #[test]
     fn flag_words_outside_the_lists_are_refused() {
         let (a, _b) = UnixStream::pair().unwrap();
@@ -1916,22 +1923,25 @@ mod tests {
             refused(&recv(1 << 29)),
             Some(("msg_flags", 1 << 29)) // MSG_FASTOPEN
         );
-        assert_eq!(
-            refused(&Socket::new(
-                libc::AF_INET,
-                libc::SOCK_STREAM | libc::SOCK_NONBLOCK,
-                0
-            )),
-            None
-        );
-        assert_eq!(
-            refused(&Socket::new(
-                libc::AF_INET,
-                libc::SOCK_STREAM | (1 << 20),
-                0
-            )),
-            Some(("type", 1 << 20))
-        );
+        #[cfg(liburing_has = "io_uring_prep_socket")]
+        {
+            assert_eq!(
+                refused(&Socket::new(
+                    libc::AF_INET,
+                    libc::SOCK_STREAM | libc::SOCK_NONBLOCK,
+                    0
+                )),
+                None
+            );
+            assert_eq!(
+                refused(&Socket::new(
+                    libc::AF_INET,
+                    libc::SOCK_STREAM | (1 << 20),
+                    0
+                )),
+                Some(("type", 1 << 20))
+            );
+        }
     }
 
     #[cfg(liburing_has = "io_uring_prep_send_zc")]
@@ -1985,6 +1995,7 @@ mod tests {
 
     /// TCP counts the bytes `MSG_TRUNC` discards without copying them: the buffer must
     /// not claim whatever its spare room held before.
+    #[cfg(liburing_has = "io_uring_prep_recv")]
     #[test]
     fn trunc_on_a_stream_claims_only_zeroed_bytes() {
         use std::io::Write;

@@ -511,14 +511,24 @@ mod tests {
         ] {
             let why = PollAdd::new(devnull(), libc::POLLIN as u32 | bit).validate(1);
             assert_eq!(why.unwrap_err().value(), u64::from(bit));
-            let why = PollMulti::new(devnull(), bit).validate(1);
-            assert_eq!(why.unwrap_err().what(), "events");
+            #[cfg(liburing_has = "io_uring_prep_poll_multishot")]
+            {
+                let why = PollMulti::new(devnull(), bit).validate(1);
+                assert_eq!(why.unwrap_err().what(), "events");
+            }
         }
         // an update keeps only the readiness bits: EPOLLEXCLUSIVE would be dropped
-        let up = PollUpdate::new(1, 0, libc::EPOLLEXCLUSIVE as u32, POLL_UPDATE_EVENTS);
-        assert!(up.validate(1).is_err());
+        #[cfg(liburing_has = "io_uring_prep_poll_update")]
+        {
+            let up = PollUpdate::new(1, 0, libc::EPOLLEXCLUSIVE as u32, POLL_UPDATE_EVENTS);
+            assert!(up.validate(1).is_err());
+        }
     }
 
+    #[cfg(all(
+        liburing_has = "io_uring_prep_poll_multishot",
+        liburing_has = "io_uring_prep_poll_update"
+    ))]
     #[test]
     fn multishot_comes_from_the_op_only() {
         let mut sqe = crate::entry::Sqe::default();
@@ -531,6 +541,7 @@ mod tests {
         assert_eq!(up.validate(1).unwrap_err().value(), u64::from(multi));
     }
 
+    #[cfg(liburing_has = "io_uring_prep_poll_update")]
     #[test]
     fn poll_update_never_crosses_the_reserved_half() {
         let managed = MANAGED | 5;
@@ -545,6 +556,7 @@ mod tests {
         assert!(PollUpdate::new(7, 8, 0, user).validate(1).is_ok());
     }
 
+    #[cfg(liburing_has = "io_uring_prep_epoll_ctl")]
     #[test]
     fn epoll_ctl_ops_and_events() {
         let ev = |events| libc::epoll_event { events, u64: 0 };

@@ -64,6 +64,9 @@ impl TimeoutClock {
 ///
 /// # Example
 /// ```
+/// # #[cfg(not(liburing_has = "io_uring_prep_timeout"))]
+/// # fn main() {}
+/// # #[cfg(liburing_has = "io_uring_prep_timeout")]
 /// # fn main() -> std::io::Result<()> {
 /// use std::time::Duration;
 /// use system_liburing::op::{clock_now, Timeout, TimeoutClock, TimeoutFired};
@@ -540,21 +543,26 @@ impl Multishot for TimeoutMulti {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The op tests need `io_uring_prep_timeout` (liburing 0.2); `clock_now` is always here.
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     use crate::op::private::Sealed;
-    use crate::sys::{IORING_TIMEOUT_BOOTTIME, IORING_TIMEOUT_REALTIME, IORING_TIMEOUT_UPDATE};
 
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     fn sqe(op: &mut impl Sealed) -> crate::entry::Sqe {
         let mut sqe = crate::entry::Sqe::default();
         op.prepare(&mut sqe, 1);
         sqe
     }
 
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     fn flags(op: &mut impl Sealed) -> u32 {
         sqe(op).op_flags
     }
 
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     #[test]
     fn timeouts_carry_only_what_their_methods_set() {
+        use crate::sys::IORING_TIMEOUT_BOOTTIME;
         let d = Duration::from_secs(1);
         assert_eq!(flags(&mut Timeout::new(d)), 0);
         let t = Timeout::absolute(d)
@@ -564,26 +572,34 @@ mod tests {
             flags(&mut t.etime_success()),
             IORING_TIMEOUT_ABS | IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_ETIME_SUCCESS
         );
-        let l = LinkTimeout::absolute(d).clock(TimeoutClock::Realtime);
-        assert_eq!(
-            flags(&mut l.clock(TimeoutClock::Monotonic)),
-            IORING_TIMEOUT_ABS
-        );
-        assert_eq!(
-            flags(&mut LinkTimeout::new(d).clock(TimeoutClock::Realtime)),
-            IORING_TIMEOUT_REALTIME
-        );
-        assert_eq!(flags(&mut TimeoutUpdate::new(9, d)), IORING_TIMEOUT_UPDATE);
-        assert_eq!(
-            flags(&mut TimeoutUpdate::absolute(9, d).linked()),
-            IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS | IORING_LINK_TIMEOUT_UPDATE
-        );
+        #[cfg(liburing_has = "io_uring_prep_link_timeout")]
+        {
+            let l = LinkTimeout::absolute(d).clock(TimeoutClock::Realtime);
+            assert_eq!(
+                flags(&mut l.clock(TimeoutClock::Monotonic)),
+                IORING_TIMEOUT_ABS
+            );
+            assert_eq!(
+                flags(&mut LinkTimeout::new(d).clock(TimeoutClock::Realtime)),
+                crate::sys::IORING_TIMEOUT_REALTIME
+            );
+        }
+        #[cfg(liburing_has = "io_uring_prep_timeout_update")]
+        {
+            use crate::sys::IORING_TIMEOUT_UPDATE;
+            assert_eq!(flags(&mut TimeoutUpdate::new(9, d)), IORING_TIMEOUT_UPDATE);
+            assert_eq!(
+                flags(&mut TimeoutUpdate::absolute(9, d).linked()),
+                IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS | IORING_LINK_TIMEOUT_UPDATE
+            );
+        }
         assert_eq!(
             flags(&mut TimeoutMulti::new(d, 2).clock(TimeoutClock::Boottime)),
             IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_BOOTTIME
         );
     }
 
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     #[test]
     fn count_is_the_offset() {
         let s = sqe(&mut Timeout::new(Duration::ZERO).count(3));
@@ -595,6 +611,7 @@ mod tests {
 
     /// With `IORING_TIMEOUT_IMMEDIATE_ARG` the time word is nanoseconds (capped where the
     /// kernel's signed reading would turn negative); without it, the op's own timespec.
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     #[test]
     fn immediate_arg_puts_nanoseconds_in_the_time_word() {
         let d = Duration::new(2, 5);
@@ -606,14 +623,21 @@ mod tests {
         let mut t = Timeout::new(d);
         let s = sqe(&mut t);
         assert_eq!(s.addr, &t.ts as *const KernelTimespec as u64);
-        let s = sqe(&mut TimeoutUpdate::new(9, d).immediate_arg());
-        assert_eq!((s.addr, s.off), (9, 2_000_000_005));
-        let s = sqe(&mut LinkTimeout::new(Duration::MAX).immediate_arg());
-        assert_eq!(s.addr, i64::MAX as u64);
+        #[cfg(liburing_has = "io_uring_prep_timeout_update")]
+        {
+            let s = sqe(&mut TimeoutUpdate::new(9, d).immediate_arg());
+            assert_eq!((s.addr, s.off), (9, 2_000_000_005));
+        }
+        #[cfg(liburing_has = "io_uring_prep_link_timeout")]
+        {
+            let s = sqe(&mut LinkTimeout::new(Duration::MAX).immediate_arg());
+            assert_eq!(s.addr, i64::MAX as u64);
+        }
         let s = sqe(&mut TimeoutMulti::new(d, 0).immediate_arg());
         assert_eq!(s.addr, 2_000_000_005);
     }
 
+    #[cfg(liburing_has = "io_uring_prep_timeout")]
     #[test]
     fn immediate_arg_is_refused_with_an_absolute_time_and_zero_periods_are_refused() {
         let d = Duration::from_secs(1);
@@ -622,10 +646,12 @@ mod tests {
             what(Timeout::absolute(d).immediate_arg().validate(1)),
             Some("timeout_flags")
         );
+        #[cfg(liburing_has = "io_uring_prep_link_timeout")]
         assert_eq!(
             what(LinkTimeout::absolute(d).immediate_arg().validate(1)),
             Some("timeout_flags")
         );
+        #[cfg(liburing_has = "io_uring_prep_timeout_update")]
         assert_eq!(
             what(TimeoutUpdate::absolute(9, d).immediate_arg().validate(1)),
             Some("timeout_flags")

@@ -446,6 +446,14 @@ impl BufRing {
 
 /// Where a [`Selecting`] keeps the CQEs reaped for its op until they are taken as buffers:
 /// a queue for a multishot op, one slot (no allocation) for a single-shot op.
+// Selecting ops need io_uring_prep_read or io_uring_prep_recv (liburing 0.6).
+#[cfg_attr(
+    not(any(
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_recv"
+    )),
+    allow(dead_code)
+)]
 pub(crate) trait Kept: Default + std::fmt::Debug + Send {
     /// Keeps `cqe`; hands back one it had to let go of (a second CQE in a single slot).
     fn keep(&mut self, cqe: crate::Cqe) -> Option<crate::Cqe>;
@@ -485,8 +493,22 @@ pub(crate) struct Selecting<K: Kept = std::collections::VecDeque<crate::Cqe>> {
 }
 
 /// The hold of a single-shot op (one CQE).
+#[cfg_attr(
+    not(any(
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_recv"
+    )),
+    allow(dead_code)
+)]
 pub(crate) type SelectingOne = Selecting<Option<crate::Cqe>>;
 
+#[cfg_attr(
+    not(any(
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_recv"
+    )),
+    allow(dead_code)
+)]
 impl<K: Kept> Selecting<K> {
     pub(crate) fn new(bufs: &BufRing) -> Selecting<K> {
         Selecting {
@@ -919,6 +941,9 @@ impl Ring {
     ///
     /// # Example
     /// ```
+    /// # #[cfg(not(liburing_has = "io_uring_prep_recv"))]
+    /// # fn main() {}
+    /// # #[cfg(liburing_has = "io_uring_prep_recv")]
     /// # fn main() -> std::io::Result<()> {
     /// use std::io::Write;
     /// use system_liburing::{op::RecvSelect, Ring};

@@ -15,6 +15,14 @@ mod probe;
 mod restrictions;
 
 pub use buf_ring::{BufGuard, BufRing};
+// Used by the ops that select a buffer, the oldest of which need io_uring_prep_read/recv.
+#[cfg_attr(
+    not(any(
+        liburing_has = "io_uring_prep_read",
+        liburing_has = "io_uring_prep_recv"
+    )),
+    allow(unused_imports)
+)]
 pub(crate) use buf_ring::{BufRingInner, Selecting, SelectingOne};
 // Used by `op::SendBundle`, which exists only where liburing has io_uring_prep_send_bundle.
 #[cfg_attr(not(liburing_has = "io_uring_prep_send_bundle"), allow(unused_imports))]

@@ -54,19 +54,26 @@ fn check<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name} in {doc:#}"))
 }
 
-/// Each run of digits (with decimal points) becomes `N`.
+/// Each number becomes `N`: a run of digits (with decimal points), or a hexadecimal word
+/// (`0x...`: a heap address in a finding differs between two runs).
 fn numbers_masked(s: &str) -> String {
     let mut out = String::new();
-    let mut in_number = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() || (in_number && c == '.') {
-            if !in_number {
-                out.push('N');
-                in_number = true;
-            }
-        } else {
-            in_number = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_digit() {
             out.push(c);
+            continue;
+        }
+        out.push('N');
+        let hex = c == '0' && chars.peek() == Some(&'x');
+        if hex {
+            chars.next();
+        }
+        while chars
+            .peek()
+            .is_some_and(|&n| n.is_ascii_digit() || n == '.' || (hex && n.is_ascii_hexdigit()))
+        {
+            chars.next();
         }
     }
     out

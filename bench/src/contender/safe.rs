@@ -6,7 +6,9 @@ use crate::workload::{
     NopSpec, Outcome, ReadSpec, Tally, XorShift64Star, BLOCK, OVERFLOW_ROUND, PEEK_ROUND,
 };
 use std::io;
+#[cfg(liburing_has = "io_uring_prep_read")]
 use std::os::fd::OwnedFd;
+#[cfg(liburing_has = "io_uring_prep_read")]
 use std::sync::Arc;
 use std::time::Instant;
 use system_liburing::fd::Fixed;

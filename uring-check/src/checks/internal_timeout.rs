@@ -10,6 +10,7 @@
 
 // Unused when the linked liburing has no io_uring_wait_cqes (the checks then skip).
 #![allow(dead_code)]
+#![cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(unused_imports))]
 
 use super::{Figures, Outcome};
 

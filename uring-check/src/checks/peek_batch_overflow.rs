@@ -4,7 +4,10 @@
 //! it finds the ring empty.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(liburing_has = "io_uring_peek_batch_cqe"), allow(dead_code))]
+#![cfg_attr(
+    not(liburing_has = "io_uring_peek_batch_cqe"),
+    allow(dead_code, unused_imports)
+)]
 
 use super::lib_ring::LibRing;
 use super::{Check, Figures, Outcome, Tally, MAX_EMPTY_PEEKS, SEED_CQ, SEED_N, SEED_SQ};

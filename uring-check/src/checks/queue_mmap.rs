@@ -102,6 +102,7 @@ fn run() -> Outcome {
         unsafe { libc::close(fd) };
         return Outcome::fail(why);
     }
+    #[cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(unused_mut))]
     let mut o = Observed {
         fd,
         ring_fd: raw.ring_fd,
@@ -115,6 +116,7 @@ fn run() -> Outcome {
     raw.ring_fd = fd;
     set_enter_ring_fd(&mut raw, fd);
     raw.flags = params.flags;
+    #[cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(unused_mut))]
     let mut ring = LibRing::from_raw(raw, params);
     #[cfg(liburing_has = "io_uring_wait_cqes")]
     if o.ring_fd == fd {

@@ -6,7 +6,10 @@
 //! 2.0 stopped the decrement.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(liburing_has = "io_uring_wait_cqe_nr"), allow(dead_code))]
+#![cfg_attr(
+    not(liburing_has = "io_uring_wait_cqe_nr"),
+    allow(dead_code, unused_imports)
+)]
 
 use super::lib_ring::LibRing;
 use super::{Check, Outcome};

@@ -5,7 +5,10 @@
 //! queued; releases before 2.0 always queue an internal timeout SQE and submit.
 
 // The check skips without what it exercises: its judge is then unused.
-#![cfg_attr(not(liburing_has = "io_uring_wait_cqes"), allow(dead_code))]
+#![cfg_attr(
+    not(liburing_has = "io_uring_wait_cqes"),
+    allow(dead_code, unused_imports)
+)]
 
 use super::lib_ring::LibRing;
 use super::{Check, Outcome};

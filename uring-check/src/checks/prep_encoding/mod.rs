@@ -27,7 +27,8 @@ pub const CHECK: Check = Check {
                   by what they point at), except differences the check's table classifies as \
                   intended by the crate or ignored by the kernel (with the kernel source); \
                   known liburing encoding bugs fail on the releases that have them (the \
-                  *_direct ALLOC encoding, 2.1-2.3, fixed in 2.4 by 4fed7951; \
+                  *_direct ALLOC encoding, 2.1-2.3, fixed in 2.4 by 4fed7951; cmd_sock \
+                  without level, optname, optval and optlen, 2.5, fixed in 2.6 by 3797db16; \
                   read_multishot without IOSQE_BUFFER_SELECT, 2.6, fixed in 2.7 by 60f4adc2).",
     run,
 };
@@ -384,7 +385,8 @@ mod tests {
         assert!(out.reason.contains(gone), "{}", out.reason);
     }
 
-    /// Every op of this build has a scenario, and every scenario names an op of this build.
+    /// Every op of this build has a scenario, and every scenario names an op of this build
+    /// (before 2.0 there are none: the check skips).
     #[test]
     fn scenarios_cover_the_catalogue() {
         let ops: BTreeSet<&str> = catalogue()
@@ -393,6 +395,10 @@ mod tests {
             .map(|o| o.helper)
             .collect();
         let have: BTreeSet<&str> = scenarios::all().iter().map(|s| s.helper).collect();
-        assert_eq!(ops, have);
+        if cfg!(liburing_2x) {
+            assert_eq!(ops, have);
+        } else {
+            assert!(have.is_empty(), "{have:?}");
+        }
     }
 }
