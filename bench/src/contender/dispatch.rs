@@ -1,6 +1,6 @@
 //! The safe API's dispatch path (`safe-dispatch`): every op pushed with
 //! `push_tagged(op, tag)` on a [`Submitter`](system_liburing::Submitter) batch, every
-//! completion taken with `next_completion` as a [`Completion`](system_liburing::Completion)
+//! completion taken with `next_completion` as a [`Completion`]
 //! that carries the tag and, given the op's type, hands the op back. No map of the user's
 //! own: a read's tag is its slot, and `output::<Read<..>>()` returns the slot's buffer.
 #![forbid(unsafe_code)]
