@@ -286,7 +286,19 @@ fn wait_nr_on_a_defer_taskrun_ring_flushes_once() {
     std::io::Write::write_all(&mut w, b"ping").unwrap();
     let before = fault::syscalls();
     assert_eq!(ring.wait_nr(1).unwrap(), 1);
-    assert_eq!(fault::syscalls() - before, 1, "wait_nr after the flush");
+    // 6.1 posts the retried read's CQE from a second round of task work, which the wait's
+    // own enter runs: two system calls there; kernels since (6.18 measured) need only the
+    // flush. More than two is a wait that spins.
+    let calls = fault::syscalls() - before;
+    let most = if common::kernel_version() < (6, 2) {
+        2
+    } else {
+        1
+    };
+    assert!(
+        (1..=most).contains(&calls),
+        "wait_nr after the flush: {calls} system calls"
+    );
     let (n, _r, buf) = ring.wait_for(t).unwrap();
     assert_eq!((n.unwrap(), buf.as_slice()), (4, &b"ping"[..]));
 }

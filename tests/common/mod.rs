@@ -107,3 +107,14 @@ pub fn peek_in_order(ring: &mut Ring, expect: std::ops::Range<u64>) {
         }
     }
 }
+
+/// The running kernel's (major, minor), from `/proc/sys/kernel/osrelease` ((0, 0) if
+/// unreadable): for the few checks whose expectation differs between kernels as measured.
+#[allow(dead_code)]
+pub fn kernel_version() -> (u32, u32) {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut nums = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    (nums.next().unwrap_or(0), nums.next().unwrap_or(0))
+}
