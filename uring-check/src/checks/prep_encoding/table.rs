@@ -257,40 +257,25 @@ pub static BUGS: &[Bug] = &[
               kernel refuses a multishot read without it (io_uring/rw.c: io_read_mshot_prep, \
               EINVAL)",
     },
-    Bug {
-        helpers: &["io_uring_prep_cmd_sock"],
-        field: Field::Addr,
-        releases: ((2, 5), (2, 5)),
-        fixed: "fixed in 2.6 by 3797db16",
-        expect: "level and optname (addr) left 0",
-        matches: |d| d.lib == 0 && d.krate != 0,
-        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
-              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
-              option, length or buffer",
-    },
-    Bug {
-        helpers: &["io_uring_prep_cmd_sock"],
-        field: Field::FileIndex,
-        releases: ((2, 5), (2, 5)),
-        fixed: "fixed in 2.6 by 3797db16",
-        expect: "optlen (file_index) left 0",
-        matches: |d| d.lib == 0 && d.krate != 0,
-        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
-              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
-              option, length or buffer",
-    },
-    Bug {
-        helpers: &["io_uring_prep_cmd_sock"],
-        field: Field::Addr3,
-        releases: ((2, 5), (2, 5)),
-        fixed: "fixed in 2.6 by 3797db16",
-        expect: "optval (addr3) left 0",
-        matches: |d| d.lib == 0 && d.krate != 0,
-        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
-              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
-              option, length or buffer",
-    },
+    cmd_sock_2_5(Field::Addr, "level and optname (addr) left 0"),
+    cmd_sock_2_5(Field::FileIndex, "optlen (file_index) left 0"),
+    cmd_sock_2_5(Field::Addr3, "optval (addr3) left 0"),
 ];
+
+/// liburing 2.5's `io_uring_prep_cmd_sock`, one field at a time.
+const fn cmd_sock_2_5(field: Field, expect: &'static str) -> Bug {
+    Bug {
+        helpers: &["io_uring_prep_cmd_sock"],
+        field,
+        releases: ((2, 5), (2, 5)),
+        fixed: "fixed in 2.6 by 3797db16",
+        expect,
+        matches: |d| d.lib == 0 && d.krate != 0,
+        why: "2.5's helper set only cmd_op (\"removed once the get/setsockopt() patches \
+              land\"): a SOCKET_URING_OP_GETSOCKOPT / SETSOCKOPT built with it names no \
+              option, length or buffer",
+    }
+}
 
 /// Shorthand for the table below.
 const fn k(
