@@ -53,6 +53,17 @@ unsafe impl IoBufMut for Counted {
     }
 }
 
+impl Counted {
+    /// An 8-byte buffer whose drop counts on `drops`.
+    #[allow(dead_code)] // the tests that use it need liburing's read helper
+    fn new(drops: &Arc<AtomicUsize>) -> Counted {
+        Counted {
+            v: Vec::with_capacity(8),
+            drops: drops.clone(),
+        }
+    }
+}
+
 impl Drop for Counted {
     fn drop(&mut self) {
         self.drops.fetch_add(1, Ordering::SeqCst);
@@ -117,10 +128,7 @@ fn the_plain_view_shows_the_tag_and_releases_the_op() {
     };
     let drops = Arc::new(AtomicUsize::new(0));
     let file = std::fs::File::open("/dev/zero").unwrap();
-    let buf = Counted {
-        v: Vec::with_capacity(8),
-        drops: drops.clone(),
-    };
+    let buf = Counted::new(&drops);
     ring.push_tagged(Read::new(file, buf, 0), 1).unwrap();
     ring.submit_and_wait(1).unwrap();
     let cqe = ring.wait().unwrap();
@@ -138,10 +146,7 @@ fn a_completion_dropped_unread_releases_its_op() {
     };
     let drops = Arc::new(AtomicUsize::new(0));
     let file = std::fs::File::open("/dev/zero").unwrap();
-    let buf = Counted {
-        v: Vec::with_capacity(8),
-        drops: drops.clone(),
-    };
+    let buf = Counted::new(&drops);
     ring.push_tagged(Read::new(file, buf, 0), 5).unwrap();
     ring.submit_and_wait(1).unwrap();
     let c = ring.wait_completion().unwrap();
@@ -162,10 +167,7 @@ fn a_dropped_ticket_releases_its_op_at_completion() {
     };
     let drops = Arc::new(AtomicUsize::new(0));
     let (r, mut w) = common::pipe();
-    let buf = Counted {
-        v: Vec::with_capacity(8),
-        drops: drops.clone(),
-    };
+    let buf = Counted::new(&drops);
     drop(ring.push(Read::new(r, buf, u64::MAX)).unwrap());
     ring.submit().unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 0, "in flight: kept");
@@ -180,10 +182,7 @@ fn a_dropped_ticket_releases_its_op_at_completion() {
     assert_eq!(ring.in_flight(), 0);
     // A ticket dropped after its completion was reaped releases at the ring's next managed
     // push or reap.
-    let buf = Counted {
-        v: Vec::with_capacity(8),
-        drops: drops.clone(),
-    };
+    let buf = Counted::new(&drops);
     let t = ring
         .push(Write::new(
             std::fs::File::options()
