@@ -1,37 +1,24 @@
 //! Turns liburing-sys's detection into cfgs for the checks, so that a check calls only what
 //! the linked liburing has and otherwise skips naming what is missing:
 //!
-//! * `liburing_has = "<function>"`: the detection table's exported functions present in the
-//!   library (`DEP_URING_HAS`) and the header's inline helpers (`DEP_URING_INLINE`);
+//! * `liburing_has = "<name>"`: the detection table's exported functions present in the
+//!   library, the header's inline helpers and the bindings' ABI constants, as the safe
+//!   crate's build script reads them (`../build.rs`, included);
 //! * `liburing_ring_field = "<field>"`: the members of the installed header's
 //!   `struct io_uring` (`features` arrived in 2.0, `enter_ring_fd` in 2.2), read from the
 //!   header the bindings were generated from (`DEP_URING_INCLUDE`).
 
 use std::path::PathBuf;
 
+// The safe crate's build script: its `liburing_has_cfgs` is the one reading of the detection.
+#[allow(dead_code)]
+#[path = "../build.rs"]
+mod safe_crate;
+
 fn main() {
-    for var in [
-        "DEP_URING_HAS",
-        "DEP_URING_INLINE",
-        "DEP_URING_INCLUDE",
-        "DEP_URING_VERSION",
-    ] {
+    safe_crate::liburing_has_cfgs();
+    for var in ["DEP_URING_INCLUDE", "DEP_URING_VERSION"] {
         println!("cargo:rerun-if-env-changed={var}");
-    }
-    let list = |var: &str| -> Vec<String> {
-        std::env::var(var)
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    println!("cargo::rustc-check-cfg=cfg(liburing_has, values(any()))");
-    for n in list("DEP_URING_HAS")
-        .iter()
-        .chain(&list("DEP_URING_INLINE"))
-    {
-        println!("cargo::rustc-cfg=liburing_has=\"{n}\"");
     }
     // The prep-encoding scenarios are written against the 2.x helper signatures (6-argument
     // fixed reads, 32-bit poll masks, `open_how`, `__kernel_timespec`): older releases skip
