@@ -6,6 +6,7 @@
 mod checks;
 mod cli;
 mod env;
+mod history;
 mod report;
 
 use checks::{Check, Outcome, Verdict};

@@ -1,14 +1,15 @@
 //! Rendering: a text table for people (colour only when asked for), and the JSON document
-//! for machines, whose shape `schema.json` documents (`schema_version` 2).
+//! for machines, whose shape `schema.json` documents (`schema_version` 3).
 
 use crate::checks::{Check, Outcome, Verdict};
 use crate::env::{Environment, Unavailable};
+use crate::history::{self, Release};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Bumped on any incompatible change of the JSON document.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// One check's run.
 #[derive(Debug, Clone)]
@@ -27,7 +28,7 @@ pub fn counts(results: &[RunResult]) -> (usize, usize, usize) {
 // ---------------------------------------------------------------------------------------
 // JSON
 
-fn environment_json(env: &Environment) -> Value {
+fn environment_json(env: &Environment, release: Option<Release>) -> Value {
     json!({
         "kernel_release": env.kernel_release,
         "liburing_build_version": env.liburing_build_version,
@@ -43,11 +44,13 @@ fn environment_json(env: &Environment) -> Value {
         "ring_features": env.ring_features,
         "supported_opcodes": env.supported_opcodes,
         "probe_error": env.probe_error,
+        "liburing_release": release.map(|(a, b)| format!("{a}.{b}")),
     })
 }
 
-fn check_json(r: &RunResult) -> Value {
+fn check_json(r: &RunResult, release: Option<Release>) -> Value {
     let figures: Map<String, Value> = r.outcome.figures.iter().cloned().collect();
+    let version = system_liburing::LIBURING_BUILD_VERSION;
     json!({
         "name": r.check.name,
         "description": r.check.description,
@@ -55,6 +58,8 @@ fn check_json(r: &RunResult) -> Value {
         "reason": r.outcome.reason,
         "duration_ms": crate::checks::ms(r.duration),
         "figures": figures,
+        "expected": release.map(|rel| history::expected(r.check.name, rel).as_str()),
+        "as_expected": release.map(|rel| history::as_expected(r.check.name, &r.outcome, rel, version)),
     })
 }
 
@@ -66,11 +71,12 @@ pub fn json_report(
     exit_code: i32,
 ) -> Value {
     let (pass, fail, skip) = counts(results);
+    let release = history::linked_release();
     json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
-        "environment": environment_json(env),
-        "checks": results.iter().map(check_json).collect::<Vec<_>>(),
+        "environment": environment_json(env, release),
+        "checks": results.iter().map(|r| check_json(r, release)).collect::<Vec<_>>(),
         "summary": { "pass": pass, "fail": fail, "skip": skip },
         "exit_code": exit_code,
         "error": error.map(|u| json!({

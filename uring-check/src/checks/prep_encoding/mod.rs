@@ -33,8 +33,7 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// A liburing release, `(major, minor)`.
-pub type Release = (u32, u32);
+pub use crate::history::Release;
 
 /// One scenario's outcome: the differences found, or why it could not be compared.
 #[derive(Debug)]
@@ -241,30 +240,6 @@ pub fn judge(f: &Findings<'_>, release_text: &str) -> Outcome {
     .with(fig)
 }
 
-/// The linked release: from the library file's name (`liburing.so.2.1.0` is 2.1; 0.x
-/// releases had soname 1: `liburing.so.1.0.7` is 0.7), since some releases' pkg-config file
-/// names the release before; else the version found at build time.
-pub fn linked_release() -> Option<Release> {
-    let from_name = std::fs::canonicalize(system_liburing::sys::LIBURING_LIBRARY)
-        .ok()
-        .and_then(|p| {
-            let name = p.file_name()?.to_str()?.to_owned();
-            let v = name.strip_prefix("liburing.so.")?.to_owned();
-            let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
-            match (it.next()??, it.next()??, it.next()) {
-                (1, 0, Some(Some(minor))) => Some((0, minor)),
-                (major, minor, _) if major >= 2 => Some((major, minor)),
-                _ => None,
-            }
-        });
-    from_name.or_else(|| {
-        let mut it = system_liburing::LIBURING_BUILD_VERSION
-            .split('.')
-            .map(|p| p.parse::<u32>().ok());
-        Some((it.next()??, it.next()??))
-    })
-}
-
 fn run() -> Outcome {
     if !cfg!(liburing_2x) {
         return Outcome::skip(format!(
@@ -276,7 +251,7 @@ fn run() -> Outcome {
         Ok(r) => r,
         Err(why) => return Outcome::fail(format!("setup failed: {why}")),
     };
-    let release = linked_release();
+    let release = crate::history::linked_release();
     let text = release.map_or_else(
         || system_liburing::LIBURING_BUILD_VERSION.to_owned(),
         |(a, b)| format!("{a}.{b}"),
