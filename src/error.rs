@@ -220,12 +220,16 @@ impl<T: fmt::Debug + Send + Sync + 'static> NotCompleted<T> {
         {
             return Err(e);
         }
+        // The two arms after the first cannot be taken (checked just above); they rebuild the
+        // error rather than panic.
+        let kind = e.kind();
         match e
             .into_inner()
             .map(|inner| inner.downcast::<NotCompleted<T>>())
         {
             Some(Ok(nc)) => Ok(nc.ticket),
-            _ => unreachable!("checked just above"),
+            Some(Err(other)) => Err(io::Error::new(kind, other)),
+            None => Err(kind.into()),
         }
     }
 
