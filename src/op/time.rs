@@ -386,6 +386,32 @@ define_ops! {
     complete(self, _cqe) -> Vec<io::Result<()>> { std::iter::from_fn(|| self.take_item()).collect() }
 }
 
+/// The setters the timeout family shares on the `timeout_flags` word each op keeps (its
+/// push-time check refuses what the kernel would misread): `clock` where the op takes one,
+/// and `immediate_arg` with the op's own documentation.
+macro_rules! timeout_setters {
+    ($ty:ident, clock, immediate_arg: $(#[$doc:meta])*) => {
+        impl $ty {
+            /// Runs on `clock` (5.15) instead of `CLOCK_MONOTONIC`.
+            pub fn clock(mut self, clock: TimeoutClock) -> Self {
+                self.timeout_flags = clock.set(self.timeout_flags);
+                self
+            }
+        }
+        timeout_setters!($ty, immediate_arg: $(#[$doc])*);
+    };
+    ($ty:ident, immediate_arg: $(#[$doc:meta])*) => {
+        impl $ty {
+            $(#[$doc])*
+            #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
+            pub fn immediate_arg(mut self) -> Self {
+                self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
+                self
+            }
+        }
+    };
+}
+
 #[cfg(liburing_has = "io_uring_prep_timeout")]
 impl Timeout {
     /// Fires `after` from now.
@@ -410,12 +436,6 @@ impl Timeout {
         self
     }
 
-    /// Runs on `clock` (5.15) instead of `CLOCK_MONOTONIC`.
-    pub fn clock(mut self, clock: TimeoutClock) -> Self {
-        self.timeout_flags = clock.set(self.timeout_flags);
-        self
-    }
-
     /// Expiry does not fail a chain (`IORING_TIMEOUT_ETIME_SUCCESS`, 5.16): with
     /// `IOSQE_IO_LINK` the next op runs after the time passes instead of being cancelled.
     /// The result is still [`TimeoutFired::Expired`].
@@ -424,7 +444,10 @@ impl Timeout {
         self.timeout_flags |= IORING_TIMEOUT_ETIME_SUCCESS;
         self
     }
+}
 
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+timeout_setters!(Timeout, clock, immediate_arg:
     /// Carries the time in the SQE itself, as nanoseconds, instead of a pointer to a
     /// timespec (`IORING_TIMEOUT_IMMEDIATE_ARG`, kernel 7.1; older kernels complete the op
     /// with `EINVAL`). Relative times only: with an absolute time it is refused at push
@@ -452,12 +475,7 @@ impl Timeout {
     /// assert!(matches!(ring.push(abs), Err(PushError::Invalid(_, why)) if why.what() == "timeout_flags"));
     /// # Ok(()) }
     /// ```
-    #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
-    pub fn immediate_arg(mut self) -> Self {
-        self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
-        self
-    }
-}
+);
 
 #[cfg(liburing_has = "io_uring_prep_link_timeout")]
 impl LinkTimeout {
@@ -468,21 +486,13 @@ impl LinkTimeout {
         t.timeout_flags |= IORING_TIMEOUT_ABS;
         t
     }
+}
 
-    /// Runs on `clock` (5.15) instead of `CLOCK_MONOTONIC`.
-    pub fn clock(mut self, clock: TimeoutClock) -> Self {
-        self.timeout_flags = clock.set(self.timeout_flags);
-        self
-    }
-
+#[cfg(liburing_has = "io_uring_prep_link_timeout")]
+timeout_setters!(LinkTimeout, clock, immediate_arg:
     /// The time in the SQE as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1), relative
     /// times only: as [`Timeout::immediate_arg`].
-    #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
-    pub fn immediate_arg(mut self) -> Self {
-        self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
-        self
-    }
-}
+);
 
 #[cfg(liburing_has = "io_uring_prep_timeout_update")]
 impl TimeoutUpdate {
@@ -501,32 +511,19 @@ impl TimeoutUpdate {
         self.timeout_flags |= IORING_LINK_TIMEOUT_UPDATE;
         self
     }
+}
 
+#[cfg(liburing_has = "io_uring_prep_timeout_update")]
+timeout_setters!(TimeoutUpdate, immediate_arg:
     /// The new time in `sqe->addr2` as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1),
     /// relative times only: as [`Timeout::immediate_arg`].
-    #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
-    pub fn immediate_arg(mut self) -> Self {
-        self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
-        self
-    }
-}
+);
 
 #[cfg(liburing_has = "io_uring_prep_timeout")]
-impl TimeoutMulti {
-    /// Runs on `clock` (5.15) instead of `CLOCK_MONOTONIC`.
-    pub fn clock(mut self, clock: TimeoutClock) -> Self {
-        self.timeout_flags = clock.set(self.timeout_flags);
-        self
-    }
-
+timeout_setters!(TimeoutMulti, clock, immediate_arg:
     /// The time in the SQE as nanoseconds (`IORING_TIMEOUT_IMMEDIATE_ARG`, 7.1), relative
     /// times only: as [`Timeout::immediate_arg`].
-    #[doc(alias = "IORING_TIMEOUT_IMMEDIATE_ARG")]
-    pub fn immediate_arg(mut self) -> Self {
-        self.timeout_flags |= IORING_TIMEOUT_IMMEDIATE_ARG;
-        self
-    }
-}
+);
 
 #[cfg(liburing_has = "io_uring_prep_timeout")]
 impl Multishot for TimeoutMulti {

@@ -73,9 +73,7 @@ pub fn expected(check: &str, r: Release) -> Verdict {
     match rows().find(|(name, ..)| *name == check) {
         None => Verdict::Pass,
         Some((_, since, _)) if r < since => Verdict::Skip,
-        Some((.., ranges)) if ranges.iter().any(|(a, b)| (*a..=*b).contains(&r)) => {
-            Verdict::Fail
-        }
+        Some((.., ranges)) if ranges.iter().any(|(a, b)| (*a..=*b).contains(&r)) => Verdict::Fail,
         Some(_) => Verdict::Pass,
     }
 }
@@ -104,7 +102,10 @@ mod tests {
         assert_eq!(expected("liburing-direct-alloc", (2, 3)), Verdict::Fail);
         assert_eq!(expected("liburing-direct-alloc", (2, 4)), Verdict::Pass);
         assert_eq!(expected("liburing-direct-alloc", (2, 0)), Verdict::Skip);
-        assert_eq!(expected("liburing-wait-timeout-etime", (2, 15)), Verdict::Fail);
+        assert_eq!(
+            expected("liburing-wait-timeout-etime", (2, 15)),
+            Verdict::Fail
+        );
         assert_eq!(expected("liburing-queue-mmap", (0, 6)), Verdict::Pass);
         assert_eq!(expected("liburing-peek-overflow", (0, 6)), Verdict::Fail);
         assert_eq!(expected("liburing-peek-overflow", (0, 7)), Verdict::Pass);

@@ -142,7 +142,10 @@ fn verdicts_for_the_linked_liburing() {
     if doc["environment"]["liburing_release"].is_null() {
         eprintln!("liburing release unknown ({version}): no expectations to compare");
         for c in doc["checks"].as_array().unwrap() {
-            assert!(c["expected"].is_null() && c["as_expected"].is_null(), "{c:#}");
+            assert!(
+                c["expected"].is_null() && c["as_expected"].is_null(),
+                "{c:#}"
+            );
         }
         return;
     }
@@ -176,7 +179,10 @@ fn verdicts_for_the_linked_liburing() {
 fn the_judged_release_is_the_linked_one() {
     let (_, doc) = run_json(&["--check", "crate-peek-overflow"]);
     let want = linked_release().map(|(a, b)| format!("{a}.{b}"));
-    assert_eq!(doc["environment"]["liburing_release"], serde_json::json!(want));
+    assert_eq!(
+        doc["environment"]["liburing_release"],
+        serde_json::json!(want)
+    );
 }
 
 #[test]
