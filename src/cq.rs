@@ -13,7 +13,7 @@ use crate::entry::MANAGED;
 use crate::error::CqesDropped;
 use crate::flags::SqFlags;
 use crate::mapped::Shared;
-use crate::table::{Reaped, INTERNAL};
+use crate::table::Reaped;
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
@@ -796,7 +796,9 @@ fn deliver(s: &Shared, locked: bool, cqe: Cqe) -> Option<u64> {
 pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
     let user_data = cqe.user_data();
     count_out(s, cqe.flags().bits());
-    if user_data & MANAGED == 0 || user_data == INTERNAL {
+    // `INTERNAL` needs no test of its own: its index is never a slot's, so the table says
+    // `NotOurs` and it comes back as it is.
+    if user_data & MANAGED == 0 {
         return (user_data, 0);
     }
     s.with_table(locked, |t| {
