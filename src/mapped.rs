@@ -138,6 +138,31 @@ impl Shared {
         f(unsafe { &mut *self.table.get() })
     }
 
+    /// [`with_table`](Self::with_table) for a caller that works on the table in its own
+    /// body (no closure: a by-value op it stores is then moved once, not into a closure
+    /// first): the guard to hold while `table_mut`'s borrow lives.
+    #[inline(always)]
+    pub(crate) fn lock_table(&self, locked: bool) -> Option<std::sync::MutexGuard<'_, ()>> {
+        if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            None
+        }
+    }
+
+    /// The in-flight table, as [`with_table`](Self::with_table) hands it out.
+    ///
+    /// # Safety
+    /// As for `with_table`: the caller holds the guard of [`lock_table`](Self::lock_table)
+    /// with the `locked` of its half for as long as the borrow lives, and that `locked` is
+    /// false only when it holds the ring exclusively; no other borrow of the table is live.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn table_mut(&self) -> &mut Table {
+        // SAFETY: the caller's promise (see above).
+        unsafe { &mut *self.table.get() }
+    }
+
     /// The in-flight table, for read-only questions asked through `&Ring`: while a shared
     /// reference to the ring exists nothing can mutate the table (every mutation needs
     /// `&mut Ring` or a half that borrows it).

@@ -307,12 +307,17 @@ impl<'a> Submitter<'a> {
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
         // until the op is taken back. A panic in `prepare` unstages it (nothing queued).
-        let token = s.with_table(locked, |t| {
-            s.home.release_orphans(t);
-            let mut staged = t.stage(op, tag);
-            staged.op().prepare(sqe, s.id);
-            staged.commit()
-        });
+        // `with_table`'s work done here, without a closure to move the op into first.
+        let guard = s.lock_table(locked);
+        // SAFETY: `guard` holds the table's lock when this half is one of a split ring
+        // (`locked`); otherwise the half borrows the ring exclusively. The borrow ends
+        // before the guard drops, and no other borrow of the table is live in here.
+        let t = unsafe { s.table_mut() };
+        s.home.release_orphans(t);
+        let mut staged = t.stage(op, tag);
+        staged.op().prepare(sqe, s.id);
+        let token = staged.commit();
+        drop(guard);
         sqe.user_data = token;
         self.publish(tail);
         if self.backpressure {
