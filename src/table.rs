@@ -348,6 +348,16 @@ impl Default for Table {
     }
 }
 
+/// Empties a slot whose op is gone (taken, dropped or never stored) and links it before
+/// `head`; the caller makes it the free list's head.
+#[inline(always)]
+fn vacate(slot: &mut Slot, head: u32) {
+    slot.state = State::Free;
+    slot.key = next_key(slot.key);
+    slot.next_free = head;
+    slot.vt = None;
+}
+
 /// The key a slot gets when freed: the next generation (31 bits, wrapping) of the same
 /// index, bit 63 clear.
 #[inline(always)]
@@ -508,6 +518,9 @@ impl Table {
     /// the token is stale, the op not done yet, or of another type.
     #[inline(always)]
     pub(crate) fn take<O: Sealed + Send + 'static>(&mut self, token: u64) -> Option<(O, Cqe)> {
+        // The free list's head, read before the slot is borrowed: the slot is freed through
+        // the borrow `live` gives (no second lookup of its index).
+        let head = self.free;
         let slot = self.live(token)?;
         if slot.state != State::Done || !holds::<O>(slot.vt?) {
             return None;
@@ -523,9 +536,8 @@ impl Table {
             }
         };
         let cqe = slot.cqe;
-        slot.vt = None;
-        let index = token as u32;
-        self.free_slot(index);
+        vacate(slot, head);
+        self.free = token as u32;
         Some((op, cqe))
     }
 
@@ -565,11 +577,7 @@ impl Table {
     #[inline(always)]
     fn free_slot(&mut self, index: u32) {
         let head = self.free;
-        let slot = self.slot(index);
-        slot.state = State::Free;
-        slot.key = next_key(slot.key);
-        slot.next_free = head;
-        slot.vt = None;
+        vacate(self.slot(index), head);
         self.free = index;
     }
 
