@@ -801,14 +801,30 @@ pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
     if user_data & MANAGED == 0 {
         return (user_data, 0);
     }
-    s.with_table(locked, |t| {
-        s.home.release_orphans(t);
-        match t.complete(&cqe) {
-            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
-            // A ticketed op's (its ticket takes it back), or one no live slot owns.
-            _ => (user_data, 0),
-        }
-    })
+    if locked {
+        return reap_locked(s, cqe);
+    }
+    // SAFETY: an unlocked half holds the ring exclusively (see `Shared::with_table`), and
+    // no other borrow of the table is live in here.
+    complete(s, unsafe { s.table_mut() }, cqe)
+}
+
+/// [`reap`] on a split ring: under the table's lock (out of line, so that the unlocked
+/// path saves no registers for it).
+#[inline(never)]
+fn reap_locked(s: &Shared, cqe: Cqe) -> (u64, u64) {
+    s.with_table(true, |t| complete(s, t, cqe))
+}
+
+/// The table's part of [`reap`] for a managed CQE.
+#[inline(always)]
+fn complete(s: &Shared, t: &mut crate::table::Table, cqe: Cqe) -> (u64, u64) {
+    s.home.release_orphans(t);
+    match t.complete(&cqe) {
+        Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, cqe.user_data()),
+        // A ticketed op's (its ticket takes it back), or one no live slot owns.
+        _ => (cqe.user_data(), 0),
+    }
 }
 
 /// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as
