@@ -313,16 +313,20 @@ impl<'a> Submitter<'a> {
         // (`locked`); otherwise the half borrows the ring exclusively. The borrow ends
         // before the guard drops, and no other borrow of the table is live in here.
         let t = unsafe { s.table_mut() };
-        s.home.release_orphans(t);
         let mut staged = t.stage(op, tag);
         staged.op().prepare(sqe, s.id);
         let token = staged.commit();
-        drop(guard);
         sqe.user_data = token;
         self.publish(tail);
         if self.backpressure {
             self.count_in();
         }
+        // Dropped tickets' ops are released after the op is queued, not before it is
+        // stored: nothing that may unwind (an op's drop) runs while this op is still the
+        // function's to drop, so it is never kept in memory twice. Unwinding out of here
+        // leaves the op queued and in the table, where its CQE finds it.
+        s.home.release_orphans(t);
+        drop(guard);
         token
     }
 
