@@ -801,19 +801,27 @@ pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
     if user_data & MANAGED == 0 {
         return (user_data, 0);
     }
-    if locked {
-        return reap_locked(s, cqe);
+    if !locked & !s.home.has_orphans() {
+        // SAFETY: an unlocked half holds the ring exclusively (see `Shared::with_table`),
+        // and no other borrow of the table is live in here.
+        let t = unsafe { s.table_mut() };
+        // The common case makes no call at all, so saves no registers.
+        if let Some(tag) = t.complete_last(&cqe) {
+            return match tag {
+                Some(tag) => (tag, user_data),
+                None => (user_data, 0),
+            };
+        }
     }
-    // SAFETY: an unlocked half holds the ring exclusively (see `Shared::with_table`), and
-    // no other borrow of the table is live in here.
-    complete(s, unsafe { s.table_mut() }, cqe)
+    reap_slow(s, locked, cqe)
 }
 
-/// [`reap`] on a split ring: under the table's lock (out of line, so that the unlocked
-/// path saves no registers for it).
+/// [`reap`] in general: a split ring's (under the table's lock), with dropped tickets to
+/// release, or a CQE that `Table::complete_last` left alone (an op that records its CQEs,
+/// one with more to come, an orphan, a stale token).
 #[inline(never)]
-fn reap_locked(s: &Shared, cqe: Cqe) -> (u64, u64) {
-    s.with_table(true, |t| complete(s, t, cqe))
+fn reap_slow(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    s.with_table(locked, |t| complete(s, t, cqe))
 }
 
 /// The table's part of [`reap`] for a managed CQE.
