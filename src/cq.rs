@@ -629,7 +629,8 @@ pub struct CompletionQueue<'a> {
     /// The kernel's tail as last read.
     tail: u32,
     mask: u32,
-    shift: u32,
+    /// log2 of an entry's bytes: 4, or 5 on a CQE32 ring (one shift finds an entry).
+    byte_shift: u32,
     cqes: *const Cqe,
     khead: *const std::sync::atomic::AtomicU32,
     /// Backpressure is counted (every CQE takes the accounting path).
@@ -637,6 +638,10 @@ pub struct CompletionQueue<'a> {
     /// Completions reaped earlier (EBUSY recovery, wait_for) come first.
     queued: bool,
 }
+
+/// log2 of `size_of::<Cqe>()` (16 bytes).
+pub(crate) const CQE_LOG2: u32 = std::mem::size_of::<Cqe>().trailing_zeros();
+const _: () = assert!(1 << CQE_LOG2 == std::mem::size_of::<Cqe>());
 
 impl<'a> CompletionQueue<'a> {
     #[inline]
@@ -651,7 +656,7 @@ impl<'a> CompletionQueue<'a> {
             head,
             tail,
             mask: s.cq_mask,
-            shift: s.cqe_shift,
+            byte_shift: s.cqe_byte_shift,
             cqes: s.cqes,
             khead: s.cq_khead,
             counted: s.backpressure.is_some(),
@@ -669,10 +674,11 @@ impl<'a> CompletionQueue<'a> {
         if self.head == self.tail {
             self.tail = refill(self.c.s, self.head)?;
         }
-        let index = ((self.head & self.mask) as usize) << self.shift;
+        let offset = ((self.head & self.mask) as usize) << self.byte_shift;
         // SAFETY: entries between our head and the tail we acquired are written by the
-        // kernel and stay untouched until we release the head past them.
-        let cqe = unsafe { &*self.cqes.add(index) }.copy_fields();
+        // kernel and stay untouched until we release the head past them; `offset` is the
+        // entry's index (masked) times its size, inside the CQE array, `Cqe`-aligned.
+        let cqe = unsafe { &*self.cqes.cast::<u8>().add(offset).cast::<Cqe>() }.copy_fields();
         self.head = self.head.wrapping_add(1);
         // Released at once (one plain store on x86): a batch dropped half-way leaves nothing
         // consumed but unreleased, which the next peek would see again.

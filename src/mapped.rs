@@ -29,8 +29,11 @@ pub(crate) struct Shared {
     pub(crate) sq_entries: u32,
     pub(crate) cq_mask: u32,
     pub(crate) cq_entries: u32,
-    pub(crate) sqe_shift: u32,
     pub(crate) cqe_shift: u32,
+    /// log2 of an SQE's / a CQE's bytes (6 or 7, 4 or 5): what the batch views shift a
+    /// masked index by, read rather than computed when a view is made.
+    pub(crate) sqe_byte_shift: u32,
+    pub(crate) cqe_byte_shift: u32,
     pub(crate) sqes: std::ptr::NonNull<Sqe>,
     pub(crate) cqes: *const Cqe,
     pub(crate) sq_khead: *const AtomicU32,

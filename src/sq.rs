@@ -20,6 +20,10 @@ use std::sync::atomic::{fence, Ordering};
 
 pub use crate::entry::Sqe;
 
+/// log2 of `size_of::<Sqe>()` (64 bytes).
+pub(crate) const SQE_LOG2: u32 = std::mem::size_of::<Sqe>().trailing_zeros();
+const _: () = assert!(1 << SQE_LOG2 == std::mem::size_of::<Sqe>());
+
 /// Whether the kernel reads the second 64 bytes of a 128-byte SQE for this opcode: the
 /// driver commands (`IORING_OP_URING_CMD`, 5.19, and `IORING_OP_URING_CMD128`, 6.19, whose
 /// command area runs on into it) and the 128-byte NOP (`IORING_OP_NOP128`, 6.19, which
@@ -69,7 +73,8 @@ pub struct Submitter<'a> {
     head: u32,
     mask: u32,
     entries: u32,
-    shift: u32,
+    /// log2 of an entry's bytes: 6, or 7 on an SQE128 ring (one shift finds a slot).
+    byte_shift: u32,
     sqes: std::ptr::NonNull<Sqe>,
     /// Backpressure is on (the rare path).
     backpressure: bool,
@@ -97,7 +102,7 @@ impl<'a> Submitter<'a> {
             head: s.sq_khead().load(Ordering::Acquire),
             mask: s.sq_mask,
             entries: s.sq_entries,
-            shift: s.sqe_shift,
+            byte_shift: s.sqe_byte_shift,
             sqes: s.sqes,
             backpressure: s.backpressure.is_some(),
             ring: s.id,
@@ -154,16 +159,18 @@ impl<'a> Submitter<'a> {
         // URING_CMD128) also reads the second half, which must then not carry what an
         // earlier raw SQE left there (stale buffer addresses included): it is zeroed for
         // those ops (and NOP128) only, a test the compiler removes for every other op.
-        let clear_second_half = reads_second_half(O::OPCODE) && self.shift != 0;
-        let index = ((tail & self.mask) as usize) << self.shift;
+        let clear_second_half = reads_second_half(O::OPCODE) && self.byte_shift != SQE_LOG2;
+        let offset = ((tail & self.mask) as usize) << self.byte_shift;
         // SAFETY: only the submitter advances the tail (we hold the unique submitter), and
         // `tail` came from free_slot with no publish in between, so the slot is free and
-        // ours (two `Sqe`s long when shift is 1) until it is published.
+        // ours (two `Sqe`s long on an SQE128 ring) until it is published; `offset` is the
+        // slot's index (masked) times its size, inside the SQE array, `Sqe`-aligned.
         unsafe {
+            let slot = self.sqes.cast::<u8>().add(offset).cast::<Sqe>();
             if clear_second_half {
-                self.sqes.add(index + 1).write(Sqe::default());
+                slot.add(1).write(Sqe::default());
             }
-            self.sqes.add(index).as_mut()
+            &mut *slot.as_ptr()
         }
     }
 
