@@ -13,7 +13,7 @@ use crate::entry::MANAGED;
 use crate::error::CqesDropped;
 use crate::flags::SqFlags;
 use crate::mapped::Shared;
-use crate::table::{Reaped, INTERNAL};
+use crate::table::Reaped;
 use crate::{sys, syscall};
 use std::io;
 use std::marker::PhantomData;
@@ -629,7 +629,8 @@ pub struct CompletionQueue<'a> {
     /// The kernel's tail as last read.
     tail: u32,
     mask: u32,
-    shift: u32,
+    /// log2 of an entry's bytes: 4, or 5 on a CQE32 ring (one shift finds an entry).
+    byte_shift: u32,
     cqes: *const Cqe,
     khead: *const std::sync::atomic::AtomicU32,
     /// Backpressure is counted (every CQE takes the accounting path).
@@ -637,6 +638,10 @@ pub struct CompletionQueue<'a> {
     /// Completions reaped earlier (EBUSY recovery, wait_for) come first.
     queued: bool,
 }
+
+/// log2 of `size_of::<Cqe>()` (16 bytes).
+pub(crate) const CQE_LOG2: u32 = std::mem::size_of::<Cqe>().trailing_zeros();
+const _: () = assert!(1 << CQE_LOG2 == std::mem::size_of::<Cqe>());
 
 impl<'a> CompletionQueue<'a> {
     #[inline]
@@ -651,7 +656,7 @@ impl<'a> CompletionQueue<'a> {
             head,
             tail,
             mask: s.cq_mask,
-            shift: s.cqe_shift,
+            byte_shift: s.cqe_byte_shift,
             cqes: s.cqes,
             khead: s.cq_khead,
             counted: s.backpressure.is_some(),
@@ -669,10 +674,11 @@ impl<'a> CompletionQueue<'a> {
         if self.head == self.tail {
             self.tail = refill(self.c.s, self.head)?;
         }
-        let index = ((self.head & self.mask) as usize) << self.shift;
+        let offset = ((self.head & self.mask) as usize) << self.byte_shift;
         // SAFETY: entries between our head and the tail we acquired are written by the
-        // kernel and stay untouched until we release the head past them.
-        let cqe = unsafe { &*self.cqes.add(index) }.copy_fields();
+        // kernel and stay untouched until we release the head past them; `offset` is the
+        // entry's index (masked) times its size, inside the CQE array, `Cqe`-aligned.
+        let cqe = unsafe { &*self.cqes.cast::<u8>().add(offset).cast::<Cqe>() }.copy_fields();
         self.head = self.head.wrapping_add(1);
         // Released at once (one plain store on x86): a batch dropped half-way leaves nothing
         // consumed but unreleased, which the next peek would see again.
@@ -796,17 +802,43 @@ fn deliver(s: &Shared, locked: bool, cqe: Cqe) -> Option<u64> {
 pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
     let user_data = cqe.user_data();
     count_out(s, cqe.flags().bits());
-    if user_data & MANAGED == 0 || user_data == INTERNAL {
+    // `INTERNAL` needs no test of its own: its index is never a slot's, so the table says
+    // `NotOurs` and it comes back as it is.
+    if user_data & MANAGED == 0 {
         return (user_data, 0);
     }
-    s.with_table(locked, |t| {
-        s.home.release_orphans(t);
-        match t.complete(&cqe) {
-            Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, user_data),
-            // A ticketed op's (its ticket takes it back), or one no live slot owns.
-            _ => (user_data, 0),
+    if !locked & !s.home.has_orphans() {
+        // SAFETY: an unlocked half holds the ring exclusively (see `Shared::with_table`),
+        // and no other borrow of the table is live in here.
+        let t = unsafe { s.table_mut() };
+        // The common case makes no call at all, so saves no registers.
+        if let Some(tag) = t.complete_last(&cqe) {
+            return match tag {
+                Some(tag) => (tag, user_data),
+                None => (user_data, 0),
+            };
         }
-    })
+    }
+    reap_slow(s, locked, cqe)
+}
+
+/// [`reap`] in general: a split ring's (under the table's lock), with dropped tickets to
+/// release, or a CQE that `Table::complete_last` left alone (an op that records its CQEs,
+/// one with more to come, an orphan, a stale token).
+#[inline(never)]
+fn reap_slow(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
+    s.with_table(locked, |t| complete(s, t, cqe))
+}
+
+/// The table's part of [`reap`] for a managed CQE.
+#[inline(always)]
+fn complete(s: &Shared, t: &mut crate::table::Table, cqe: Cqe) -> (u64, u64) {
+    s.home.release_orphans(t);
+    match t.complete(&cqe) {
+        Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, cqe.user_data()),
+        // A ticketed op's (its ticket takes it back), or one no live slot owns.
+        _ => (cqe.user_data(), 0),
+    }
 }
 
 /// A CQE accounted earlier (the reaped queue), dispatched: the CQE to show (the tag as

@@ -29,8 +29,11 @@ pub(crate) struct Shared {
     pub(crate) sq_entries: u32,
     pub(crate) cq_mask: u32,
     pub(crate) cq_entries: u32,
-    pub(crate) sqe_shift: u32,
     pub(crate) cqe_shift: u32,
+    /// log2 of an SQE's / a CQE's bytes (6 or 7, 4 or 5): what the batch views shift a
+    /// masked index by, read rather than computed when a view is made.
+    pub(crate) sqe_byte_shift: u32,
+    pub(crate) cqe_byte_shift: u32,
     pub(crate) sqes: std::ptr::NonNull<Sqe>,
     pub(crate) cqes: *const Cqe,
     pub(crate) sq_khead: *const AtomicU32,
@@ -136,6 +139,31 @@ impl Shared {
         // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
         // that hold the ring exclusively (see above), when no locked half can exist.
         f(unsafe { &mut *self.table.get() })
+    }
+
+    /// [`with_table`](Self::with_table) for a caller that works on the table in its own
+    /// body (no closure: a by-value op it stores is then moved once, not into a closure
+    /// first): the guard to hold while `table_mut`'s borrow lives.
+    #[inline(always)]
+    pub(crate) fn lock_table(&self, locked: bool) -> Option<std::sync::MutexGuard<'_, ()>> {
+        if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            None
+        }
+    }
+
+    /// The in-flight table, as [`with_table`](Self::with_table) hands it out.
+    ///
+    /// # Safety
+    /// As for `with_table`: the caller holds the guard of [`lock_table`](Self::lock_table)
+    /// with the `locked` of its half for as long as the borrow lives, and that `locked` is
+    /// false only when it holds the ring exclusively; no other borrow of the table is live.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn table_mut(&self) -> &mut Table {
+        // SAFETY: the caller's promise (see above).
+        unsafe { &mut *self.table.get() }
     }
 
     /// The in-flight table, for read-only questions asked through `&Ring`: while a shared

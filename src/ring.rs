@@ -397,8 +397,11 @@ impl Ring {
                     sq_entries,
                     cq_mask,
                     cq_entries,
-                    sqe_shift: u32::from(setup.contains(SetupFlags::SQE128)),
                     cqe_shift: u32::from(setup.contains(SetupFlags::CQE32)),
+                    sqe_byte_shift: crate::sq::SQE_LOG2
+                        + u32::from(setup.contains(SetupFlags::SQE128)),
+                    cqe_byte_shift: crate::cq::CQE_LOG2
+                        + u32::from(setup.contains(SetupFlags::CQE32)),
                     // Non-null once io_uring_queue_init_params succeeded: the SQE array is mapped.
                     sqes: std::ptr::NonNull::new_unchecked((*r).sq.sqes.cast()),
                     cqes: (*r).cq.cqes.cast(),

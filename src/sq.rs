@@ -20,6 +20,10 @@ use std::sync::atomic::{fence, Ordering};
 
 pub use crate::entry::Sqe;
 
+/// log2 of `size_of::<Sqe>()` (64 bytes).
+pub(crate) const SQE_LOG2: u32 = std::mem::size_of::<Sqe>().trailing_zeros();
+const _: () = assert!(1 << SQE_LOG2 == std::mem::size_of::<Sqe>());
+
 /// Whether the kernel reads the second 64 bytes of a 128-byte SQE for this opcode: the
 /// driver commands (`IORING_OP_URING_CMD`, 5.19, and `IORING_OP_URING_CMD128`, 6.19, whose
 /// command area runs on into it) and the 128-byte NOP (`IORING_OP_NOP128`, 6.19, which
@@ -28,6 +32,29 @@ const fn reads_second_half(opcode: u8) -> bool {
     opcode == sys::IORING_OP_URING_CMD as u8
         || opcode == sys::IORING_OP_URING_CMD128 as u8
         || opcode == sys::IORING_OP_NOP128 as u8
+}
+
+/// Why a rare check refused a push, before the op is put back into the [`PushError`].
+enum Refusal {
+    Reserved,
+    Full,
+    Unsupported(u8),
+    Invalid(crate::Refused),
+    Backpressure,
+}
+
+impl Refusal {
+    /// The error, with the op given back.
+    #[cold]
+    fn with<O>(self, op: O) -> PushError<O> {
+        match self {
+            Refusal::Reserved => PushError::ReservedUserData(op),
+            Refusal::Full => PushError::SqFull(op),
+            Refusal::Unsupported(opcode) => PushError::Unsupported(op, opcode),
+            Refusal::Invalid(why) => PushError::Invalid(op, why),
+            Refusal::Backpressure => PushError::Backpressure(op),
+        }
+    }
 }
 
 /// The submitting half of a ring: queues operations and submits them. Obtained from
@@ -46,7 +73,8 @@ pub struct Submitter<'a> {
     head: u32,
     mask: u32,
     entries: u32,
-    shift: u32,
+    /// log2 of an entry's bytes: 6, or 7 on an SQE128 ring (one shift finds a slot).
+    byte_shift: u32,
     sqes: std::ptr::NonNull<Sqe>,
     /// Backpressure is on (the rare path).
     backpressure: bool,
@@ -74,7 +102,7 @@ impl<'a> Submitter<'a> {
             head: s.sq_khead().load(Ordering::Acquire),
             mask: s.sq_mask,
             entries: s.sq_entries,
-            shift: s.sqe_shift,
+            byte_shift: s.sqe_byte_shift,
             sqes: s.sqes,
             backpressure: s.backpressure.is_some(),
             ring: s.id,
@@ -131,16 +159,18 @@ impl<'a> Submitter<'a> {
         // URING_CMD128) also reads the second half, which must then not carry what an
         // earlier raw SQE left there (stale buffer addresses included): it is zeroed for
         // those ops (and NOP128) only, a test the compiler removes for every other op.
-        let clear_second_half = reads_second_half(O::OPCODE) && self.shift != 0;
-        let index = ((tail & self.mask) as usize) << self.shift;
+        let clear_second_half = reads_second_half(O::OPCODE) && self.byte_shift != SQE_LOG2;
+        let offset = ((tail & self.mask) as usize) << self.byte_shift;
         // SAFETY: only the submitter advances the tail (we hold the unique submitter), and
         // `tail` came from free_slot with no publish in between, so the slot is free and
-        // ours (two `Sqe`s long when shift is 1) until it is published.
+        // ours (two `Sqe`s long on an SQE128 ring) until it is published; `offset` is the
+        // slot's index (masked) times its size, inside the SQE array, `Sqe`-aligned.
         unsafe {
+            let slot = self.sqes.cast::<u8>().add(offset).cast::<Sqe>();
             if clear_second_half {
-                self.sqes.add(index + 1).write(Sqe::default());
+                slot.add(1).write(Sqe::default());
             }
-            self.sqes.add(index).as_mut()
+            &mut *slot.as_ptr()
         }
     }
 
@@ -175,10 +205,11 @@ impl<'a> Submitter<'a> {
             >= cap
     }
 
-    /// Counts one more expected CQE. Only the submitter writes `submitted`.
-    fn count_in(&self) {
-        let n = self.s.submitted.load(Ordering::Relaxed);
-        self.s.submitted.store(n.wrapping_add(1), Ordering::Relaxed);
+    /// Counts one more expected CQE. Only the submitter writes `submitted`. (Takes the
+    /// `Shared`, not `&self`: a call that is not inlined would put the half in memory.)
+    fn count_in(s: &Shared) {
+        let n = s.submitted.load(Ordering::Relaxed);
+        s.submitted.store(n.wrapping_add(1), Ordering::Relaxed);
     }
 
     /// Whether the kernel's probe lists this opcode (read once at setup).
@@ -232,6 +263,60 @@ impl<'a> Submitter<'a> {
             }
         }
         Ok(op)
+    }
+
+    /// [`admit`](Self::admit) without the op: for `push_plain`, whose op is never handed
+    /// to a cold function on the common path (which would keep a copy of it in memory on
+    /// every push).
+    #[cold]
+    #[inline(never)]
+    fn admit_rare<O: Sealed>(s: &Shared) -> Result<(), Refusal> {
+        if s.supported_ops[usize::from(O::OPCODE >> 6)] & (1u64 << (O::OPCODE & 63)) == 0 {
+            return Err(Refusal::Unsupported(O::OPCODE));
+        }
+        if let Some(cap) = s.backpressure {
+            if O::SKIPS_SUCCESS {
+                return Err(Refusal::Invalid(crate::Refused::new(
+                    "sqe flags",
+                    u64::from(crate::SqeFlags::CQE_SKIP_SUCCESS.bits()),
+                    "IOSQE_CQE_SKIP_SUCCESS on a ring with backpressure: a success posts \
+                     nothing to count down",
+                )));
+            }
+            if s.submitted
+                .load(Ordering::Relaxed)
+                .wrapping_sub(s.completed.load(Ordering::Relaxed))
+                >= cap
+            {
+                return Err(Refusal::Backpressure);
+            }
+        }
+        Ok(())
+    }
+
+    /// The rare checks before the op's own: a reserved user_data, then a free slot when the
+    /// cached `head` says the ring is full. The kernel's head as now known (the slot is at
+    /// `tail`). Scalars in and out, so that the caller's half stays in registers.
+    #[cold]
+    #[inline(never)]
+    fn slot_rare(
+        s: &Shared,
+        user_data: u64,
+        tail: u32,
+        head: u32,
+        entries: u32,
+    ) -> Result<u32, Refusal> {
+        if user_data & MANAGED != 0 {
+            return Err(Refusal::Reserved);
+        }
+        if tail.wrapping_sub(head) < entries {
+            return Ok(head);
+        }
+        let head = s.sq_khead().load(Ordering::Acquire);
+        if tail.wrapping_sub(head) >= entries {
+            return Err(Refusal::Full);
+        }
+        Ok(head)
     }
 
     /// Queues a managed operation: the ring keeps its buffers and files alive until the
@@ -307,17 +392,26 @@ impl<'a> Submitter<'a> {
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
         // until the op is taken back. A panic in `prepare` unstages it (nothing queued).
-        let token = s.with_table(locked, |t| {
-            s.home.release_orphans(t);
-            let mut staged = t.stage(op, tag);
-            staged.op().prepare(sqe, s.id);
-            staged.commit()
-        });
+        // `with_table`'s work done here, without a closure to move the op into first.
+        let guard = s.lock_table(locked);
+        // SAFETY: `guard` holds the table's lock when this half is one of a split ring
+        // (`locked`); otherwise the half borrows the ring exclusively. The borrow ends
+        // before the guard drops, and no other borrow of the table is live in here.
+        let t = unsafe { s.table_mut() };
+        let mut staged = t.stage(op, tag);
+        staged.op().prepare(sqe, s.id);
+        let token = staged.commit();
         sqe.user_data = token;
         self.publish(tail);
         if self.backpressure {
-            self.count_in();
+            Self::count_in(self.s);
         }
+        // Dropped tickets' ops are released after the op is queued, not before it is
+        // stored: nothing that may unwind (an op's drop) runs while this op is still the
+        // function's to drop, so it is never kept in memory twice. Unwinding out of here
+        // leaves the op queued and in the table, where its CQE finds it.
+        s.home.release_orphans(t);
+        drop(guard);
         token
     }
 
@@ -355,49 +449,36 @@ impl<'a> Submitter<'a> {
     /// op that owns nothing) under `user_data`, which must not be in the crate's half.
     #[inline(always)]
     fn push_plain<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
-        // One branch for everything rare, on a copy of the half: `self` is never passed by
-        // reference to a function that is not inlined, so in a batch its fields stay in
-        // registers.
-        if (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE) {
-            let mut me = self.detached();
-            let r = me.push_plain_rare(op, user_data);
-            self.sync_from(&me);
-            return r;
+        // One branch for everything rare, whose checks take scalars: `self` is never passed
+        // by reference to a function that is not inlined, so in a batch its fields stay in
+        // registers; nor is the op, which is only put into a `PushError`
+        // when a check refuses (else every push would write it to memory for the cold
+        // call). Errors come in the usual order: reserved user_data, a full SQ, the op's
+        // own checks, an unsupported op, backpressure.
+        let rare = (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE);
+        if rare {
+            match Self::slot_rare(self.s, user_data, self.tail, self.head, self.entries) {
+                Ok(head) => self.head = head,
+                Err(why) => return Err(why.with(op)),
+            }
         }
+        let tail = self.tail;
         if let Err(why) = self.validate(&op) {
             return Err(PushError::Invalid(op, why));
         }
-        let mut op = op;
-        let tail = self.tail;
-        let ring = self.ring;
-        let sqe = self.claim::<O>(tail);
-        op.prepare(sqe, ring);
-        sqe.user_data = user_data;
-        self.publish(tail);
-        Ok(())
-    }
-
-    /// `push_plain` when a rare check applies: reserved user_data, a ring that looks
-    /// full, an op the probe did not list, or backpressure. Same order of errors as the
-    /// common path.
-    #[cold]
-    #[inline(never)]
-    fn push_plain_rare<O: Sealed>(&mut self, op: O, user_data: u64) -> Result<(), PushError<O>> {
-        if user_data & MANAGED != 0 {
-            return Err(PushError::ReservedUserData(op));
+        if rare {
+            if let Err(why) = Self::admit_rare::<O>(self.s) {
+                return Err(why.with(op));
+            }
         }
-        let Some(tail) = self.free_slot() else {
-            return Err(PushError::SqFull(op));
-        };
-        let op = self.check(op)?;
-        let mut op = self.admit(op)?;
+        let mut op = op;
         let ring = self.ring;
         let sqe = self.claim::<O>(tail);
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
         self.publish(tail);
-        if self.backpressure {
-            self.count_in();
+        if rare & self.backpressure {
+            Self::count_in(self.s);
         }
         Ok(())
     }
