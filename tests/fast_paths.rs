@@ -13,6 +13,34 @@ use system_liburing::op::Nop;
 use system_liburing::op::{Timeout, TimeoutFired};
 use system_liburing::Ring;
 
+/// Counts the calling thread's allocations (the tests run on threads of their own).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; the count is a const thread-local (no
+// allocation, no destructor).
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's layout, passed on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: allocated above with this layout.
+        unsafe { std::alloc::System.dealloc(p, layout) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(|n| n.get())
+}
+
 fn ring(what: &str, entries: u32) -> Option<Ring> {
     common::ring_or_skip(Ring::builder().entries(entries), what)
 }
@@ -63,6 +91,26 @@ fn reaping_what_is_there_makes_no_system_call() {
         before,
         "reaping ready CQEs entered the kernel"
     );
+}
+
+/// A managed op's round trip once warm (push, submit, `wait_for`) allocates nothing: the op
+/// lives in a slot the ring already has, and a ticket taken back leaves its ring nothing to
+/// release later.
+#[test]
+fn a_warm_managed_round_trip_allocates_nothing() {
+    let Some(mut ring) = ring("allocation-free round trip", 8) else {
+        return;
+    };
+    for _ in 0..2 {
+        let t = ring.push(Nop::new()).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+    }
+    let before = allocs();
+    for _ in 0..100 {
+        let t = ring.push(Nop::new()).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "allocations in 100 round trips");
 }
 
 #[test]
