@@ -565,3 +565,66 @@ fn mixed_tagged_ticketed_and_plain_ops_stay_apart() {
     assert_eq!((n.unwrap(), buf.len()), (2, 2));
     assert_eq!(ring.in_flight(), 0);
 }
+
+/// A ticket in a log or a panic message says which op it is and its CQE's user_data.
+#[test]
+fn a_ticket_debugs_as_its_op_and_user_data() {
+    let Some(mut ring) = ring("ticket Debug") else {
+        return;
+    };
+    let t = ring.push(Nop::new()).unwrap();
+    let shown = format!("{t:?}");
+    assert!(shown.contains("Nop"), "{shown}");
+    assert!(
+        shown.contains(&format!("{:#x}", t.user_data())),
+        "{shown} lacks {:#x}",
+        t.user_data()
+    );
+    ring.wait_for(t).unwrap().unwrap();
+}
+
+/// `wait_for` keeps the completions it reaped meanwhile; a drain then takes those first, in
+/// order and no more than the buffer holds, a tagged op's under its tag, then what the ring
+/// holds. (The first managed op of a fresh ring has slot 0, generation 0: its token is bit
+/// 63 alone.)
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn a_drain_gives_the_completions_wait_for_kept_then_the_rings() {
+    use system_liburing::Cqe;
+    let Some(mut ring) = ring("drain after wait_for") else {
+        return;
+    };
+    let zero = || std::fs::File::open("/dev/zero").unwrap();
+    for tag in 1..=3 {
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(8), 0), tag)
+            .unwrap();
+    }
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(4).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    for tag in 4..=5 {
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(8), 0), tag)
+            .unwrap();
+    }
+    ring.submit_and_wait(2).unwrap();
+    let mut out = [Cqe::default(); 2];
+    assert_eq!(
+        ring.drain(&mut out).unwrap(),
+        2,
+        "as many as the buffer holds"
+    );
+    assert_eq!(out.map(|c| c.user_data()), [1, 2], "the kept ones, by tag");
+    let mut out = [Cqe::default(); 4];
+    assert_eq!(
+        ring.drain(&mut out).unwrap(),
+        3,
+        "the last kept one, then the ring's two"
+    );
+    assert_eq!(
+        out[..3].iter().map(|c| c.user_data()).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    assert!(out[..3].iter().all(|c| c.raw_result() == 8), "{out:?}");
+    assert_eq!(ring.in_flight(), 0, "each tagged op released at its CQE");
+    assert_eq!(ring.drain(&mut out).unwrap(), 0);
+}
