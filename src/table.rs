@@ -917,6 +917,17 @@ mod tests {
         assert_eq!(*home.orphans.lock().unwrap(), [MANAGED | 6]);
     }
 
+    /// The vtable compare is only a fast path: a copy of a type's vtable at another address
+    /// (the same constant in two codegen units) still holds that type, so its op comes back.
+    #[test]
+    fn a_vtable_at_another_address_still_holds_its_type() {
+        let copy: &'static VTable = Box::leak(Box::new(VTableOf::<Small>::TABLE));
+        assert!(!std::ptr::eq(copy, const { &VTableOf::<Small>::TABLE }));
+        assert!(holds::<Small>(copy));
+        assert!(!holds::<Large>(copy));
+        assert!(holds::<Small>(const { &VTableOf::<Small>::TABLE }));
+    }
+
     /// A free slot's key (bit 63 clear: the next token of that slot without the managed bit)
     /// names no op: none of the table's lookups answers for it, the tag of the op the slot
     /// held before included.
