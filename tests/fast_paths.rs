@@ -154,6 +154,43 @@ fn an_overflowed_ring_is_flushed_by_an_empty_peek() {
     assert_eq!(fault::syscalls(), before);
 }
 
+/// Drains of an overflowed ring give every completion once: a drain that found some (kept by
+/// `wait_for`, or in the ring) returns them without flushing, and each flush moves what fits
+/// into the CQ ring, which the drain returns before flushing again (a flush after completions
+/// were taken would overwrite them).
+#[test]
+fn an_overflowed_ring_gives_everything_through_drains() {
+    let Some(mut ring) =
+        common::ring_or_skip(Ring::builder().entries(4).cq_entries(4), "overflow drain")
+    else {
+        return;
+    };
+    ring.push_with_user_data(Nop::new(), 100).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    // 12 NOPs into the 4-entry CQ after those two: 10 wait on the kernel's overflow list.
+    for _ in 0..3 {
+        nops(&mut ring, 4);
+    }
+    // wait_for keeps 100's CQE: the first drain starts from it, with the flag still up.
+    ring.wait_for(t).unwrap().unwrap();
+    let mut got = Vec::new();
+    let mut out = [system_liburing::Cqe::default(); 4];
+    loop {
+        let n = ring.drain(&mut out).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend(out[..n].iter().map(|c| c.user_data()));
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 100],
+        "every completion once"
+    );
+}
+
 #[test]
 fn cq_ready_counts_completions_reaped_for_later() {
     let Some(mut ring) = ring("cq_ready", 8) else {
