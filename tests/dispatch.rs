@@ -628,3 +628,28 @@ fn a_drain_gives_the_completions_wait_for_kept_then_the_rings() {
     assert_eq!(ring.in_flight(), 0, "each tagged op released at its CQE");
     assert_eq!(ring.drain(&mut out).unwrap(), 0);
 }
+
+/// A drain straight off the ring shows a tagged op's tag and releases its op, from the first
+/// managed op of a fresh ring on (its token is bit 63 alone: slot 0, generation 0); a plain
+/// op's user_data passes as it is.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn a_drain_shows_tags_from_a_rings_first_op_on() {
+    use system_liburing::Cqe;
+    let Some(mut ring) = ring("drain of the ring") else {
+        return;
+    };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Counted::new(&drops), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let mut out = [Cqe::default(); 4];
+    assert_eq!(ring.drain(&mut out).unwrap(), 2);
+    let mut got: Vec<u64> = out[..2].iter().map(|c| c.user_data()).collect();
+    got.sort_unstable();
+    assert_eq!(got, [7, 8]);
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "released at its CQE");
+    assert_eq!(ring.in_flight(), 0);
+}
