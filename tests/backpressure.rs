@@ -2,7 +2,7 @@
 
 mod common;
 
-use system_liburing::op::Nop;
+use system_liburing::op::{Nop, PollAdd};
 use system_liburing::{PushError, Ring};
 
 #[test]
@@ -80,6 +80,8 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
         return;
     };
     let cap = ring.sizes().1;
+    // A pipe's write end is ready: a poll for POLLOUT completes at once.
+    let (_r, w) = common::pipe();
     let paths = [
         Reap::Peek,
         Reap::Wait,
@@ -91,7 +93,8 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
     ];
     for (round, how) in paths.into_iter().enumerate() {
         let from = round as u64 * 100;
-        // Up to the cap: even user_data managed (tagged, or ticketed for wait_for), odd raw.
+        // Up to the cap: even user_data managed (tagged polls, or ticketed NOPs for
+        // wait_for), odd raw.
         let mut tickets = Vec::new();
         let mut pushed = 0u64;
         loop {
@@ -104,7 +107,11 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
                     .map(|t| tickets.push(t))
                     .map_err(|e| sq_full(&e))
             } else {
-                ring.push_tagged(Nop::new(), ud).map_err(|e| sq_full(&e))
+                // A tagged op that holds something (a tagged NOP would keep no row: its
+                // user_data would be the tag, a raw op's).
+                let w = w.try_clone().unwrap();
+                ring.push_tagged(PollAdd::new(w, libc::POLLOUT as u32), ud)
+                    .map_err(|e| sq_full(&e))
             };
             match r {
                 Ok(()) => pushed += 1,
