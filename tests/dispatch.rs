@@ -653,3 +653,51 @@ fn a_drain_shows_tags_from_a_rings_first_op_on() {
     assert_eq!(drops.load(Ordering::SeqCst), 1, "released at its CQE");
     assert_eq!(ring.in_flight(), 0);
 }
+
+/// The batch view (`completions()`) shows a tagged op's tag on each of its CQEs, the items of
+/// a multishot op and its last, from a fresh ring's first managed op on (its token is bit 63
+/// alone), and releases the op at its last.
+#[test]
+fn the_batch_view_shows_the_tag_on_every_cqe() {
+    use system_liburing::op::{CancelFd, PollMulti};
+    use system_liburing::CqeFlags;
+    let Some(mut ring) = ring("tags in the batch view") else {
+        return;
+    };
+    let (r, mut w) = common::pipe();
+    let r = Arc::new(r);
+    ring.push_tagged(PollMulti::new(r.clone(), libc::POLLIN as u32), 40)
+        .unwrap();
+    ring.submit().unwrap();
+    w.write_all(b"x").unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let items: Vec<(u64, bool)> = ring
+        .completions()
+        .map(|c| (c.user_data(), c.flags().contains(CqeFlags::MORE)))
+        .collect();
+    assert_eq!(items, [(40, true)], "the poll's item, under its tag");
+    // Cancelling the poll ends the stream: two CQEs, the cancel's and the poll's last (no
+    // F_MORE).
+    ring.push_tagged(CancelFd::new(r.clone(), 0), 41).unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let before = seen.len();
+        seen.extend(
+            ring.completions()
+                .map(|c| (c.user_data(), c.flags().contains(CqeFlags::MORE))),
+        );
+        if seen.len() < 2 && seen.len() == before {
+            ring.submit_and_wait(1).unwrap();
+        }
+    }
+    assert!(
+        seen.iter().all(|&(tag, _)| tag == 40 || tag == 41),
+        "every CQE under its tag: {seen:x?}"
+    );
+    assert!(
+        seen.contains(&(40, false)),
+        "the poll's last CQE: {seen:x?}"
+    );
+    assert_eq!(ring.in_flight(), 0, "the op went with its last CQE");
+}
