@@ -701,3 +701,35 @@ fn the_batch_view_shows_the_tag_on_every_cqe() {
     );
     assert_eq!(ring.in_flight(), 0, "the op went with its last CQE");
 }
+
+/// Completions `wait_for` kept come back through `next_completion` as they would have: a
+/// tagged op's under its tag with its op (from a fresh ring's first managed op on: token bit
+/// 63 alone), a plain op's under its user_data.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn next_completion_gives_what_wait_for_kept() {
+    let Some(mut ring) = ring("next_completion after wait_for") else {
+        return;
+    };
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Vec::with_capacity(8), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(3).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    let mut seen = Vec::new();
+    while let Some(c) = ring.next_completion().unwrap() {
+        seen.push(c.user_data());
+        if c.user_data() == 7 {
+            let Ok((res, _file, buf)) = c.output::<Read<std::fs::File, Vec<u8>>>() else {
+                panic!("the tagged read's op comes back with it");
+            };
+            assert_eq!(res.unwrap(), 8);
+            assert_eq!(buf, [0; 8]);
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [7, 8]);
+    assert_eq!(ring.in_flight(), 0);
+}
