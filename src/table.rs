@@ -98,11 +98,13 @@ unsafe fn forget_op<O>(store: *mut Store) {
 /// still reachable (from this static), so a leak checker does not report the intended
 /// keep-alive as a leak.
 fn keep_forever(p: *mut u8) {
-    static KEPT: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     KEPT.lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(p as usize);
 }
+
+/// The addresses [`keep_forever`] holds.
+static KEPT: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 /// Whether a slot whose vtable is `vt` holds an `O`. The address compare is the fast path:
 /// two vtables at one address have the same contents, `type_id` included, so the same type
@@ -924,6 +926,73 @@ mod tests {
             1,
             "only the finished op is dropped; in-flight ones are leaked, never freed"
         );
+    }
+
+    /// What is leaked stays reachable from a static, so a leak checker (LSan, valgrind) run
+    /// on a program that drops a ring with ops in flight does not report the intended
+    /// keep-alive as a leak: both a boxed op and the chunk an inline op lives in.
+    #[test]
+    fn leaked_ops_stay_reachable() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (_a, _) = t.insert(Small::new(&drops), None);
+        let (b, _) = t.insert(Large::new(&drops), None);
+        let boxed = t
+            .with_op::<Large, _>(b, |op| op as *mut Large as usize)
+            .unwrap()
+            .0;
+        let chunk = t.chunks[0] as usize;
+        assert_eq!(t.leak_pending(), 2);
+        let kept = KEPT.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(kept.contains(&boxed), "the boxed op is kept reachable");
+        assert!(kept.contains(&chunk), "the chunk holding the inline op too");
+    }
+
+    /// A ticket whose op was taken back tells its ring nothing: the next reap stays a relaxed
+    /// load, with no lock and no list to hand over. A ticket dropped unfinished hands over its
+    /// token.
+    #[test]
+    fn a_finished_ticket_reports_nothing_to_its_ring() {
+        let home = Home::new(1);
+        Ticket::<Small>::new(MANAGED | 5, &home).finished();
+        assert!(!home.any.load(Ordering::Relaxed), "nothing to release");
+        assert!(home.orphans.lock().unwrap().is_empty());
+        drop(Ticket::<Small>::new(MANAGED | 6, &home));
+        assert!(home.any.load(Ordering::Relaxed));
+        assert_eq!(*home.orphans.lock().unwrap(), [MANAGED | 6]);
+    }
+
+    /// The vtable compare is only a fast path: a copy of a type's vtable at another address
+    /// (the same constant in two codegen units) still holds that type, so its op comes back.
+    #[test]
+    fn a_vtable_at_another_address_still_holds_its_type() {
+        let copy: &'static VTable = Box::leak(Box::new(VTableOf::<Small>::TABLE));
+        assert!(!std::ptr::eq(copy, const { &VTableOf::<Small>::TABLE }));
+        assert!(holds::<Small>(copy));
+        assert!(!holds::<Large>(copy));
+        assert!(holds::<Small>(const { &VTableOf::<Small>::TABLE }));
+    }
+
+    /// A free slot's key (bit 63 clear: the next token of that slot without the managed bit)
+    /// names no op: none of the table's lookups answers for it, the tag of the op the slot
+    /// held before included.
+    #[test]
+    fn a_free_slots_key_is_no_token() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), Some(4));
+        assert_eq!(t.complete(&cqe(a, 0)), Reaped::Done { tag: Some(4) });
+        assert!(t.release(a));
+        let key = next_key(a);
+        assert_eq!(key & MANAGED, 0);
+        assert_eq!(t.tag(key), None, "the old op's tag");
+        assert_eq!(t.complete(&cqe(key, 0)), Reaped::NotOurs);
+        assert!(t.take::<Small>(key).is_none());
+        assert!(!t.release(key));
+        assert!(t.with_op::<Small, _>(key, |_| ()).is_none());
+        // Slot 1 was never used: its key is its index, generation 0.
+        assert_eq!(t.tag(1), None);
+        assert_eq!(t.complete(&cqe(1, 0)), Reaped::NotOurs);
     }
 
     #[test]

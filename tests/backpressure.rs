@@ -2,7 +2,7 @@
 
 mod common;
 
-use system_liburing::op::Nop;
+use system_liburing::op::{Nop, PollAdd};
 use system_liburing::{PushError, Ring};
 
 #[test]
@@ -80,6 +80,8 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
         return;
     };
     let cap = ring.sizes().1;
+    // A pipe's write end is ready: a poll for POLLOUT completes at once.
+    let (_r, w) = common::pipe();
     let paths = [
         Reap::Peek,
         Reap::Wait,
@@ -91,7 +93,8 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
     ];
     for (round, how) in paths.into_iter().enumerate() {
         let from = round as u64 * 100;
-        // Up to the cap: even user_data managed (tagged, or ticketed for wait_for), odd raw.
+        // Up to the cap: even user_data managed (tagged polls, or ticketed NOPs for
+        // wait_for), odd raw.
         let mut tickets = Vec::new();
         let mut pushed = 0u64;
         loop {
@@ -104,7 +107,11 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
                     .map(|t| tickets.push(t))
                     .map_err(|e| sq_full(&e))
             } else {
-                ring.push_tagged(Nop::new(), ud).map_err(|e| sq_full(&e))
+                // A tagged op that holds something (a tagged NOP would keep no row: its
+                // user_data would be the tag, a raw op's).
+                let w = w.try_clone().unwrap();
+                ring.push_tagged(PollAdd::new(w, libc::POLLOUT as u32), ud)
+                    .map_err(|e| sq_full(&e))
             };
             match r {
                 Ok(()) => pushed += 1,
@@ -172,4 +179,41 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
         );
         assert!(ring.peek().unwrap().is_none(), "{how:?}: nothing more");
     }
+}
+
+/// A multishot op holds its place under the cap until its last CQE: its items (`F_MORE`)
+/// give nothing back, else the ring could admit more than its CQ holds.
+#[test]
+fn a_multishot_op_holds_its_place_until_its_last_cqe() {
+    use std::io::Write as _;
+    use system_liburing::op::PollMulti;
+    use system_liburing::CqeFlags;
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(8).backpressure(true),
+        "backpressure with a multishot op",
+    ) else {
+        return;
+    };
+    let cap = u64::from(ring.sizes().1);
+    let (r, mut w) = common::pipe();
+    let r = std::sync::Arc::new(r);
+    ring.push_tagged(PollMulti::new(r.clone(), libc::POLLIN as u32), 1)
+        .unwrap();
+    ring.submit().unwrap();
+    w.write_all(b"x").unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let item = ring.peek().unwrap().expect("the poll's item");
+    assert_eq!(item.user_data(), 1);
+    assert!(item.flags().contains(CqeFlags::MORE), "still armed");
+    let mut pushed = 0u64;
+    loop {
+        match ring.push_with_user_data(Nop::new(), 100 + pushed) {
+            Ok(()) => pushed += 1,
+            Err(e) if sq_full(&e) => {
+                ring.submit().unwrap();
+            }
+            Err(_) => break,
+        }
+    }
+    assert_eq!(pushed, cap - 1, "the armed poll still holds one place");
 }

@@ -565,3 +565,171 @@ fn mixed_tagged_ticketed_and_plain_ops_stay_apart() {
     assert_eq!((n.unwrap(), buf.len()), (2, 2));
     assert_eq!(ring.in_flight(), 0);
 }
+
+/// A ticket in a log or a panic message says which op it is and its CQE's user_data.
+#[test]
+fn a_ticket_debugs_as_its_op_and_user_data() {
+    let Some(mut ring) = ring("ticket Debug") else {
+        return;
+    };
+    let t = ring.push(Nop::new()).unwrap();
+    let shown = format!("{t:?}");
+    assert!(shown.contains("Nop"), "{shown}");
+    assert!(
+        shown.contains(&format!("{:#x}", t.user_data())),
+        "{shown} lacks {:#x}",
+        t.user_data()
+    );
+    ring.wait_for(t).unwrap().unwrap();
+}
+
+/// `wait_for` keeps the completions it reaped meanwhile; a drain then takes those first, in
+/// order and no more than the buffer holds, a tagged op's under its tag, then what the ring
+/// holds. (The first managed op of a fresh ring has slot 0, generation 0: its token is bit
+/// 63 alone.)
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn a_drain_gives_the_completions_wait_for_kept_then_the_rings() {
+    use system_liburing::Cqe;
+    let Some(mut ring) = ring("drain after wait_for") else {
+        return;
+    };
+    let zero = || std::fs::File::open("/dev/zero").unwrap();
+    for tag in 1..=3 {
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(8), 0), tag)
+            .unwrap();
+    }
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(4).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    for tag in 4..=5 {
+        ring.push_tagged(Read::new(zero(), Vec::with_capacity(8), 0), tag)
+            .unwrap();
+    }
+    ring.submit_and_wait(2).unwrap();
+    let mut out = [Cqe::default(); 2];
+    assert_eq!(
+        ring.drain(&mut out).unwrap(),
+        2,
+        "as many as the buffer holds"
+    );
+    assert_eq!(out.map(|c| c.user_data()), [1, 2], "the kept ones, by tag");
+    let mut out = [Cqe::default(); 4];
+    assert_eq!(
+        ring.drain(&mut out).unwrap(),
+        3,
+        "the last kept one, then the ring's two"
+    );
+    assert_eq!(
+        out[..3].iter().map(|c| c.user_data()).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    assert!(out[..3].iter().all(|c| c.raw_result() == 8), "{out:?}");
+    assert_eq!(ring.in_flight(), 0, "each tagged op released at its CQE");
+    assert_eq!(ring.drain(&mut out).unwrap(), 0);
+}
+
+/// A drain straight off the ring shows a tagged op's tag and releases its op, from the first
+/// managed op of a fresh ring on (its token is bit 63 alone: slot 0, generation 0); a plain
+/// op's user_data passes as it is.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn a_drain_shows_tags_from_a_rings_first_op_on() {
+    use system_liburing::Cqe;
+    let Some(mut ring) = ring("drain of the ring") else {
+        return;
+    };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Counted::new(&drops), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let mut out = [Cqe::default(); 4];
+    assert_eq!(ring.drain(&mut out).unwrap(), 2);
+    let mut got: Vec<u64> = out[..2].iter().map(|c| c.user_data()).collect();
+    got.sort_unstable();
+    assert_eq!(got, [7, 8]);
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "released at its CQE");
+    assert_eq!(ring.in_flight(), 0);
+}
+
+/// The batch view (`completions()`) shows a tagged op's tag on each of its CQEs, the items of
+/// a multishot op and its last, from a fresh ring's first managed op on (its token is bit 63
+/// alone), and releases the op at its last.
+#[test]
+fn the_batch_view_shows_the_tag_on_every_cqe() {
+    use system_liburing::op::{CancelFd, PollMulti};
+    use system_liburing::CqeFlags;
+    let Some(mut ring) = ring("tags in the batch view") else {
+        return;
+    };
+    let (r, mut w) = common::pipe();
+    let r = Arc::new(r);
+    ring.push_tagged(PollMulti::new(r.clone(), libc::POLLIN as u32), 40)
+        .unwrap();
+    ring.submit().unwrap();
+    w.write_all(b"x").unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let items: Vec<(u64, bool)> = ring
+        .completions()
+        .map(|c| (c.user_data(), c.flags().contains(CqeFlags::MORE)))
+        .collect();
+    assert_eq!(items, [(40, true)], "the poll's item, under its tag");
+    // Cancelling the poll ends the stream: two CQEs, the cancel's and the poll's last (no
+    // F_MORE).
+    ring.push_tagged(CancelFd::new(r.clone(), 0), 41).unwrap();
+    ring.submit_and_wait(1).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let before = seen.len();
+        seen.extend(
+            ring.completions()
+                .map(|c| (c.user_data(), c.flags().contains(CqeFlags::MORE))),
+        );
+        if seen.len() < 2 && seen.len() == before {
+            ring.submit_and_wait(1).unwrap();
+        }
+    }
+    assert!(
+        seen.iter().all(|&(tag, _)| tag == 40 || tag == 41),
+        "every CQE under its tag: {seen:x?}"
+    );
+    assert!(
+        seen.contains(&(40, false)),
+        "the poll's last CQE: {seen:x?}"
+    );
+    assert_eq!(ring.in_flight(), 0, "the op went with its last CQE");
+}
+
+/// Completions `wait_for` kept come back through `next_completion` as they would have: a
+/// tagged op's under its tag with its op (from a fresh ring's first managed op on: token bit
+/// 63 alone), a plain op's under its user_data.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn next_completion_gives_what_wait_for_kept() {
+    let Some(mut ring) = ring("next_completion after wait_for") else {
+        return;
+    };
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Vec::with_capacity(8), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(3).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    let mut seen = Vec::new();
+    while let Some(c) = ring.next_completion().unwrap() {
+        seen.push(c.user_data());
+        if c.user_data() == 7 {
+            let Ok((res, _file, buf)) = c.output::<Read<std::fs::File, Vec<u8>>>() else {
+                panic!("the tagged read's op comes back with it");
+            };
+            assert_eq!(res.unwrap(), 8);
+            assert_eq!(buf, [0; 8]);
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [7, 8]);
+    assert_eq!(ring.in_flight(), 0);
+}

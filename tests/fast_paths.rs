@@ -13,6 +13,34 @@ use system_liburing::op::Nop;
 use system_liburing::op::{Timeout, TimeoutFired};
 use system_liburing::Ring;
 
+/// Counts the calling thread's allocations (the tests run on threads of their own).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; the count is a const thread-local (no
+// allocation, no destructor).
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's layout, passed on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: allocated above with this layout.
+        unsafe { std::alloc::System.dealloc(p, layout) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(|n| n.get())
+}
+
 fn ring(what: &str, entries: u32) -> Option<Ring> {
     common::ring_or_skip(Ring::builder().entries(entries), what)
 }
@@ -65,6 +93,26 @@ fn reaping_what_is_there_makes_no_system_call() {
     );
 }
 
+/// A managed op's round trip once warm (push, submit, `wait_for`) allocates nothing: the op
+/// lives in a slot the ring already has, and a ticket taken back leaves its ring nothing to
+/// release later.
+#[test]
+fn a_warm_managed_round_trip_allocates_nothing() {
+    let Some(mut ring) = ring("allocation-free round trip", 8) else {
+        return;
+    };
+    for _ in 0..2 {
+        let t = ring.push(Nop::new()).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+    }
+    let before = allocs();
+    for _ in 0..100 {
+        let t = ring.push(Nop::new()).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "allocations in 100 round trips");
+}
+
 #[test]
 fn submitting_nothing_makes_no_system_call() {
     let Some(mut ring) = ring("empty submit", 8) else {
@@ -104,6 +152,43 @@ fn an_overflowed_ring_is_flushed_by_an_empty_peek() {
     let before = fault::syscalls();
     assert!(ring.peek().unwrap().is_none());
     assert_eq!(fault::syscalls(), before);
+}
+
+/// Drains of an overflowed ring give every completion once: a drain that found some (kept by
+/// `wait_for`, or in the ring) returns them without flushing, and each flush moves what fits
+/// into the CQ ring, which the drain returns before flushing again (a flush after completions
+/// were taken would overwrite them).
+#[test]
+fn an_overflowed_ring_gives_everything_through_drains() {
+    let Some(mut ring) =
+        common::ring_or_skip(Ring::builder().entries(4).cq_entries(4), "overflow drain")
+    else {
+        return;
+    };
+    ring.push_with_user_data(Nop::new(), 100).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    // 12 NOPs into the 4-entry CQ after those two: 10 wait on the kernel's overflow list.
+    for _ in 0..3 {
+        nops(&mut ring, 4);
+    }
+    // wait_for keeps 100's CQE: the first drain starts from it, with the flag still up.
+    ring.wait_for(t).unwrap().unwrap();
+    let mut got = Vec::new();
+    let mut out = [system_liburing::Cqe::default(); 4];
+    loop {
+        let n = ring.drain(&mut out).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend(out[..n].iter().map(|c| c.user_data()));
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 100],
+        "every completion once"
+    );
 }
 
 #[test]
