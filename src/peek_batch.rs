@@ -376,6 +376,8 @@ impl CqeBatch<'_> {
             locked: self.locked,
             _not_sync: PhantomData,
         };
+        // Before anything is consumed: an orphan's drop that panics loses no CQE.
+        crate::cq::settle_orphans(self.s, self.locked);
         let from_queue = n.min(self.queued);
         if from_queue > 0 {
             self.consume_queued(&c, from_queue);

@@ -196,7 +196,16 @@ impl Home {
         })
     }
 
+    /// Whether tickets were dropped since the table last saw them (a relaxed load).
+    #[inline(always)]
+    pub(crate) fn has_orphans(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
     /// Hands the tokens of dropped tickets to the table (a relaxed load when there are none).
+    /// Dropping a finished op runs the user's drop code (a file type's), which may panic:
+    /// callers on the reap path call this (through `cq::settle_orphans`) before a CQE
+    /// leaves the ring, never while one is half-delivered.
     #[inline(always)]
     pub(crate) fn release_orphans(&self, table: &mut Table) {
         if self.any.load(Ordering::Relaxed) {
