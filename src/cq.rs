@@ -647,6 +647,8 @@ impl<'a> CompletionQueue<'a> {
     #[inline]
     pub(crate) fn new(c: Completer<'a>) -> CompletionQueue<'a> {
         let s = c.s;
+        // Before any CQE leaves the ring: a drop that panics loses none.
+        settle_orphans(s, c.locked);
         let head = s.cq_khead().load(Ordering::Acquire);
         // Read now: the first completion then takes no call to `refill`.
         let tail = s.cq_ktail().load(Ordering::Acquire);
@@ -671,8 +673,11 @@ impl<'a> CompletionQueue<'a> {
     /// stay in registers.
     #[inline(always)]
     fn take(&mut self) -> Option<Cqe> {
-        settle_orphans(self.c.s, self.c.locked);
         if self.head == self.tail {
+            // Between CQEs (each is delivered before the next is taken), off the per-CQE
+            // path: tickets dropped during the batch release their ops here, or at the next
+            // reap.
+            settle_orphans(self.c.s, self.c.locked);
             self.tail = refill(self.c.s, self.head)?;
         }
         let index = ((self.head & self.mask) as usize) << self.shift;

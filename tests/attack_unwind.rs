@@ -226,3 +226,25 @@ fn a_panic_in_drain_loses_no_completion() {
         .expect("the NOP completed")
         .expect("with success");
 }
+
+/// The same orphan through the batch view (`Ring::completions`), which took the CQE off the
+/// ring, then dropped the orphans, then accounted it.
+#[test]
+fn a_panicking_orphan_loses_no_completion_in_a_batch() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "orphan unwind") else {
+        return;
+    };
+    let first = ring.push(read_that_panics_when_dropped()).unwrap();
+    let nop = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let c = ring.completions().next().expect("the read's CQE");
+    assert_eq!(c.user_data(), first.user_data());
+    drop(first);
+    let r = catch_unwind(AssertUnwindSafe(|| ring.completions().next()));
+    assert!(r.is_err(), "the orphaned read's drop panicked");
+    let c = ring.completions().next().map(|c| c.user_data());
+    assert_eq!(c, Some(nop.user_data()), "the NOP's CQE is still there");
+    ring.finish(nop)
+        .expect("the NOP completed")
+        .expect("with success");
+}
