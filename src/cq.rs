@@ -61,6 +61,7 @@ impl Completer<'_> {
     #[inline(always)]
     pub(crate) fn pop_ring_raw(&mut self) -> Option<Cqe> {
         let s = self.s;
+        settle_orphans(s, self.locked);
         let head = s.cq_khead().load(Ordering::Acquire);
         let tail = s.cq_ktail().load(Ordering::Acquire);
         if head == tail {
@@ -80,10 +81,7 @@ impl Completer<'_> {
     #[inline(never)]
     pub(crate) fn account(&self, cqe: &Cqe) {
         if cqe.user_data() & MANAGED != 0 {
-            self.s.with_table(self.locked, |t| {
-                self.s.home.release_orphans(t);
-                t.complete(cqe)
-            });
+            self.s.with_table(self.locked, |t| t.complete(cqe));
         }
         count_out(self.s, cqe.flags().bits());
     }
@@ -416,6 +414,7 @@ impl Completer<'_> {
     #[inline(always)]
     fn drain_ring(&mut self, out: &mut [Cqe]) -> usize {
         let s = self.s;
+        settle_orphans(s, self.locked);
         let head = s.cq_khead().load(Ordering::Acquire);
         let tail = s.cq_ktail().load(Ordering::Acquire);
         let n = (tail.wrapping_sub(head) as usize).min(out.len());
@@ -427,23 +426,29 @@ impl Completer<'_> {
             any |= slot.user_data();
         }
         if n > 0 {
+            if (any & MANAGED != 0) | s.backpressure.is_some() {
+                return self.deliver_run(&mut out[..n], head);
+            }
             s.cq_khead()
                 .store(head.wrapping_add(n as u32), Ordering::Release);
-            if (any & MANAGED != 0) | s.backpressure.is_some() {
-                return self.deliver_run(&mut out[..n]);
-            }
         }
         n
     }
 
-    /// Accounts a run of CQEs just taken off the ring and makes the user's view of it in place
-    /// (the crate's own requests leave the run). Returns how many are left.
+    /// Accounts a run of CQEs copied off the ring from `head` on and makes the user's view
+    /// of it in place (the crate's own requests leave the run). Returns how many are left.
+    /// As `pop_ring`, the head is released past each CQE before it is accounted: a tagged
+    /// op's drop that panics (the user's file type) unwinds with the CQEs after it still in
+    /// the ring, and none accounted twice.
     #[cold]
     #[inline(never)]
-    fn deliver_run(&mut self, run: &mut [Cqe]) -> usize {
+    fn deliver_run(&mut self, run: &mut [Cqe], head: u32) -> usize {
         let mut kept = 0;
         for i in 0..run.len() {
             let c = run[i];
+            self.s
+                .cq_khead()
+                .store(head.wrapping_add(i as u32 + 1), Ordering::Release);
             self.account(&c);
             let c = if c.user_data() & MANAGED != 0 {
                 self.deliver_raw(c)
@@ -647,6 +652,8 @@ impl<'a> CompletionQueue<'a> {
     #[inline]
     pub(crate) fn new(c: Completer<'a>) -> CompletionQueue<'a> {
         let s = c.s;
+        // Before any CQE leaves the ring: a drop that panics loses none.
+        settle_orphans(s, c.locked);
         let head = s.cq_khead().load(Ordering::Acquire);
         // Read now: the first completion then takes no call to `refill`.
         let tail = s.cq_ktail().load(Ordering::Acquire);
@@ -672,6 +679,10 @@ impl<'a> CompletionQueue<'a> {
     #[inline(always)]
     fn take(&mut self) -> Option<Cqe> {
         if self.head == self.tail {
+            // Between CQEs (each is delivered before the next is taken), off the per-CQE
+            // path: tickets dropped during the batch release their ops here, or at the next
+            // reap.
+            settle_orphans(self.c.s, self.c.locked);
             self.tail = refill(self.c.s, self.head)?;
         }
         let offset = ((self.head & self.mask) as usize) << self.byte_shift;
@@ -715,6 +726,23 @@ impl<'a> CompletionQueue<'a> {
             }
         }
     }
+}
+
+/// Drops the ops of tickets dropped since the last reap (their memory, and the user's drop
+/// code with it). Called before a CQE leaves the ring, so that a drop that panics unwinds
+/// with no CQE taken off the ring and not yet accounted (which would be lost: an op that
+/// never completes, a `wait_for` that never returns).
+#[inline(always)]
+pub(crate) fn settle_orphans(s: &Shared, locked: bool) {
+    if s.home.has_orphans() {
+        settle_orphans_slow(s, locked);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn settle_orphans_slow(s: &Shared, locked: bool) {
+    s.with_table(locked, |t| s.home.release_orphans(t));
 }
 
 /// The extra 16 bytes (`big_cqe`) of the CQE32 entry at ring position `pos`.
@@ -781,7 +809,6 @@ fn deliver(s: &Shared, locked: bool, cqe: Cqe) -> Option<u64> {
         return None;
     }
     s.with_table(locked, |t| {
-        s.home.release_orphans(t);
         match t.complete(&cqe) {
             crate::table::Reaped::More { tag: Some(tag) } => Some(tag),
             crate::table::Reaped::Done { tag: Some(tag) } => {
@@ -827,13 +854,14 @@ pub(crate) fn reap(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
 /// one with more to come, an orphan, a stale token).
 #[inline(never)]
 fn reap_slow(s: &Shared, locked: bool, cqe: Cqe) -> (u64, u64) {
-    s.with_table(locked, |t| complete(s, t, cqe))
+    s.with_table(locked, |t| complete(t, cqe))
 }
 
 /// The table's part of [`reap`] for a managed CQE.
 #[inline(always)]
-fn complete(s: &Shared, t: &mut crate::table::Table, cqe: Cqe) -> (u64, u64) {
-    s.home.release_orphans(t);
+fn complete(t: &mut crate::table::Table, cqe: Cqe) -> (u64, u64) {
+    // Dropped tickets' ops are released before a CQE leaves the ring (`settle_orphans`),
+    // never here: a drop that panics must not lose the CQE in hand.
     match t.complete(&cqe) {
         Reaped::More { tag: Some(tag) } | Reaped::Done { tag: Some(tag) } => (tag, cqe.user_data()),
         // A ticketed op's (its ticket takes it back), or one no live slot owns.

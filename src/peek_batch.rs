@@ -376,6 +376,8 @@ impl CqeBatch<'_> {
             locked: self.locked,
             _not_sync: PhantomData,
         };
+        // Before anything is consumed: an orphan's drop that panics loses no CQE.
+        crate::cq::settle_orphans(self.s, self.locked);
         let from_queue = n.min(self.queued);
         if from_queue > 0 {
             self.consume_queued(&c, from_queue);
@@ -390,11 +392,12 @@ impl CqeBatch<'_> {
             }
             if any {
                 self.account_run(&c, k);
+            } else {
+                self.head = self.head.wrapping_add(k);
+                self.ring -= k;
+                // The copies are made; the kernel may reuse the slots from here on.
+                s.cq_khead().store(self.head, Ordering::Release);
             }
-            self.head = self.head.wrapping_add(k);
-            self.ring -= k;
-            // The copies are made; the kernel may reuse the slots from here on.
-            s.cq_khead().store(self.head, Ordering::Release);
         }
         Ok(())
     }
@@ -407,22 +410,30 @@ impl CqeBatch<'_> {
         for _ in 0..n {
             // SAFETY: the completer's, which the batch borrows; no other borrow is alive.
             let cqe = unsafe { (*self.s.reaped.get()).pop_front() };
+            // Off the queue and out of the batch before it is delivered: a tagged op's drop
+            // that panics (the user's file type) leaves nothing to deliver again.
+            self.queued -= 1;
             if let Some(cqe) = cqe.filter(|x| x.user_data() & MANAGED != 0) {
                 c.deliver_raw(cqe);
             }
         }
-        self.queued -= n;
     }
 
-    /// Accounts the first `k` ring CQEs of the batch before the head moves past them, as
-    /// `pop_ring` / `peek` would: the table sees each managed one once, a tagged op's last
-    /// releases it, backpressure counts each down.
+    /// Consumes the first `k` ring CQEs of the batch, accounting each as `pop_ring` /
+    /// `peek` would: the table sees each managed one once, a tagged op's last releases it,
+    /// backpressure counts each down. As `pop_ring`, each is copied and the head released
+    /// past it *before* it is accounted: a tagged op's drop that panics (the user's file
+    /// type) unwinds with every CQE it got to consumed, and none is seen twice.
     #[cold]
     #[inline(never)]
-    fn account_run(&self, c: &Completer<'_>, k: u32) {
-        for i in 0..k {
+    fn account_run(&mut self, c: &Completer<'_>, k: u32) {
+        for _ in 0..k {
             // SAFETY: in the published run the batch holds; the head is not released yet.
-            let cqe = unsafe { slot(self.s, self.head.wrapping_add(i)) };
+            let cqe = unsafe { slot(self.s, self.head) };
+            self.head = self.head.wrapping_add(1);
+            self.ring -= 1;
+            // The copy is made; the kernel may reuse the slot from here on.
+            self.s.cq_khead().store(self.head, Ordering::Release);
             c.account(&cqe);
             if cqe.user_data() & MANAGED != 0 {
                 c.deliver_raw(cqe);

@@ -206,6 +206,9 @@ impl Home {
     }
 
     /// Hands the tokens of dropped tickets to the table (a relaxed load when there are none).
+    /// Dropping a finished op runs the user's drop code (a file type's), which may panic:
+    /// callers on the reap path call this (through `cq::settle_orphans`) before a CQE
+    /// leaves the ring, never while one is half-delivered.
     #[inline(always)]
     pub(crate) fn release_orphans(&self, table: &mut Table) {
         if self.any.load(Ordering::Relaxed) {

@@ -150,3 +150,101 @@ fn child() {
         "the victim's epoll already held fd 0, added by an op that no longer existed ({err})"
     );
 }
+
+/// A file handle whose drop panics (a safe `AsFd` type, say one that asserts it was
+/// flushed): the op holding it panics where the crate drops it.
+#[derive(Debug)]
+struct PanicsOnDrop(OwnedFd);
+
+impl AsFd for PanicsOnDrop {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("dropped unflushed");
+        }
+    }
+}
+
+/// A read of /dev/null (end of file at once) holding a `PanicsOnDrop`.
+fn read_that_panics_when_dropped() -> system_liburing::op::Read<PanicsOnDrop, Vec<u8>> {
+    let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    system_liburing::op::Read::new(PanicsOnDrop(null), vec![0u8; 8], 0)
+}
+
+/// Regression (was: lost completion, a `wait_for` that never returns): the ops of tickets
+/// dropped after their CQE was reaped are dropped at the next reap — which released the
+/// next CQE's slot in the ring first, then dropped the orphans, then accounted the CQE. An
+/// orphan's drop that panics unwound out of `peek` between the two: that CQE had left the
+/// ring and never reached the in-flight table, so its op never completed (`finish` said
+/// "not completed" for ever, `wait_for` blocked for ever). Orphans are now dropped before
+/// a CQE leaves the ring.
+#[test]
+fn a_panicking_orphan_loses_no_completion() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "orphan unwind") else {
+        return;
+    };
+    let first = ring.push(read_that_panics_when_dropped()).unwrap();
+    let nop = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let c = ring.peek().unwrap().expect("the read's CQE");
+    assert_eq!(c.user_data(), first.user_data());
+    drop(first); // done, not finished: dropped at the next reap
+    let r = catch_unwind(AssertUnwindSafe(|| ring.peek()));
+    assert!(r.is_err(), "the orphaned read's drop panicked");
+    let c = ring.peek().unwrap().map(|c| c.user_data());
+    assert_eq!(c, Some(nop.user_data()), "the NOP's CQE is still there");
+    ring.finish(nop)
+        .expect("the NOP completed")
+        .expect("with success");
+}
+
+/// Regression (was: lost completions): `drain` released the head past the whole run it
+/// copied out, then accounted its CQEs one by one. A tagged op's drop that panics (at its
+/// last CQE, the crate drops it) unwound with the CQEs after it gone from the ring and
+/// never accounted: a ticketed NOP behind it never completed. The head now moves past
+/// each CQE as it is accounted.
+#[test]
+fn a_panic_in_drain_loses_no_completion() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "drain unwind") else {
+        return;
+    };
+    ring.push_tagged(read_that_panics_when_dropped(), 9)
+        .unwrap();
+    let nop = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let mut out = [system_liburing::Cqe::default(); 8];
+    let r = catch_unwind(AssertUnwindSafe(|| ring.drain(&mut out)));
+    assert!(r.is_err(), "the tagged read's drop panicked");
+    let c = ring.peek().unwrap().map(|c| c.user_data());
+    assert_eq!(c, Some(nop.user_data()), "the NOP's CQE is still there");
+    ring.finish(nop)
+        .expect("the NOP completed")
+        .expect("with success");
+}
+
+/// The same orphan through the batch view (`Ring::completions`), which took the CQE off the
+/// ring, then dropped the orphans, then accounted it.
+#[test]
+fn a_panicking_orphan_loses_no_completion_in_a_batch() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "orphan unwind") else {
+        return;
+    };
+    let first = ring.push(read_that_panics_when_dropped()).unwrap();
+    let nop = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let c = ring.completions().next().expect("the read's CQE");
+    assert_eq!(c.user_data(), first.user_data());
+    drop(first);
+    let r = catch_unwind(AssertUnwindSafe(|| ring.completions().next()));
+    assert!(r.is_err(), "the orphaned read's drop panicked");
+    let c = ring.completions().next().map(|c| c.user_data());
+    assert_eq!(c, Some(nop.user_data()), "the NOP's CQE is still there");
+    ring.finish(nop)
+        .expect("the NOP completed")
+        .expect("with success");
+}
