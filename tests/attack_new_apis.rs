@@ -1,6 +1,11 @@
 //! Attack reproducers against the newer APIs (buffer select, peek batches, send rings, NOP
 //! flags, multishot timeouts, msg ring), kept as regression tests once fixed. Safe code
 //! only.
+// The reproducers need a read and a multishot receive (liburing 2.3's helpers).
+#![cfg(all(
+    liburing_has = "io_uring_prep_read",
+    liburing_has = "io_uring_prep_recv_multishot"
+))]
 
 mod common;
 

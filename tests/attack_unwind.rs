@@ -171,6 +171,7 @@ impl Drop for PanicsOnDrop {
 }
 
 /// A read of /dev/null (end of file at once) holding a `PanicsOnDrop`.
+#[cfg(liburing_has = "io_uring_prep_read")]
 fn read_that_panics_when_dropped() -> system_liburing::op::Read<PanicsOnDrop, Vec<u8>> {
     let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
     system_liburing::op::Read::new(PanicsOnDrop(null), vec![0u8; 8], 0)
@@ -183,6 +184,7 @@ fn read_that_panics_when_dropped() -> system_liburing::op::Read<PanicsOnDrop, Ve
 /// ring and never reached the in-flight table, so its op never completed (`finish` said
 /// "not completed" for ever, `wait_for` blocked for ever). Orphans are now dropped before
 /// a CQE leaves the ring.
+#[cfg(liburing_has = "io_uring_prep_read")]
 #[test]
 fn a_panicking_orphan_loses_no_completion() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "orphan unwind") else {
@@ -208,6 +210,7 @@ fn a_panicking_orphan_loses_no_completion() {
 /// last CQE, the crate drops it) unwound with the CQEs after it gone from the ring and
 /// never accounted: a ticketed NOP behind it never completed. The head now moves past
 /// each CQE as it is accounted.
+#[cfg(liburing_has = "io_uring_prep_read")]
 #[test]
 fn a_panic_in_drain_loses_no_completion() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "drain unwind") else {
@@ -229,6 +232,7 @@ fn a_panic_in_drain_loses_no_completion() {
 
 /// The same orphan through the batch view (`Ring::completions`), which took the CQE off the
 /// ring, then dropped the orphans, then accounted it.
+#[cfg(liburing_has = "io_uring_prep_read")]
 #[test]
 fn a_panicking_orphan_loses_no_completion_in_a_batch() {
     let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "orphan unwind") else {

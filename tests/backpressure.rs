@@ -183,6 +183,7 @@ fn managed_and_raw_ops_give_their_place_back_on_every_reaping_path() {
 
 /// A multishot op holds its place under the cap until its last CQE: its items (`F_MORE`)
 /// give nothing back, else the ring could admit more than its CQ holds.
+#[cfg(liburing_has = "io_uring_prep_poll_multishot")]
 #[test]
 fn a_multishot_op_holds_its_place_until_its_last_cqe() {
     use std::io::Write as _;

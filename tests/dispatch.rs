@@ -657,6 +657,10 @@ fn a_drain_shows_tags_from_a_rings_first_op_on() {
 /// The batch view (`completions()`) shows a tagged op's tag on each of its CQEs, the items of
 /// a multishot op and its last, from a fresh ring's first managed op on (its token is bit 63
 /// alone), and releases the op at its last.
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_multishot",
+    liburing_has = "io_uring_prep_cancel_fd"
+))]
 #[test]
 fn the_batch_view_shows_the_tag_on_every_cqe() {
     use system_liburing::op::{CancelFd, PollMulti};
