@@ -7,6 +7,7 @@ mod checks;
 mod cli;
 mod env;
 mod history;
+mod release;
 mod report;
 
 use checks::{Check, Outcome, Verdict};

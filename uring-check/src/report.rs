@@ -3,7 +3,8 @@
 
 use crate::checks::{Check, Outcome, Verdict};
 use crate::env::{Environment, Unavailable};
-use crate::history::{self, Release};
+use crate::history;
+use crate::release::{linked_release, Release};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -71,7 +72,7 @@ pub fn json_report(
     exit_code: i32,
 ) -> Value {
     let (pass, fail, skip) = counts(results);
-    let release = history::linked_release();
+    let release = linked_release();
     json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },

@@ -33,7 +33,7 @@ pub const CHECK: Check = Check {
     run,
 };
 
-pub use crate::history::Release;
+pub use crate::release::Release;
 
 /// One scenario's outcome: the differences found, or why it could not be compared.
 #[derive(Debug)]
@@ -251,7 +251,7 @@ fn run() -> Outcome {
         Ok(r) => r,
         Err(why) => return Outcome::fail(format!("setup failed: {why}")),
     };
-    let release = crate::history::linked_release();
+    let release = crate::release::linked_release();
     let text = release.map_or_else(
         || system_liburing::LIBURING_BUILD_VERSION.to_owned(),
         |(a, b)| format!("{a}.{b}"),
