@@ -9,31 +9,13 @@
 
 mod common;
 
+use common::PanicsOnDrop;
 use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use system_liburing::op::{Read, RecvMulti, Shot};
 use system_liburing::Ring;
-
-/// A file handle whose drop panics (a safe `AsFd` type, say one that asserts it was
-/// flushed): the op holding it panics where the crate releases it.
-#[derive(Debug)]
-struct PanicsOnDrop(OwnedFd);
-
-impl AsFd for PanicsOnDrop {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.0.as_fd()
-    }
-}
-
-impl Drop for PanicsOnDrop {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("dropped unflushed");
-        }
-    }
-}
 
 fn dev_null() -> OwnedFd {
     std::fs::File::open("/dev/null").unwrap().into()

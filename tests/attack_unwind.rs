@@ -151,30 +151,11 @@ fn child() {
     );
 }
 
-/// A file handle whose drop panics (a safe `AsFd` type, say one that asserts it was
-/// flushed): the op holding it panics where the crate drops it.
-#[derive(Debug)]
-struct PanicsOnDrop(OwnedFd);
-
-impl AsFd for PanicsOnDrop {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.0.as_fd()
-    }
-}
-
-impl Drop for PanicsOnDrop {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("dropped unflushed");
-        }
-    }
-}
-
 /// A read of /dev/null (end of file at once) holding a `PanicsOnDrop`.
 #[cfg(liburing_has = "io_uring_prep_read")]
-fn read_that_panics_when_dropped() -> system_liburing::op::Read<PanicsOnDrop, Vec<u8>> {
+fn read_that_panics_when_dropped() -> system_liburing::op::Read<common::PanicsOnDrop, Vec<u8>> {
     let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
-    system_liburing::op::Read::new(PanicsOnDrop(null), vec![0u8; 8], 0)
+    system_liburing::op::Read::new(common::PanicsOnDrop(null), vec![0u8; 8], 0)
 }
 
 /// Regression (was: lost completion, a `wait_for` that never returns): the ops of tickets

@@ -118,3 +118,22 @@ pub fn kernel_version() -> (u32, u32) {
         .map(|n| n.parse::<u32>().unwrap_or(0));
     (nums.next().unwrap_or(0), nums.next().unwrap_or(0))
 }
+
+/// A file handle whose drop panics (a safe `AsFd` type, say one that asserts it was
+/// flushed): the op holding it panics where the crate releases it.
+#[derive(Debug)]
+pub struct PanicsOnDrop(pub std::os::fd::OwnedFd);
+
+impl std::os::fd::AsFd for PanicsOnDrop {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("dropped unflushed");
+        }
+    }
+}
