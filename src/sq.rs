@@ -71,6 +71,11 @@ pub struct Submitter<'a> {
     tail: u32,
     /// The kernel's SQ head as last read: slots up to `head + entries` are free.
     head: u32,
+    /// The tail up to which pushes may take the fast path: `head + entries` (the cached head
+    /// shows those slots free), or the tail itself while backpressure is on (every push then
+    /// counts its CQE in on the rare path). One compare with the tail instead of the full
+    /// check and the backpressure test on every push.
+    limit: u32,
     mask: u32,
     entries: u32,
     /// log2 of an entry's bytes: 6, or 7 on an SQE128 ring (one shift finds a slot).
@@ -95,16 +100,19 @@ impl<'a> Submitter<'a> {
         // SAFETY: a plain read of the submitter's own index; nothing else writes it while a
         // submitter exists (the ring is borrowed by it).
         let tail = unsafe { (*s.raw.get()).sq.sqe_tail };
+        let head = s.sq_khead().load(Ordering::Acquire);
+        let backpressure = s.backpressure.is_some();
         Submitter {
             s,
             locked,
             tail,
-            head: s.sq_khead().load(Ordering::Acquire),
+            head,
+            limit: limit(backpressure, s.sq_entries, tail, head),
             mask: s.sq_mask,
             entries: s.sq_entries,
             byte_shift: s.sqe_byte_shift,
             sqes: s.sqes,
-            backpressure: s.backpressure.is_some(),
+            backpressure,
             ring: s.id,
             _not_sync: PhantomData,
         }
@@ -124,6 +132,13 @@ impl<'a> Submitter<'a> {
     fn sync_from(&mut self, other: &Submitter<'a>) {
         self.tail = other.tail;
         self.head = other.head;
+        self.limit = other.limit;
+    }
+
+    /// Sets `limit` from the cached head, after a push that took the rare path.
+    #[inline(always)]
+    fn refresh_limit(&mut self) {
+        self.limit = limit(self.backpressure, self.entries, self.tail, self.head);
     }
 
     /// A free SQE slot, queued already, or `None` when the SQ is full: for the crate's own
@@ -133,6 +148,7 @@ impl<'a> Submitter<'a> {
     pub(crate) fn next_slot<O: Sealed>(&mut self) -> Option<&mut Sqe> {
         let tail = self.free_slot()?;
         self.publish(tail);
+        self.refresh_limit();
         Some(self.claim::<O>(tail))
     }
 
@@ -360,7 +376,7 @@ impl<'a> Submitter<'a> {
     /// never moved through a `Result`, so it goes from the caller to its slot in one copy.
     #[inline(always)]
     fn push_managed<O: Op>(&mut self, op: O, tag: Option<u64>) -> Result<u64, PushError<O>> {
-        if self.looks_full() | self.rare(O::OPCODE) {
+        if self.tail == self.limit || self.rare(O::OPCODE) {
             let mut me = self.detached();
             let r = me.push_managed_rare(op, tag);
             self.sync_from(&me);
@@ -381,7 +397,9 @@ impl<'a> Submitter<'a> {
         };
         let op = self.check(op)?;
         let op = self.admit(op)?;
-        Ok(self.stage(tail, op, tag))
+        let token = self.stage(tail, op, tag);
+        self.refresh_limit();
+        Ok(token)
     }
 
     /// Stores a checked op in the in-flight table and writes its SQE at `tail` (a free
@@ -413,12 +431,6 @@ impl<'a> Submitter<'a> {
         s.home.release_orphans(t);
         drop(guard);
         token
-    }
-
-    /// Whether the cached head says the SQ is full (the kernel's may say otherwise).
-    #[inline(always)]
-    fn looks_full(&self) -> bool {
-        self.tail.wrapping_sub(self.head) >= self.entries
     }
 
     /// The op's own push-time checks, by reference (see [`check`](Self::check)).
@@ -455,21 +467,32 @@ impl<'a> Submitter<'a> {
         // when a check refuses (else every push would write it to memory for the cold
         // call). Errors come in the usual order: reserved user_data, a full SQ, the op's
         // own checks, an unsupported op, backpressure.
-        let rare = (user_data & MANAGED != 0) | self.looks_full() | self.rare(O::OPCODE);
-        if rare {
-            match Self::slot_rare(self.s, user_data, self.tail, self.head, self.entries) {
+        let tail = self.tail;
+        if user_data & MANAGED != 0 || tail == self.limit || self.rare(O::OPCODE) {
+            match Self::slot_rare(self.s, user_data, tail, self.head, self.entries) {
                 Ok(head) => self.head = head,
                 Err(why) => return Err(why.with(op)),
             }
-        }
-        let tail = self.tail;
-        if let Err(why) = self.validate(&op) {
-            return Err(PushError::Invalid(op, why));
-        }
-        if rare {
+            if let Err(why) = self.validate(&op) {
+                return Err(PushError::Invalid(op, why));
+            }
             if let Err(why) = Self::admit_rare::<O>(self.s) {
                 return Err(why.with(op));
             }
+            // The push cannot fail or unwind from here on (a plain op's `prepare` runs only
+            // the crate's code: its files are `Forever`, a sealed trait), so its bookkeeping
+            // is done now, and the common path carries no flag past the SQE's writing.
+            self.limit = limit(
+                self.backpressure,
+                self.entries,
+                tail.wrapping_add(1),
+                self.head,
+            );
+            if self.backpressure {
+                Self::count_in(self.s);
+            }
+        } else if let Err(why) = self.validate(&op) {
+            return Err(PushError::Invalid(op, why));
         }
         let mut op = op;
         let ring = self.ring;
@@ -477,9 +500,6 @@ impl<'a> Submitter<'a> {
         op.prepare(sqe, ring);
         sqe.user_data = user_data;
         self.publish(tail);
-        if rare & self.backpressure {
-            Self::count_in(self.s);
-        }
         Ok(())
     }
 
@@ -506,6 +526,16 @@ impl<'a> Submitter<'a> {
         // The cached head stays as it was: the next push that finds the ring looking full
         // reads the kernel's again.
         submit_and_wait(self.s, self.tail, want)
+    }
+}
+
+/// A submitter's `limit` (see the field): `head + entries`, or `tail` with backpressure.
+#[inline(always)]
+fn limit(backpressure: bool, entries: u32, tail: u32, head: u32) -> u32 {
+    if backpressure {
+        tail
+    } else {
+        head.wrapping_add(entries)
     }
 }
 
