@@ -631,7 +631,8 @@ pub struct CompletionQueue<'a> {
     c: Completer<'a>,
     /// Our head: entries before it are consumed but maybe not yet released.
     head: u32,
-    /// The kernel's tail as last read.
+    /// The kernel's tail as last read, or `head` while completions reaped earlier wait in the
+    /// queue (so that the one compare of the fast path also sends the batch to them first).
     tail: u32,
     mask: u32,
     /// log2 of an entry's bytes: 4, or 5 on a CQE32 ring (one shift finds an entry).
@@ -640,7 +641,7 @@ pub struct CompletionQueue<'a> {
     khead: *const std::sync::atomic::AtomicU32,
     /// Backpressure is counted (every CQE takes the accounting path).
     counted: bool,
-    /// Completions reaped earlier (EBUSY recovery, wait_for) come first.
+    /// Completions reaped earlier (EBUSY recovery, wait_for) come first: see `tail`.
     queued: bool,
 }
 
@@ -655,10 +656,14 @@ impl<'a> CompletionQueue<'a> {
         // Before any CQE leaves the ring: a drop that panics loses none.
         settle_orphans(s, c.locked);
         let head = s.cq_khead().load(Ordering::Acquire);
-        // Read now: the first completion then takes no call to `refill`.
-        let tail = s.cq_ktail().load(Ordering::Acquire);
         // SAFETY: the reaped queue is the completer's alone.
         let queued = unsafe { !(*s.reaped.get()).is_empty() };
+        // Read now: the first completion then takes no call to `refill`.
+        let tail = if queued {
+            head
+        } else {
+            s.cq_ktail().load(Ordering::Acquire)
+        };
         CompletionQueue {
             head,
             tail,
@@ -672,19 +677,10 @@ impl<'a> CompletionQueue<'a> {
         }
     }
 
-    /// The next CQE off the ring itself, not yet accounted (completions reaped earlier are
-    /// the callers' first check). The cold paths take what they need by value, never
-    /// `&mut self`, and hand back scalars, so that in a loop the batch's fields and the CQE
-    /// stay in registers.
+    /// The CQE at `head` off the ring itself, not yet accounted; the caller found
+    /// `head != tail`.
     #[inline(always)]
-    fn take(&mut self) -> Option<Cqe> {
-        if self.head == self.tail {
-            // Between CQEs (each is delivered before the next is taken), off the per-CQE
-            // path: tickets dropped during the batch release their ops here, or at the next
-            // reap.
-            settle_orphans(self.c.s, self.c.locked);
-            self.tail = refill(self.c.s, self.head)?;
-        }
+    fn take(&mut self) -> Cqe {
         let offset = ((self.head & self.mask) as usize) << self.byte_shift;
         // SAFETY: entries between our head and the tail we acquired are written by the
         // kernel and stay untouched until we release the head past them; `offset` is the
@@ -695,7 +691,25 @@ impl<'a> CompletionQueue<'a> {
         // consumed but unreleased, which the next peek would see again.
         // SAFETY: the pointer comes from liburing's mapping, valid until the ring drops.
         unsafe { &*self.khead }.store(self.head, Ordering::Release);
-        Some(cqe)
+        cqe
+    }
+
+    /// What comes when the fast path has nothing (`head == tail`): see [`exhausted`]. The
+    /// batch's fields go in and out as scalars, so that in a loop they stay in registers.
+    #[inline(always)]
+    fn next_after_run(&mut self) -> Option<Option<Cqe>> {
+        match exhausted(self.c.s, self.c.locked, self.head, self.queued) {
+            After::Queued(c) => Some(Some(c)),
+            After::Tail(tail) => {
+                self.queued = false;
+                self.tail = tail;
+                Some(None)
+            }
+            After::Empty => {
+                self.queued = false;
+                None
+            }
+        }
     }
 
     /// The next completion, dispatched ([`Completion`](crate::Completion)): a tagged op's
@@ -703,19 +717,19 @@ impl<'a> CompletionQueue<'a> {
     #[inline(always)]
     pub fn next_completion(&mut self) -> Option<crate::Completion<'a>> {
         let (s, locked) = (self.c.s, self.c.locked);
-        while self.queued {
-            match pop_queued(s) {
-                // Accounted when it was reaped: only the lookup is left.
-                Some(c) if c.user_data() == crate::table::INTERNAL => {}
-                Some(c) => {
-                    let (cqe, token) = lookup(s, locked, c);
-                    return Some(crate::Completion::reaped(cqe, token, s, locked));
-                }
-                None => self.queued = false,
-            }
-        }
         loop {
-            let cqe = self.take()?;
+            if self.head == self.tail {
+                match self.next_after_run()? {
+                    // Accounted when it was reaped: only the lookup is left.
+                    Some(c) if c.user_data() == crate::table::INTERNAL => continue,
+                    Some(c) => {
+                        let (cqe, token) = lookup(s, locked, c);
+                        return Some(crate::Completion::reaped(cqe, token, s, locked));
+                    }
+                    None => {}
+                }
+            }
+            let cqe = self.take();
             if (cqe.user_data() & MANAGED == 0) & !self.counted {
                 return Some(crate::Completion::plain(cqe, s, locked));
             }
@@ -756,6 +770,36 @@ pub(crate) unsafe fn big_cqe(s: &Shared, pos: u32) -> [u64; 2] {
     // slots) is inside the mapping and published; its second half starts 16 bytes in,
     // 8-byte aligned.
     unsafe { s.cqes.add(index + 1).cast::<[u64; 2]>().read() }
+}
+
+/// What a batch finds when its run of ready CQEs is used up.
+enum After {
+    /// A completion reaped earlier (accounted already): these come first.
+    Queued(Cqe),
+    /// The kernel's tail, past the batch's head: more CQEs in the ring.
+    Tail(u32),
+    /// Nothing: neither reaped earlier nor in the ring, its overflow list flushed.
+    Empty,
+}
+
+/// A batch's run of ready CQEs is used up (`head == tail`): the next completion reaped
+/// earlier while `queued`, else the kernel's tail read again (its overflow list / task
+/// work flushed when the ring is empty, as `peek` does).
+#[cold]
+#[inline(never)]
+fn exhausted(s: &Shared, locked: bool, head: u32, queued: bool) -> After {
+    if queued {
+        if let Some(c) = pop_queued(s) {
+            return After::Queued(c);
+        }
+    }
+    // Between CQEs (each is delivered before the next is taken), off the per-CQE path:
+    // tickets dropped during the batch release their ops here, or at the next reap.
+    settle_orphans(s, locked);
+    match refill(s, head) {
+        Some(tail) => After::Tail(tail),
+        None => After::Empty,
+    }
 }
 
 /// The next completion reaped earlier (EBUSY recovery, wait_for), already accounted.
@@ -901,20 +945,21 @@ impl Iterator for CompletionQueue<'_> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Cqe> {
-        while self.queued {
-            match pop_queued(self.c.s) {
-                // Accounted when it was reaped: only the user's view is left to make.
-                Some(c) if c.user_data() & MANAGED != 0 => {
-                    if let Some(c) = deliver_queued(self.c.s, self.c.locked, c) {
-                        return Some(c);
-                    }
-                }
-                Some(c) => return Some(c),
-                None => self.queued = false,
-            }
-        }
         loop {
-            let cqe = self.take()?;
+            if self.head == self.tail {
+                match self.next_after_run()? {
+                    // Accounted when it was reaped: only the user's view is left to make.
+                    Some(c) if c.user_data() & MANAGED != 0 => {
+                        match deliver_queued(self.c.s, self.c.locked, c) {
+                            Some(c) => return Some(c),
+                            None => continue,
+                        }
+                    }
+                    Some(c) => return Some(c),
+                    None => {}
+                }
+            }
+            let cqe = self.take();
             if (cqe.user_data() & MANAGED != 0) | self.counted {
                 match deliver(self.c.s, self.c.locked, cqe) {
                     Some(u) => return Some(Cqe::new(u, cqe.raw_result(), cqe.flags().bits())),

@@ -737,3 +737,37 @@ fn next_completion_gives_what_wait_for_kept() {
     assert_eq!(seen, [7, 8]);
     assert_eq!(ring.in_flight(), 0);
 }
+
+/// Both batch views give the completions `wait_for` kept first, in the order they came,
+/// then the ring's: the kept ones send the batch down its slow path (its one compare of head
+/// and tail), which must hand them all out before it reads the ring again.
+#[test]
+fn the_batch_views_give_what_wait_for_kept_before_the_rings() {
+    let Some(mut ring) = ring("batch views after wait_for") else {
+        return;
+    };
+    for view in ["iterator", "next_completion"] {
+        ring.push_with_user_data(Nop::new(), 1).unwrap();
+        ring.push_with_user_data(Nop::new(), 2).unwrap();
+        let t = ring.push(Nop::new()).unwrap();
+        ring.push_with_user_data(Nop::new(), 4).unwrap();
+        ring.submit_and_wait(4).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        // Two more in the ring behind whatever wait_for kept.
+        ring.push_with_user_data(Nop::new(), 5).unwrap();
+        ring.push_with_user_data(Nop::new(), 6).unwrap();
+        ring.submit_and_wait(2).unwrap();
+        let seen: Vec<u64> = if view == "iterator" {
+            ring.completions().map(|c| c.user_data()).collect()
+        } else {
+            let mut q = ring.completions();
+            std::iter::from_fn(|| q.next_completion().map(|c| c.user_data())).collect()
+        };
+        assert_eq!(
+            seen,
+            [1, 2, 4, 5, 6],
+            "{view}: kept first, in order, then the ring's"
+        );
+        assert!(ring.peek().unwrap().is_none(), "{view}: nothing left over");
+    }
+}
