@@ -639,8 +639,9 @@ pub struct CompletionQueue<'a> {
     byte_shift: u32,
     cqes: *const Cqe,
     khead: *const std::sync::atomic::AtomicU32,
-    /// Backpressure is counted (every CQE takes the accounting path).
-    counted: bool,
+    /// `MANAGED` when backpressure is counted (every CQE then takes the accounting path),
+    /// else 0: or-ed into each CQE's user_data, one test sends both kinds there.
+    counted: u64,
     /// Completions reaped earlier (EBUSY recovery, wait_for) come first: see `tail`.
     queued: bool,
 }
@@ -671,7 +672,7 @@ impl<'a> CompletionQueue<'a> {
             byte_shift: s.cqe_byte_shift,
             cqes: s.cqes,
             khead: s.cq_khead,
-            counted: s.backpressure.is_some(),
+            counted: if s.backpressure.is_some() { MANAGED } else { 0 },
             queued,
             c,
         }
@@ -730,7 +731,7 @@ impl<'a> CompletionQueue<'a> {
                 }
             }
             let cqe = self.take();
-            if (cqe.user_data() & MANAGED == 0) & !self.counted {
+            if (cqe.user_data() | self.counted) & MANAGED == 0 {
                 return Some(crate::Completion::plain(cqe, s, locked));
             }
             let (user_data, token) = reap(s, locked, cqe);
@@ -960,7 +961,7 @@ impl Iterator for CompletionQueue<'_> {
                 }
             }
             let cqe = self.take();
-            if (cqe.user_data() & MANAGED != 0) | self.counted {
+            if (cqe.user_data() | self.counted) & MANAGED != 0 {
                 match deliver(self.c.s, self.c.locked, cqe) {
                     Some(u) => return Some(Cqe::new(u, cqe.raw_result(), cqe.flags().bits())),
                     None => continue,

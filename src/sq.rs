@@ -468,7 +468,7 @@ impl<'a> Submitter<'a> {
         // call). Errors come in the usual order: reserved user_data, a full SQ, the op's
         // own checks, an unsupported op, backpressure.
         let tail = self.tail;
-        if user_data & MANAGED != 0 || tail == self.limit || self.rare(O::OPCODE) {
+        if tail == self.limit || user_data & MANAGED != 0 || self.rare(O::OPCODE) {
             match Self::slot_rare(self.s, user_data, tail, self.head, self.entries) {
                 Ok(head) => self.head = head,
                 Err(why) => return Err(why.with(op)),
