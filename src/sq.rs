@@ -530,6 +530,9 @@ impl<'a> Submitter<'a> {
 }
 
 /// A submitter's `limit` (see the field): `head + entries`, or `tail` with backpressure.
+/// The head is the kernel's, which it advances only over SQEs it has consumed (never past
+/// the tail we published): every check of a free slot trusts that, as liburing's
+/// `io_uring_get_sqe` does.
 #[inline(always)]
 fn limit(backpressure: bool, entries: u32, tail: u32, head: u32) -> u32 {
     if backpressure {
