@@ -385,7 +385,8 @@ impl<'a> Submitter<'a> {
         if let Err(why) = self.validate(&op) {
             return Err(PushError::Invalid(op, why));
         }
-        Ok(self.stage(self.tail, op, tag))
+        // Backpressure makes every op rare, so there is nothing to count in here.
+        Ok(self.stage(self.tail, op, tag, false))
     }
 
     /// `push_managed` when the ring looks full, the op is unsupported or backpressure is on.
@@ -397,15 +398,16 @@ impl<'a> Submitter<'a> {
         };
         let op = self.check(op)?;
         let op = self.admit(op)?;
-        let token = self.stage(tail, op, tag);
+        let count = self.backpressure;
+        let token = self.stage(tail, op, tag, count);
         self.refresh_limit();
         Ok(token)
     }
 
     /// Stores a checked op in the in-flight table and writes its SQE at `tail` (a free
-    /// slot): the token.
+    /// slot): the token. `count`: the CQE is counted in for backpressure.
     #[inline(always)]
-    fn stage<O: Op>(&mut self, tail: u32, op: O, tag: Option<u64>) -> u64 {
+    fn stage<O: Op>(&mut self, tail: u32, op: O, tag: Option<u64>, count: bool) -> u64 {
         let (s, locked) = (self.s, self.locked);
         let sqe = self.claim::<O>(tail);
         // The op moves into its slot first: the SQE then points into memory that stays put
@@ -421,7 +423,7 @@ impl<'a> Submitter<'a> {
         let token = staged.commit();
         sqe.user_data = token;
         self.publish(tail);
-        if self.backpressure {
+        if count {
             Self::count_in(self.s);
         }
         // Dropped tickets' ops are released after the op is queued, not before it is
