@@ -224,7 +224,8 @@ fn not_completed_converts_into_io_error() {
 }
 
 /// The crate's own requests (the cancel an abandoned async op sends) reach no one: every
-/// way of reaping skips their CQEs, so a completion loop sees only what was pushed.
+/// way of reaping skips their CQEs, so a completion loop sees only what was pushed; so do
+/// the completions `wait_for` kept (reaped and queued before the reaping starts).
 #[test]
 fn the_crates_own_cancels_reach_no_reaping_path() {
     #[derive(Debug, Clone, Copy)]
@@ -246,13 +247,14 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
             return;
         };
         let ring = system_liburing::rt::AsyncRing::new(ring).unwrap();
-        for how in [
+        let ways = [
             Reap::Peek,
             Reap::Drain,
             Reap::Batch,
             Reap::BatchDispatch,
             Reap::Dispatch,
-        ] {
+        ];
+        for (how, queued) in ways.iter().flat_map(|&h| [(h, false), (h, true)]) {
             let (r, _w) = common::pipe();
             // Dropped in flight: the poll (every liburing has its helper; nothing writes the
             // pipe) is cancelled by a request of the crate's own.
@@ -263,6 +265,11 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
                 2,
                 "{how:?}: the poll's and the cancel's"
             );
+            if queued {
+                // A NOP behind them, waited for: wait_for queues the two CQEs before it.
+                let t = g.push(Nop::new()).unwrap();
+                g.wait_for(t).unwrap().unwrap();
+            }
             let mut results = Vec::new();
             match how {
                 Reap::Peek => {
@@ -291,13 +298,13 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
             assert_eq!(
                 results.len(),
                 1,
-                "{how:?}: only the poll's CQE, {results:?}"
+                "{how:?} (queued: {queued}): only the poll's CQE, {results:?}"
             );
             assert!(
                 results[0] < 0,
-                "{how:?}: the poll was cancelled, {results:?}"
+                "{how:?} (queued: {queued}): the poll was cancelled, {results:?}"
             );
-            assert_eq!(g.in_flight(), 0, "{how:?}");
+            assert_eq!(g.in_flight(), 0, "{how:?} (queued: {queued})");
         }
     });
 }
@@ -769,5 +776,60 @@ fn the_batch_views_give_what_wait_for_kept_before_the_rings() {
             "{view}: kept first, in order, then the ring's"
         );
         assert!(ring.peek().unwrap().is_none(), "{view}: nothing left over");
+    }
+}
+
+/// A tagged op's completion shows its tag through both batch views (and gives its op back
+/// through `next_completion`), from a fresh ring's first managed op on (token bit 63 alone),
+/// whether it is in the ring or `wait_for` kept it (the ring's CQEs behind it come after).
+/// The plain view drops the op at its last CQE.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn the_batch_views_show_the_tag_of_a_rings_first_op() {
+    let ways = ["iterator", "next_completion"];
+    for (view, kept) in ways.iter().flat_map(|&v| [(v, false), (v, true)]) {
+        let Some(mut ring) = ring("batch views, a tagged op") else {
+            return;
+        };
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        ring.push_tagged(Read::new(zero, Vec::with_capacity(8), 0), 3)
+            .unwrap();
+        ring.push_with_user_data(Nop::new(), 1).unwrap();
+        if kept {
+            let t = ring.push(Nop::new()).unwrap();
+            ring.submit_and_wait(3).unwrap();
+            ring.wait_for(t).unwrap().unwrap();
+        } else {
+            ring.submit_and_wait(2).unwrap();
+        }
+        ring.push_with_user_data(Nop::new(), 5).unwrap();
+        ring.submit_and_wait(1).unwrap();
+        let mut read = None;
+        let seen: Vec<u64> = if view == "iterator" {
+            ring.completions().map(|c| c.user_data()).collect()
+        } else {
+            let mut q = ring.completions();
+            let mut seen = Vec::new();
+            while let Some(c) = q.next_completion() {
+                seen.push(c.user_data());
+                if let Ok((res, _, buf)) = c.output::<Read<std::fs::File, Vec<u8>>>() {
+                    read = Some((res.unwrap(), buf));
+                }
+            }
+            seen
+        };
+        assert_eq!(seen, [3, 1, 5], "{view} (kept: {kept}): the tag, in order");
+        if view == "next_completion" {
+            assert_eq!(
+                read,
+                Some((8, vec![0; 8])),
+                "the read came back with its tag"
+            );
+        }
+        assert_eq!(
+            ring.in_flight(),
+            0,
+            "{view}: the read went with its last CQE"
+        );
     }
 }
