@@ -128,6 +128,27 @@ impl SendQueue {
     /// it all the same). A `bid` that is not published names nothing of ours: nothing is
     /// taken back. Never takes back more than the kernel consumed: a buffer is freed only
     /// once a CQE shows the kernel past it.
+    ///
+    /// A round sent in parts is counted right (Linux `io_uring/net.c`, 6.10 to 6.18): the
+    /// kernel selects a round's buffers once (`io_send` → `io_send_select_buffer`, which
+    /// sets `req->buf_index` to the first buffer's id), and a short send on a stream socket
+    /// is retried within the round — `io_sendmsg_prep` sets `MSG_WAITALL` for a bundle, so
+    /// `io_net_retry` holds — by adding the part to `sr->done_io` and returning `-EAGAIN`
+    /// with the buffers kept (`REQ_F_BL_NO_RECYCLE`; from 41b70df5b38b, 6.17, the part's
+    /// buffers are committed first). The re-issue does not select again
+    /// (`io_do_buffer_select()` is false while `REQ_F_BUFFER_RING` is set) and goes on
+    /// from the same `msg_iter`; at the end `ret += sr->done_io`, and `io_send_finish`
+    /// posts that cumulative count with `req->buf_index`, the round's *first* buffer,
+    /// having `io_bundle_nbufs` count the buffers from `iov[0]`. So `sent` always counts
+    /// from `bid`, as here. `done_io` is reset between rounds (`io_mshot_prep_retry`), so
+    /// each `F_MORE` CQE counts its own round. A failed round with nothing sent names its
+    /// first buffer with a negative result (`io_kbuf_commit` does not move the head then):
+    /// only the buffers before it are taken back. Seen on 6.18
+    /// (`tests/send_bundle.rs`, `a_round_sent_in_parts_leaves_the_next_send_exact`).
+    ///
+    /// Bounds: `bid` and `sent` are only compared with what was published (a `bid` the
+    /// ring never had, or a count past the queue, index nothing and free at most what is
+    /// published).
     fn sent(&mut self, bid: u16, sent: usize) {
         let Some(at) = self.published.iter().position(|&(b, _, _)| b == bid) else {
             return;
