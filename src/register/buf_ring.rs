@@ -144,7 +144,10 @@ impl SendQueue {
     /// each `F_MORE` CQE counts its own round. A failed round with nothing sent names its
     /// first buffer with a negative result (`io_kbuf_commit` does not move the head then):
     /// only the buffers before it are taken back. Seen on 6.18
-    /// (`tests/send_bundle.rs`, `a_round_sent_in_parts_leaves_the_next_send_exact`).
+    /// (`tests/send_bundle.rs`, `a_round_sent_in_parts_is_counted_from_its_first_buffer`:
+    /// 2 MiB rounds through a 4 KiB send buffer come back as one CQE of 2 MiB, or end short
+    /// with the count the wire got; either way this accounting matches what the kernel
+    /// sent, buffer for buffer).
     ///
     /// Bounds: `bid` and `sent` are only compared with what was published (a `bid` the
     /// ring never had, or a count past the queue, index nothing and free at most what is
