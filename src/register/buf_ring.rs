@@ -1191,4 +1191,28 @@ mod tests {
         let got = one.finish(&Cqe::new(1, 100, F_BUFFER)).unwrap();
         assert_eq!(got.len(), 8, "a length past the buffer is cut to it");
     }
+
+    /// What a send's CQEs make of the queue, odd ones included: a count past the queue
+    /// frees only what is published, an id the ring never published (or one past its
+    /// entries) frees nothing, a failed CQE naming a buffer frees only the buffers before
+    /// it; a count always runs from the id the CQE names.
+    #[test]
+    fn send_counts_run_from_the_named_buffer_and_stay_in_bounds() {
+        let published = |q: &SendQueue| q.published.iter().map(|p| p.0).collect::<Vec<_>>();
+        let mut q = SendQueue::default();
+        for (seq, bid) in [3u16, 5, 7, 9].into_iter().enumerate() {
+            q.published.push_back((bid, 8, seq as u64));
+            q.bytes += 8;
+        }
+        q.sent(42, 8); // never published
+        q.sent(u16::MAX, usize::MAX); // past any ring
+        assert_eq!(published(&q), [3, 5, 7, 9]);
+        q.sent(5, 0); // a failed round that picked 5: 3 was consumed earlier
+        assert_eq!(published(&q), [5, 7, 9]);
+        q.sent(5, 9); // a round sent in parts, counted from 5: 5 whole, 7 in part
+        assert_eq!((published(&q), q.bytes), (vec![9], 8));
+        q.sent(9, usize::MAX); // more than is queued
+        assert_eq!((published(&q), q.bytes), (vec![], 0));
+        assert_eq!(q.free, [3, 5, 7, 9]);
+    }
 }
