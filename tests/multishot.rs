@@ -402,7 +402,10 @@ mod streams {
 /// A multishot op ended by a full CQ ring: the kernel does not overflow its next CQE but
 /// ends the op with it — a success without `IORING_CQE_F_MORE` — so the stream gives that
 /// item and ends, with no cancel and no error. What `op::Multishot` documents: re-arm.
-#[cfg(liburing_has = "io_uring_prep_poll_multishot")]
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_multishot",
+    liburing_has = "io_uring_prep_cancel"
+))]
 #[test]
 fn a_full_cq_ends_a_multishot_stream_with_a_success_and_rearming_resumes() {
     use std::io::Write as _;
