@@ -131,25 +131,40 @@ impl Shared {
         // One call site of `f`, so that it is inlined. A panic while holding the lock cannot
         // leave the table half-updated (each method completes its update before anything
         // that could panic).
-        let _guard = if locked {
+        let guard = if locked {
             Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
         } else {
             None
         };
-        // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
-        // that hold the ring exclusively (see above), when no locked half can exist.
-        f(unsafe { &mut *self.table.get() })
+        let (r, released) = {
+            // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
+            // that hold the ring exclusively (see above), when no locked half can exist. The
+            // borrow ends before the guard drops.
+            let t = unsafe { &mut *self.table.get() };
+            let r = f(t);
+            (r, t.take_released())
+        };
+        // The ops `f` released are dropped once the table is let go of: their drop is the
+        // user's code, which may use this ring again (push on a split ring's submitter,
+        // reap on its completer: the lock again, a deadlock if it were still held here).
+        drop(guard);
+        drop(released);
+        r
     }
 
     /// [`with_table`](Self::with_table) for a caller that works on the table in its own
     /// body (no closure: a by-value op it stores is then moved once, not into a closure
-    /// first): the guard to hold while `table_mut`'s borrow lives.
+    /// first): the hold to keep while `table_mut`'s borrow lives. Dropped — on unwinding
+    /// too — it lets the table go, then drops the ops released meanwhile (as `with_table`).
     #[inline(always)]
-    pub(crate) fn lock_table(&self, locked: bool) -> Option<std::sync::MutexGuard<'_, ()>> {
-        if locked {
-            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
-        } else {
-            None
+    pub(crate) fn lock_table(&self, locked: bool) -> TableHold<'_> {
+        TableHold {
+            s: self,
+            guard: if locked {
+                Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
+            } else {
+                None
+            },
         }
     }
 
@@ -229,5 +244,27 @@ impl RegisteredRingFd {
         if LAST_REGISTERED.get().0 == id {
             LAST_REGISTERED.set((0, 0));
         }
+    }
+}
+
+/// The in-flight table held by a caller working on it in its own body
+/// ([`Shared::lock_table`]): the lock for a split ring's half (`None` for a half that holds
+/// the ring exclusively). Its drop lets the table go, then drops the ops released while it
+/// was held: their drop is the user's code, which may use this ring again.
+pub(crate) struct TableHold<'s> {
+    s: &'s Shared,
+    guard: Option<std::sync::MutexGuard<'s, ()>>,
+}
+
+impl Drop for TableHold<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: the hold still has the table (the lock, or a half that holds the ring
+        // exclusively). The caller's borrows of it from `table_mut` are over: it makes them
+        // after the hold, so they end (or, unwinding, are dropped) before this drop. This
+        // borrow ends before the guard drops.
+        let released = unsafe { self.s.table_mut() }.take_released();
+        drop(self.guard.take());
+        drop(released);
     }
 }

@@ -690,7 +690,9 @@ impl Ring {
     /// The next item of a multishot op's stream, submitting and blocking until one arrives;
     /// `None` once the stream has ended. CQEs this call reaps for the op are not also
     /// returned by peek (they are delivered here); other ops' CQEs are kept for peek, in
-    /// order. Another ring's ticket is `InvalidInput`.
+    /// order. Another ring's ticket is `InvalidInput`. A stream whose last item was a
+    /// success may have been ended by the kernel because the CQ ring was full: see
+    /// [`Multishot`] on when to re-arm.
     #[doc(alias = "IORING_CQE_F_MORE")]
     pub fn next_shot<O: Multishot>(&mut self, ticket: &Ticket<O>) -> io::Result<Option<O::Item>> {
         if ticket.ring() != self.s.id {

@@ -35,6 +35,7 @@
 
 use crate::op::{Multishot, Op, Shot};
 use crate::{PushError, Ring, Ticket};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
@@ -60,13 +61,70 @@ pub struct AsyncRing {
     driver: tokio::task::JoinHandle<()>,
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|p| p.into_inner())
+thread_local! {
+    /// The states whose lock this thread holds. The ring runs user code while its state is
+    /// locked — the drop of an op's file or buffer type, when the op is released — and that
+    /// code may use the same [`AsyncRing`] again: locking it a second time would deadlock.
+    static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A locked state, listed in [`HELD`] while it lives.
+struct Locked<'a> {
+    guard: MutexGuard<'a, State>,
+    key: usize,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        HELD.with(|h| {
+            let mut h = h.borrow_mut();
+            if let Some(at) = h.iter().rposition(|&k| k == self.key) {
+                h.remove(at);
+            }
+        });
+    }
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+/// Whether this thread holds `state`'s lock already (user code the ring runs under it).
+fn held(state: &Mutex<State>) -> bool {
+    let key = std::ptr::from_ref(state) as usize;
+    HELD.with(|h| h.borrow().contains(&key))
+}
+
+/// Locks `state`. Callers that code run under the lock may reach first check [`held`].
+fn lock(state: &Mutex<State>) -> Locked<'_> {
+    let guard = state.lock().unwrap_or_else(|p| p.into_inner());
+    let key = std::ptr::from_ref(state) as usize;
+    HELD.with(|h| h.borrow_mut().push(key));
+    Locked { guard, key }
+}
+
+/// The error of an op queued from code the ring runs while it is locked (an op's value
+/// dropped by the ring): queuing it would wait for the lock this thread holds.
+fn reentered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::WouldBlock,
+        "AsyncRing used from code the ring is running (the drop of an op's file or buffer, \
+         released while the ring is locked): queue the op once that drop has returned",
+    )
 }
 
 /// The ring inside an [`AsyncRing`], locked: register files and buffers, read its flags...
 /// The driver waits while it is held; don't hold it across an `.await`.
-pub struct RingGuard<'a>(MutexGuard<'a, State>);
+pub struct RingGuard<'a>(Locked<'a>);
 
 impl std::ops::Deref for RingGuard<'_> {
     type Target = Ring;
@@ -111,6 +169,12 @@ impl AsyncRing {
     }
 
     /// The ring, locked (registration after wrapping, flags, sizes...).
+    ///
+    /// Not from code the ring runs while it is locked — the drop of a file or buffer type
+    /// an op holds, which runs when the ring releases the op — as that lock is this one:
+    /// the call would wait for ever. [`op`](Self::op) and [`multishot`](Self::multishot)
+    /// called from there fail instead (`WouldBlock`), and dropping a future or stream there
+    /// skips the cancel (the op is still released at its last completion).
     pub fn ring(&self) -> RingGuard<'_> {
         RingGuard(lock(&self.state))
     }
@@ -146,6 +210,9 @@ impl AsyncRing {
 
     /// Pushes an op (submitting on the spot when the SQ is full) and wakes the driver.
     fn queue<O: Op>(&self, op: O) -> io::Result<Ticket<O>> {
+        if held(&self.state) {
+            return Err(reentered());
+        }
         let mut st = lock(&self.state);
         let mut op = op;
         let ticket = loop {
@@ -290,6 +357,11 @@ impl<O: Op> Drop for OpFuture<O> {
         let Some(ticket) = self.ticket.take() else {
             return;
         };
+        if held(&self.state) {
+            // Dropped by code the ring runs while locked: no cancel (that needs the lock);
+            // the ticket, dropped, still releases the op at its last CQE.
+            return;
+        }
         let mut st = lock(&self.state);
         if let Err(e) = st.ring.finish(ticket) {
             // Still in flight: cancel it; the dropped ticket releases its memory at its CQE.
@@ -342,6 +414,10 @@ impl<O: Multishot> Drop for ShotStream<O> {
         let Some(ticket) = self.ticket.take() else {
             return;
         };
+        if held(&self.state) {
+            // As for `OpFuture`: no cancel from code the ring runs while locked.
+            return;
+        }
         let mut st = lock(&self.state);
         if let Err(e) = st.ring.finish(ticket) {
             abandon(&mut st, e.into_ticket().user_data());

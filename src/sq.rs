@@ -413,6 +413,9 @@ impl<'a> Submitter<'a> {
         // The op moves into its slot first: the SQE then points into memory that stays put
         // until the op is taken back. A panic in `prepare` unstages it (nothing queued).
         // `with_table`'s work done here, without a closure to move the op into first.
+        // Dropped — here, or unwinding out of `prepare` — it lets the table go and then
+        // drops the ops released meanwhile (the orphans below, or this op unstaged): their
+        // drop may use this ring again (see `Shared::with_table`).
         let guard = s.lock_table(locked);
         // SAFETY: `guard` holds the table's lock when this half is one of a split ring
         // (`locked`); otherwise the half borrows the ring exclusively. The borrow ends

@@ -94,6 +94,39 @@ unsafe fn forget_op<O>(store: *mut Store) {
     // An inline O is simply never dropped: the chunk holding it is kept too (`leak_pending`).
 }
 
+/// A finished op taken out of its slot, to be dropped once the table is let go of
+/// ([`Table::take_released`]): its drop is the user's code (a file type's, a buffer's),
+/// which may use the same ring again — push on a split ring's submitter, reap on its
+/// completer — and so take the table's lock. Run under that lock it would deadlock.
+pub(crate) struct Released {
+    store: Store,
+    drop: unsafe fn(*mut Store),
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        // SAFETY: `store` holds the op `drop` was made for (moved out of its slot whole, by
+        // `Table::retire`), dropped exactly once, here.
+        unsafe { (self.drop)(&raw mut self.store) }
+    }
+}
+
+/// What [`Table::take_released`] hands over: dropping it drops the ops.
+pub(crate) enum ReleasedOps {
+    One(#[allow(dead_code)] Released),
+    Many(#[allow(dead_code)] Vec<Released>),
+}
+
+#[cfg(test)]
+impl ReleasedOps {
+    fn len(&self) -> usize {
+        match self {
+            ReleasedOps::One(_) => 1,
+            ReleasedOps::Many(v) => v.len(),
+        }
+    }
+}
+
 /// Memory the kernel may still write, held for the rest of the process: never freed, and
 /// still reachable (from this static), so a leak checker does not report the intended
 /// keep-alive as a leak.
@@ -344,6 +377,9 @@ pub(crate) struct Table {
     free: u32,
     /// Slots whose last CQE has not been reaped.
     pending: usize,
+    /// Finished ops released from their slots and not yet dropped: whoever holds the table
+    /// drops them once it has let it go ([`take_released`](Self::take_released)).
+    released: Vec<Released>,
 }
 
 // SAFETY: the table owns its chunks and the ops in them, which are `Send` (`Op: Send`);
@@ -356,6 +392,7 @@ impl Default for Table {
             chunks: Vec::new(),
             free: NONE,
             pending: 0,
+            released: Vec::new(),
         }
     }
 }
@@ -425,8 +462,9 @@ impl Table {
     /// Stores an op (tagged with the user's `tag`, if any) and stages it: the op now lives
     /// where it stays until taken back or dropped (`prepare` may point the SQE into it), and
     /// unless [`Staged::commit`] is reached — the user's code in `prepare` (an `AsFd` impl)
-    /// panicked — the slot is given back and the op dropped, never left in flight with no
-    /// SQE to complete it.
+    /// panicked — the slot is given back and the op released (dropped by the holder once it
+    /// lets the table go: `Shared::lock_table`), never left in flight with no SQE to
+    /// complete it.
     #[inline]
     pub(crate) fn stage<O: Sealed + Send + 'static>(
         &mut self,
@@ -484,15 +522,39 @@ impl Table {
         let vt = slot.vt.take();
         self.pending -= 1;
         if let Some(vt) = vt {
-            // The slot is freed first, so a panic in the op's own drop (an abort, as this
-            // runs during unwinding) cannot leave it half-released.
-            let store: *mut Store = &raw mut self.slot(token as u32).store;
+            // Dropped once the table is let go of (this runs while unwinding out of
+            // `prepare`, with the table held; the holder's `TableHold` drops it next):
+            // never a drop under the table's lock.
+            self.retire(token as u32, vt);
             self.free_slot(token as u32);
-            if let Some(drop) = vt.drop {
-                // SAFETY: the slot held the op its vtable was made for, dropped once here;
-                // the store is not reused until a later `stage`.
-                unsafe { drop(store) };
-            }
+        }
+    }
+
+    /// Moves the op out of slot `index` (whose vtable `vt` was just taken) into
+    /// `released`, to be dropped once the table is let go of; the store counts as
+    /// uninitialised afterwards.
+    #[inline]
+    fn retire(&mut self, index: u32, vt: &'static VTable) {
+        if let Some(drop) = vt.drop {
+            // SAFETY: the slot holds the op its vtable was made for (an inline op's bytes, or
+            // a boxed op's pointer); it is moved out once here and the slot treated as empty
+            // from now on. Moving a finished op is what `take` does too: nothing points into
+            // it any more (its last CQE was reaped, or it never reached the kernel).
+            let store = unsafe { (&raw const self.slot(index).store).read() };
+            self.released.push(Released { store, drop });
+        }
+    }
+
+    /// The ops released since the last call, for the caller to drop once it has let the
+    /// table go (`Shared::with_table` does); `None` when there are none. One op (the usual
+    /// case: a completion or ticket dropped) comes out by value, so the list keeps its
+    /// capacity and steady state allocates nothing.
+    #[inline(always)]
+    pub(crate) fn take_released(&mut self) -> Option<ReleasedOps> {
+        match self.released.len() {
+            0 => None,
+            1 => self.released.pop().map(ReleasedOps::One),
+            _ => Some(ReleasedOps::Many(std::mem::take(&mut self.released))),
         }
     }
 
@@ -583,8 +645,10 @@ impl Table {
         Some((op, cqe))
     }
 
-    /// Drops a finished op (its ticket or completion was dropped, or a raw reap freed it).
-    /// Returns whether there was one.
+    /// Releases a finished op (its ticket or completion was dropped, or a raw reap freed
+    /// it): frees its slot, and leaves the op in `released`, dropped by the caller once the
+    /// table is let go of ([`take_released`](Self::take_released)). Returns whether there
+    /// was one.
     #[inline]
     pub(crate) fn release(&mut self, token: u64) -> bool {
         let Some(slot) = self.live(token) else {
@@ -593,9 +657,8 @@ impl Table {
         if slot.state != State::Done {
             return false;
         }
-        if let Some(drop) = slot.vt.take().and_then(|vt| vt.drop) {
-            // SAFETY: the slot holds the op its vtable was made for; dropped once.
-            unsafe { drop(&raw mut slot.store) };
+        if let Some(vt) = slot.vt.take() {
+            self.retire(token as u32, vt);
         }
         self.free_slot(token as u32);
         true
@@ -814,6 +877,7 @@ mod tests {
             assert_eq!(again as u32, index);
             assert_eq!(t.complete(&cqe(again, 0)), Reaped::Done { tag: None });
             assert!(t.release(again));
+            drop(t.take_released());
         }
         assert_eq!(
             drops.load(Ordering::Relaxed),
@@ -891,10 +955,18 @@ mod tests {
         let (b, _) = t.insert(Small::new(&drops), None);
         t.orphan(a);
         assert_eq!(drops.load(Ordering::Relaxed), 0, "still in flight: kept");
+        assert!(t.take_released().is_none());
         assert_eq!(t.complete(&cqe(a, 0)), Reaped::Freed { tag: None });
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            0,
+            "dropped once the table is let go"
+        );
+        drop(t.take_released());
         assert_eq!(drops.load(Ordering::Relaxed), 1, "released at its last CQE");
         t.complete(&cqe(b, 0));
         t.orphan(b);
+        drop(t.take_released());
         assert_eq!(drops.load(Ordering::Relaxed), 2, "done: released at once");
         assert_eq!(t.pending(), 0);
         let (c, _) = t.insert(Small::new(&drops), None);
@@ -1027,8 +1099,45 @@ mod tests {
             );
             assert!(t.release(tok));
         }
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            0,
+            "dropped once the table is let go"
+        );
+        assert_eq!(t.take_released().map(|r| r.len()), Some(300));
         assert_eq!(drops.load(Ordering::Relaxed), 300);
         assert_eq!(t.pending(), 0);
+    }
+
+    /// Regression (was: a deadlock): ops released under the table (their drop being the
+    /// user's code, which may take the table's lock again) are moved out of their slots
+    /// whole — inline and boxed — and dropped only when the holder lets go; their slots are
+    /// free meanwhile, and an op staged into one does not disturb the released one.
+    #[test]
+    fn released_ops_are_dropped_after_the_table_is_let_go() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut t = Table::default();
+        let (a, _) = t.insert(Small::new(&drops), None);
+        let (b, _) = t.insert(Large::new(&drops), None);
+        t.complete(&cqe(a, 0));
+        t.complete(&cqe(b, 0));
+        assert!(t.release(a));
+        assert!(t.release(b));
+        assert_eq!(drops.load(Ordering::Relaxed), 0);
+        let (c, _) = t.insert(Small::new(&drops), None);
+        assert!(
+            c as u32 == a as u32 || c as u32 == b as u32,
+            "a freed slot reused"
+        );
+        let released = t.take_released().expect("two released ops");
+        assert!(t.take_released().is_none(), "handed over once");
+        assert_eq!(released.len(), 2);
+        assert_eq!(drops.load(Ordering::Relaxed), 0);
+        drop(released);
+        assert_eq!(drops.load(Ordering::Relaxed), 2, "each dropped once");
+        t.complete(&cqe(c, 0));
+        let (op, _) = t.take::<Small>(c).unwrap();
+        assert_eq!((op.seen, op._pad), (1, [7; 1]), "the new op untouched");
     }
 
     /// A test op that records nothing (the only kind `complete_last` completes).

@@ -398,3 +398,60 @@ mod streams {
         assert_eq!(bufs.in_use(), 0);
     }
 }
+
+/// A multishot op ended by a full CQ ring: the kernel does not overflow its next CQE but
+/// ends the op with it — a success without `IORING_CQE_F_MORE` — so the stream gives that
+/// item and ends, with no cancel and no error. What `op::Multishot` documents: re-arm.
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_multishot",
+    liburing_has = "io_uring_prep_cancel"
+))]
+#[test]
+fn a_full_cq_ends_a_multishot_stream_with_a_success_and_rearming_resumes() {
+    use std::io::Write as _;
+    use std::os::unix::net::UnixStream;
+    use system_liburing::op::{AsyncCancel, Nop, PollMulti};
+    use system_liburing::Ring;
+
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(4),
+        "full CQ multishot",
+    ) else {
+        return;
+    };
+    let cq = ring.sizes().1;
+    let (rx, mut tx) = UnixStream::pair().unwrap();
+    tx.write_all(b"x").unwrap(); // readable from the start
+                                 // Fill the CQ ring with NOP completions nobody reaps yet.
+    for i in 0..u64::from(cq) {
+        while ring.push_with_user_data(Nop::new(), i).is_err() {
+            ring.submit().unwrap();
+        }
+    }
+    ring.submit_and_wait(cq).unwrap();
+    assert_eq!(ring.cq_ready(), cq, "the CQ ring is full");
+    let t = ring.push(PollMulti::new(rx, libc::POLLIN as u32)).unwrap();
+    ring.submit().unwrap();
+    let first = ring.next_shot(&t).unwrap().expect("the readiness");
+    assert_eq!(first.unwrap() & libc::POLLIN as u32, libc::POLLIN as u32);
+    assert!(
+        ring.next_shot(&t).unwrap().is_none(),
+        "the kernel ended the poll: its CQE could not be posted with F_MORE"
+    );
+    let (rest, rx) = ring.finish(t).unwrap();
+    assert!(rest.is_empty());
+    // The NOPs are all still there, each once.
+    let mut nops = Vec::new();
+    while let Some(c) = ring.peek().unwrap() {
+        nops.push(c.user_data());
+    }
+    assert_eq!(nops, (0..u64::from(cq)).collect::<Vec<_>>());
+    // Re-armed, with room in the CQ ring, the poll stays armed (F_MORE) again.
+    let t = ring.push(PollMulti::new(rx, libc::POLLIN as u32)).unwrap();
+    let again = ring.next_shot(&t).unwrap().expect("still readable");
+    assert_eq!(again.unwrap() & libc::POLLIN as u32, libc::POLLIN as u32);
+    ring.push_with_user_data(AsyncCancel::ticket(&t), 99)
+        .unwrap();
+    while ring.next_shot(&t).unwrap().is_some() {}
+    let (_rest, _rx) = ring.finish(t).unwrap();
+}

@@ -296,4 +296,95 @@ mod bundle {
         assert_eq!((total, bufs.queued()), (2 << 20, 0));
         assert_eq!(reader.join().unwrap(), pattern);
     }
+
+    /// A bundle larger than the socket's buffer is sent in parts: the kernel retries the
+    /// round (`MSG_WAITALL`, which it sets for bundles on stream sockets) and its CQE counts
+    /// the bytes of every part from the round's first buffer (or it ends the stream short,
+    /// with the count it sent). What goes on the wire is exactly what the CQEs report, in
+    /// the order queued, whole buffers from where the kernel stood; a buffer is never
+    /// reused while the kernel may still send it (the next rounds' data, queued into the
+    /// same buffers, would show up in place of this round's); every buffer comes back.
+    #[test]
+    fn a_round_sent_in_parts_is_counted_from_its_first_buffer() {
+        const BUF: usize = 32 * 1024;
+        let Some(mut ring) = ring("send bundle, partial round") else {
+            return;
+        };
+        if !bundles(&mut ring, "send bundle, partial round") {
+            return;
+        }
+        let bufs = ring.register_send_buf_ring(64, BUF as u32, 6).unwrap();
+        for round in 0u32..6 {
+            // Even rounds fill the ring (sent in parts); odd ones reuse a few buffers.
+            let len = if round % 2 == 0 { 64 * BUF } else { 3 * BUF };
+            let pattern: Vec<u8> = (0..len as u32)
+                .map(|i| (i.wrapping_mul(7).wrapping_add(round * 13) % 251) as u8)
+                .collect();
+            assert_eq!(bufs.queue(&pattern).unwrap(), len, "round {round}");
+            let (tx, mut rx) = UnixStream::pair().unwrap();
+            // A small send buffer: the socket takes a few KiB at a time.
+            let small: libc::c_int = 4096;
+            // SAFETY: a live socket and a c_int option of the size given.
+            let rc = unsafe {
+                libc::setsockopt(
+                    std::os::fd::AsRawFd::as_raw_fd(&tx),
+                    libc::SOL_SOCKET,
+                    libc::SO_SNDBUF,
+                    std::ptr::from_ref(&small).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+            assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+            let reader = std::thread::spawn(move || {
+                let mut got = Vec::new();
+                rx.read_to_end(&mut got).unwrap();
+                got
+            });
+            // Bundles until nothing is queued: a stream may end short of the queue.
+            let mut reported = 0;
+            for attempt in 0..=64 {
+                if bufs.queued() == 0 {
+                    break;
+                }
+                let sock = tx.try_clone().unwrap();
+                for r in send_all(&mut ring, sock, &bufs, "send bundle").unwrap() {
+                    match r {
+                        Ok(n) => reported += n,
+                        Err(e) => assert_eq!(e.raw_os_error(), Some(libc::ENOBUFS), "{e}"),
+                    }
+                }
+                if attempt == 0 {
+                    // The first send started at the round's first buffer: its counts cover
+                    // that many buffers (the last in part), all given back, no more.
+                    let covered = reported.div_ceil(BUF) * BUF;
+                    assert_eq!(bufs.queued(), len - covered.min(len), "round {round}");
+                }
+            }
+            drop(tx);
+            let got = reader.join().unwrap();
+            assert_eq!(bufs.queued(), 0, "round {round}: every buffer came back");
+            assert_eq!(
+                got.len(),
+                reported,
+                "round {round}: the CQEs count the wire"
+            );
+            // In order, from this round's data only: a prefix of each buffer (all of it but
+            // where a send stopped short), buffers skipped only where the kernel consumed
+            // them unsent.
+            let mut at = 0;
+            for b in pattern.chunks(BUF) {
+                let n = got[at..].iter().zip(b).take_while(|(x, y)| x == y).count();
+                if n == b.len() || (n >= 64 && at + n < got.len()) || at + n == got.len() {
+                    at += n;
+                }
+            }
+            assert_eq!(
+                at,
+                got.len(),
+                "round {round}: data not queued in this round"
+            );
+        }
+        // The whole capacity is free again.
+        assert_eq!(bufs.queue(&vec![1; 64 * BUF]).unwrap(), 64 * BUF);
+    }
 }

@@ -117,6 +117,22 @@ pub trait Op: private::Sealed + std::marker::Send + 'static {
 /// [`Ring::try_next_shot`](crate::Ring::try_next_shot); the stream ends after the CQE
 /// without `F_MORE` (re-arm by pushing the op again). Items the user never took come back
 /// from [`Ring::finish`](crate::Ring::finish).
+///
+/// **A stream can end early, with a success.** When the CQ ring is full the kernel does
+/// not queue a multishot op's next CQE on its overflow list: it ends the op instead, and
+/// that CQE — a normal result (bytes received, an accepted fd, poll events) without
+/// `IORING_CQE_F_MORE` — is its last (Linux `io_uring/net.c` `io_recv_finish` /
+/// `io_send_finish`, `io_uring/poll.c`: `io_req_post_cqe` fails on a full CQ and the op
+/// completes with that result). The stream then gives that item and ends, and nothing
+/// else tells this apart from an end the op chose. So do as liburing advises — re-arm
+/// whenever `F_MORE` is absent — unless the last item says the op is over for good: an
+/// error (`ECANCELED` after a cancel, `ENOBUFS` when the buffer ring ran dry: give
+/// buffers back first), end of file (an empty buffer), or the op's own end
+/// (`op::SendBundle`: nothing left queued, see `BufRing::queued`). A
+/// stream whose last item is a success, on an op that would otherwise go on, was cut
+/// short: push the op again. Sizing the CQ for the bursts (`Builder::cq_entries`) keeps
+/// it from happening. With the dispatch API,
+/// [`Completion::has_more`](crate::Completion::has_more) shows `F_MORE` on each CQE.
 pub trait Multishot: Op {
     /// What one CQE of this op becomes (an fd, a buffer from a provided ring...).
     type Item;
@@ -132,7 +148,9 @@ pub enum Shot<T> {
     /// Nothing yet; the op is still armed.
     Pending,
     /// The last CQE has been taken: the stream is over ([`Ring::finish`](crate::Ring::finish)
-    /// the ticket, or push the op again to re-arm).
+    /// the ticket, or push the op again to re-arm). A last item that was a success can mean
+    /// the kernel ended the op because the CQ ring was full: see [`Multishot`] on when to
+    /// re-arm.
     Ended,
 }
 

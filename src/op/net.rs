@@ -1450,9 +1450,12 @@ define_ops! {
     /// C's `len` is 0 here: each round takes whole buffers (a cap would make the kernel cut
     /// the first buffer in the ring entry itself).
     ///
-    /// A short send (the peer gone after part of the data) ends the stream with the count
-    /// sent, and the kernel has then consumed every buffer the round picked, the unsent ones
-    /// too (kernel 6.18 seen), which its CQE does not say. The crate never gives a buffer
+    /// A round larger than the socket takes at once is sent in parts inside the kernel and
+    /// reported as one count from the round's first buffer. A short send (the peer gone
+    /// after part of the data; on 6.18 also a round sent in parts through a small send
+    /// buffer) ends the stream with the count sent, and the kernel may then have consumed
+    /// every buffer the round picked, the unsent ones too (kernel 6.18 seen), which its CQE
+    /// does not say. The crate never gives a buffer
     /// back before a CQE shows the kernel past it, so it keeps counting those as queued
     /// ([`BufRing::queued`]) until the next send's first CQE shows where the kernel is (the
     /// buffer it starts from, or `ENOBUFS`: the ring was empty): their data is lost, not

@@ -128,6 +128,30 @@ impl SendQueue {
     /// it all the same). A `bid` that is not published names nothing of ours: nothing is
     /// taken back. Never takes back more than the kernel consumed: a buffer is freed only
     /// once a CQE shows the kernel past it.
+    ///
+    /// A round sent in parts is counted right (Linux `io_uring/net.c`, 6.10 to 6.18): the
+    /// kernel selects a round's buffers once (`io_send` → `io_send_select_buffer`, which
+    /// sets `req->buf_index` to the first buffer's id), and a short send on a stream socket
+    /// is retried within the round — `io_sendmsg_prep` sets `MSG_WAITALL` for a bundle, so
+    /// `io_net_retry` holds — by adding the part to `sr->done_io` and returning `-EAGAIN`
+    /// with the buffers kept (`REQ_F_BL_NO_RECYCLE`; from 41b70df5b38b, 6.17, the part's
+    /// buffers are committed first). The re-issue does not select again
+    /// (`io_do_buffer_select()` is false while `REQ_F_BUFFER_RING` is set) and goes on
+    /// from the same `msg_iter`; at the end `ret += sr->done_io`, and `io_send_finish`
+    /// posts that cumulative count with `req->buf_index`, the round's *first* buffer,
+    /// having `io_bundle_nbufs` count the buffers from `iov[0]`. So `sent` always counts
+    /// from `bid`, as here. `done_io` is reset between rounds (`io_mshot_prep_retry`), so
+    /// each `F_MORE` CQE counts its own round. A failed round with nothing sent names its
+    /// first buffer with a negative result (`io_kbuf_commit` does not move the head then):
+    /// only the buffers before it are taken back. Seen on 6.18
+    /// (`tests/send_bundle.rs`, `a_round_sent_in_parts_is_counted_from_its_first_buffer`:
+    /// 2 MiB rounds through a 4 KiB send buffer come back as one CQE of 2 MiB, or end short
+    /// with the count the wire got; either way this accounting matches what the kernel
+    /// sent, buffer for buffer).
+    ///
+    /// Bounds: `bid` and `sent` are only compared with what was published (a `bid` the
+    /// ring never had, or a count past the queue, index nothing and free at most what is
+    /// published).
     fn sent(&mut self, bid: u16, sent: usize) {
         let Some(at) = self.published.iter().position(|&(b, _, _)| b == bid) else {
             return;
@@ -1166,5 +1190,29 @@ mod tests {
         let mut one = SelectingOne::new(&bufs);
         let got = one.finish(&Cqe::new(1, 100, F_BUFFER)).unwrap();
         assert_eq!(got.len(), 8, "a length past the buffer is cut to it");
+    }
+
+    /// What a send's CQEs make of the queue, odd ones included: a count past the queue
+    /// frees only what is published, an id the ring never published (or one past its
+    /// entries) frees nothing, a failed CQE naming a buffer frees only the buffers before
+    /// it; a count always runs from the id the CQE names.
+    #[test]
+    fn send_counts_run_from_the_named_buffer_and_stay_in_bounds() {
+        let published = |q: &SendQueue| q.published.iter().map(|p| p.0).collect::<Vec<_>>();
+        let mut q = SendQueue::default();
+        for (seq, bid) in [3u16, 5, 7, 9].into_iter().enumerate() {
+            q.published.push_back((bid, 8, seq as u64));
+            q.bytes += 8;
+        }
+        q.sent(42, 8); // never published
+        q.sent(u16::MAX, usize::MAX); // past any ring
+        assert_eq!(published(&q), [3, 5, 7, 9]);
+        q.sent(5, 0); // a failed round that picked 5: 3 was consumed earlier
+        assert_eq!(published(&q), [5, 7, 9]);
+        q.sent(5, 9); // a round sent in parts, counted from 5: 5 whole, 7 in part
+        assert_eq!((published(&q), q.bytes), (vec![9], 8));
+        q.sent(9, usize::MAX); // more than is queued
+        assert_eq!((published(&q), q.bytes), (vec![], 0));
+        assert_eq!(q.free, [3, 5, 7, 9]);
     }
 }
