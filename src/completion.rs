@@ -148,8 +148,9 @@ impl<'r> Completion<'r> {
         let Some(token) = self.token else {
             return O::FROM_CQE.is_some() && self.plain_last();
         };
-        self.s
-            .with_table(self.locked, |t| t.with_op::<O, _>(token, |_| ()).is_some())
+        self.s.with_table_releasing_nothing(self.locked, |t| {
+            t.with_op::<O, _>(token, |_| ()).is_some()
+        })
     }
 
     /// The op's output (result, then its buffers and files), at its last CQE, if the op is
@@ -165,7 +166,10 @@ impl<'r> Completion<'r> {
             }
             return Err(self);
         };
-        match self.s.with_table(self.locked, |t| t.take::<O>(token)) {
+        match self
+            .s
+            .with_table_releasing_nothing(self.locked, |t| t.take::<O>(token))
+        {
             Some((op, cqe)) => {
                 // The op is out: nothing is left for the drop to do.
                 std::mem::forget(self);
@@ -188,7 +192,7 @@ impl<'r> Completion<'r> {
         let Some(token) = self.token else {
             return Err(self);
         };
-        match self.s.with_table(self.locked, |t| {
+        match self.s.with_table_releasing_nothing(self.locked, |t| {
             t.with_op::<O, _>(token, |op| op.take_item())
         }) {
             Some((item, _)) => Ok(item),

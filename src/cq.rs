@@ -922,7 +922,7 @@ pub(crate) fn lookup(s: &Shared, locked: bool, cqe: Cqe) -> (Cqe, u64) {
     if token & MANAGED == 0 {
         return (cqe, 0);
     }
-    match s.with_table(locked, |t| t.tag(token)) {
+    match s.with_table_releasing_nothing(locked, |t| t.tag(token)) {
         Some(tag) => (Cqe::new(tag, cqe.raw_result(), cqe.flags().bits()), token),
         // A ticketed op's (its ticket takes it back) or an internal request's.
         None => (cqe, 0),

@@ -142,14 +142,51 @@ impl Shared {
             // borrow ends before the guard drops.
             let t = unsafe { &mut *self.table.get() };
             let r = f(t);
-            (r, t.take_released())
+            (r, t.has_released())
         };
         // The ops `f` released are dropped once the table is let go of: their drop is the
         // user's code, which may use this ring again (push on a split ring's submitter,
         // reap on its completer: the lock again, a deadlock if it were still held here).
+        if released {
+            self.let_go_and_drop_released(guard);
+        } else {
+            drop(guard);
+        }
+        r
+    }
+
+    /// [`with_table`](Self::with_table) for an `f` that releases no op (looks up, takes an
+    /// op back, takes a multishot op's item): nothing to drop after the table is let go, so
+    /// no test for it either, and `f`'s result goes straight to the caller.
+    #[inline(always)]
+    pub(crate) fn with_table_releasing_nothing<R>(
+        &self,
+        locked: bool,
+        f: impl FnOnce(&mut Table) -> R,
+    ) -> R {
+        let _guard = if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            None
+        };
+        // SAFETY: as in `with_table`; the borrow ends before the guard drops.
+        let t = unsafe { &mut *self.table.get() };
+        let r = f(t);
+        debug_assert!(!t.has_released(), "an op released where none may be");
+        r
+    }
+
+    /// Takes the ops released under the table (held: `guard` for a split ring's half, else
+    /// the ring exclusively), lets the table go, then drops them. Out of line: the common
+    /// hold releases nothing, and its only cost is then the test of an empty list.
+    #[cold]
+    #[inline(never)]
+    fn let_go_and_drop_released(&self, guard: Option<std::sync::MutexGuard<'_, ()>>) {
+        // SAFETY: the caller still holds the table (see above); this borrow ends before the
+        // guard drops.
+        let released = unsafe { self.table_mut() }.take_released();
         drop(guard);
         drop(released);
-        r
     }
 
     /// [`with_table`](Self::with_table) for a caller that works on the table in its own
@@ -263,8 +300,8 @@ impl Drop for TableHold<'_> {
         // exclusively). The caller's borrows of it from `table_mut` are over: it makes them
         // after the hold, so they end (or, unwinding, are dropped) before this drop. This
         // borrow ends before the guard drops.
-        let released = unsafe { self.s.table_mut() }.take_released();
-        drop(self.guard.take());
-        drop(released);
+        if unsafe { self.s.table_mut() }.has_released() {
+            self.s.let_go_and_drop_released(self.guard.take());
+        }
     }
 }

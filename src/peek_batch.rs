@@ -284,7 +284,10 @@ impl CqeBatch<'_> {
     #[cold]
     #[inline(never)]
     fn shown(&self, c: Cqe) -> Cqe {
-        match self.s.with_table(self.locked, |t| t.tag(c.user_data())) {
+        match self
+            .s
+            .with_table_releasing_nothing(self.locked, |t| t.tag(c.user_data()))
+        {
             Some(tag) => Cqe::new(tag, c.raw_result(), c.flags().bits()),
             None => c,
         }

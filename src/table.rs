@@ -545,6 +545,12 @@ impl Table {
         }
     }
 
+    /// Whether ops were released since the last [`take_released`](Self::take_released).
+    #[inline(always)]
+    pub(crate) fn has_released(&self) -> bool {
+        !self.released.is_empty()
+    }
+
     /// The ops released since the last call, for the caller to drop once it has let the
     /// table go (`Shared::with_table` does); `None` when there are none. One op (the usual
     /// case: a completion or ticket dropped) comes out by value, so the list keeps its
