@@ -246,6 +246,15 @@ impl Completer<'_> {
     /// (or after a flush) was accounted then, and is only looked up.
     #[inline(always)]
     pub(crate) fn next_dispatched(&mut self) -> io::Result<Option<(Cqe, u64)>> {
+        if let Some(cqe) = self.pop_plain() {
+            return Ok(Some((cqe, 0)));
+        }
+        self.next_dispatched_general()
+    }
+
+    /// [`next_dispatched`](Self::next_dispatched) for everything `pop_plain` leaves.
+    #[inline(never)]
+    fn next_dispatched_general(&mut self) -> io::Result<Option<(Cqe, u64)>> {
         let (s, locked) = (self.s, self.locked);
         if self.reaped().is_empty() {
             while let Some(cqe) = self.pop_ring_raw() {

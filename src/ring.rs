@@ -504,7 +504,7 @@ impl Ring {
 
     /// Queues a managed operation. See [`Submitter::push`].
     #[doc(alias = "io_uring_get_sqe")]
-    #[inline]
+    #[inline(always)]
     pub fn push<O: Op>(&mut self, op: O) -> Result<Ticket<O>, PushError<O>> {
         self.submitter().push(op)
     }
@@ -512,7 +512,7 @@ impl Ring {
     /// Queues a managed operation under your tag (C's user_data). See
     /// [`Submitter::push_tagged`] and [`next_completion`](Self::next_completion).
     #[doc(alias = "io_uring_sqe_set_data64")]
-    #[inline]
+    #[inline(always)]
     pub fn push_tagged<O: Op>(&mut self, op: O, tag: u64) -> Result<(), PushError<O>> {
         self.submitter().push_tagged(op, tag)
     }
@@ -538,7 +538,7 @@ impl Ring {
     /// Queues an operation that owns no memory under your user_data. See
     /// [`Submitter::push_with_user_data`].
     #[doc(alias = "io_uring_sqe_set_data64")]
-    #[inline]
+    #[inline(always)]
     pub fn push_with_user_data<O: Unmanaged>(
         &mut self,
         op: O,
