@@ -65,7 +65,7 @@ impl Pool {
             return Ok(bufs);
         }
         let bgid = self.groups.fetch_add(1, Ordering::Relaxed);
-        self.ring.ring().register_buf_ring(BUFS, BUF_LEN, bgid)
+        self.ring.ring()?.register_buf_ring(BUFS, BUF_LEN, bgid)
     }
 
     fn give(&self, bufs: BufRing) {

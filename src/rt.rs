@@ -118,7 +118,7 @@ fn reentered() -> io::Error {
     io::Error::new(
         io::ErrorKind::WouldBlock,
         "AsyncRing used from code the ring is running (the drop of an op's file or buffer, \
-         released while the ring is locked): queue the op once that drop has returned",
+         released while the ring is locked): use the ring once that drop has returned",
     )
 }
 
@@ -170,13 +170,17 @@ impl AsyncRing {
 
     /// The ring, locked (registration after wrapping, flags, sizes...).
     ///
-    /// Not from code the ring runs while it is locked — the drop of a file or buffer type
-    /// an op holds, which runs when the ring releases the op — as that lock is this one:
-    /// the call would wait for ever. [`op`](Self::op) and [`multishot`](Self::multishot)
-    /// called from there fail instead (`WouldBlock`), and dropping a future or stream there
-    /// skips the cancel (the op is still released at its last completion).
-    pub fn ring(&self) -> RingGuard<'_> {
-        RingGuard(lock(&self.state))
+    /// # Errors
+    /// `WouldBlock` when called from code the ring runs while it is locked — the drop of a
+    /// file or buffer type an op holds, which runs when the ring releases the op — as that
+    /// lock is this one: waiting for it would wait for ever. [`op`](Self::op) and
+    /// [`multishot`](Self::multishot) fail there the same way, and dropping a future or
+    /// stream there skips the cancel (the op is still released at its last completion).
+    pub fn ring(&self) -> io::Result<RingGuard<'_>> {
+        if held(&self.state) {
+            return Err(reentered());
+        }
+        Ok(RingGuard(lock(&self.state)))
     }
 
     /// Queues `op` and returns a future of its output (the result, then its buffers and

@@ -241,13 +241,13 @@ mod async_reentry {
     use system_liburing::rt::AsyncRing;
     use system_liburing::Ring;
 
-    /// A pipe end whose drop queues a NOP on the `AsyncRing` the op ran on, and reports
-    /// what queuing it gave.
+    /// A pipe end whose drop queues a NOP on the `AsyncRing` the op ran on, then asks for
+    /// the ring itself, and reports what each gave.
     #[derive(Debug)]
     struct QueuesOnDrop {
         fd: OwnedFd,
         ring: Weak<AsyncRing>,
-        report: Sender<std::io::ErrorKind>,
+        report: Sender<(std::io::ErrorKind, std::io::ErrorKind)>,
     }
 
     impl AsFd for QueuesOnDrop {
@@ -268,11 +268,16 @@ mod async_reentry {
                 Poll::Ready(Err(e)) => e.kind(),
                 _ => std::io::ErrorKind::Other,
             };
-            let _ = self.report.send(kind);
+            // The ring's lock is this thread's already: an error, not a wait for ever.
+            let guard = match ring.ring() {
+                Err(e) => e.kind(),
+                Ok(_) => std::io::ErrorKind::Other,
+            };
+            let _ = self.report.send((kind, guard));
         }
     }
 
-    fn scenario(report: Sender<std::io::ErrorKind>, done: Sender<()>) {
+    fn scenario(report: Sender<(std::io::ErrorKind, std::io::ErrorKind)>, done: Sender<()>) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -280,7 +285,10 @@ mod async_reentry {
         rt.block_on(async move {
             let Some(ring) = common::ring_or_skip(Ring::builder().entries(8), "async reentry")
             else {
-                let _ = report.send(std::io::ErrorKind::WouldBlock);
+                let _ = report.send((
+                    std::io::ErrorKind::WouldBlock,
+                    std::io::ErrorKind::WouldBlock,
+                ));
                 return;
             };
             let ring = Arc::new(AsyncRing::new(ring).unwrap());
@@ -303,12 +311,20 @@ mod async_reentry {
 
     #[test]
     fn a_drop_run_by_the_driver_that_queues_an_op_gets_an_error() {
-        let (report_tx, report_rx): (_, Receiver<std::io::ErrorKind>) = std::sync::mpsc::channel();
+        type Kinds = (std::io::ErrorKind, std::io::ErrorKind);
+        let (report_tx, report_rx): (_, Receiver<Kinds>) = std::sync::mpsc::channel();
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || scenario(report_tx, done_tx));
         // A hang detector: the scenario takes milliseconds; a deadlock never ends.
         match report_rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(kind) => assert_eq!(kind, std::io::ErrorKind::WouldBlock),
+            Ok((op, guard)) => {
+                assert_eq!(op, std::io::ErrorKind::WouldBlock, "op from the drop");
+                assert_eq!(
+                    guard,
+                    std::io::ErrorKind::WouldBlock,
+                    "ring() from the drop"
+                );
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 if let Err(e) = thread.join() {
                     std::panic::resume_unwind(e);
@@ -316,7 +332,7 @@ mod async_reentry {
                 panic!("the pipe end was never dropped");
             }
             Err(RecvTimeoutError::Timeout) => {
-                panic!("deadlocked: a drop the driver ran queued an op on the same AsyncRing")
+                panic!("deadlocked: a drop the driver ran used the same AsyncRing")
             }
         }
         match done_rx.recv_timeout(Duration::from_secs(120)) {

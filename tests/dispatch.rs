@@ -259,7 +259,7 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
             // Dropped in flight: the poll (every liburing has its helper; nothing writes the
             // pipe) is cancelled by a request of the crate's own.
             drop(ring.op(PollAdd::new(r, libc::POLLIN as u32)));
-            let mut g = ring.ring();
+            let mut g = ring.ring().unwrap();
             assert_eq!(
                 g.wait_nr(2).unwrap(),
                 2,

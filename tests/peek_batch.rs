@@ -271,13 +271,16 @@ fn the_crates_own_cqes_never_show() {
             };
             let ring = system_liburing::rt::AsyncRing::new(ring).unwrap();
             let (rx, _tx) = UnixStream::pair().unwrap();
-            ring.ring().push_with_user_data(Nop::new(), 1).unwrap();
+            ring.ring()
+                .unwrap()
+                .push_with_user_data(Nop::new(), 1)
+                .unwrap();
             // Queued, then abandoned: the driver (which never runs here: nothing awaits)
             // would reap; instead the crate's own cancel is submitted on the spot. A poll
             // (every liburing has its helper) that nothing makes ready.
             let fut = ring.op(PollAdd::new(rx, libc::POLLIN as u32));
             drop(fut);
-            let mut g = ring.ring();
+            let mut g = ring.ring().unwrap();
             g.submit().unwrap();
             ready(&mut g, 3);
             let mut shown = Vec::new();
