@@ -461,3 +461,65 @@ fn a_kept_submitter_refills_a_consumed_ring_exactly() {
         "every plain NOP once"
     );
 }
+
+/// The plain fast path of `peek` steps aside whenever any one of its reasons holds, also
+/// when two hold at once: completions `wait_for` kept (they come first) with a dropped
+/// ticket's op waiting to be released, and a dropped ticket's op on a ring with
+/// backpressure (every CQE is counted out, so the ring takes its whole cap again after).
+#[test]
+fn the_plain_peek_steps_aside_for_kept_completions_orphans_and_backpressure_together() {
+    // Kept completions and an orphan.
+    let Some(mut ring) = ring("peek: kept and orphaned", 8) else {
+        return;
+    };
+    ring.push_with_user_data(Nop::new(), 1).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.push_with_user_data(Nop::new(), 3).unwrap();
+    let orphan = ring.push(Nop::new()).unwrap();
+    let orphan_token = orphan.user_data();
+    ring.submit_and_wait(4).unwrap();
+    ring.wait_for(t).unwrap().unwrap(); // keeps 1's CQE; 3's and the orphan's stay in the ring
+    drop(orphan);
+    let mut seen = Vec::new();
+    while let Some(c) = ring.peek().unwrap() {
+        seen.push(c.user_data());
+    }
+    assert_eq!(
+        seen,
+        [1, 3, orphan_token],
+        "kept first, then the ring's, once each"
+    );
+    assert_eq!(ring.in_flight(), 0, "the orphan's op went with its CQE");
+
+    // An orphan on a ring with backpressure (cap: the CQ's 16 entries).
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(8).cq_entries(16).backpressure(true),
+        "peek: orphaned with backpressure",
+    ) else {
+        return;
+    };
+    for i in 0..3 {
+        ring.push_with_user_data(Nop::new(), i).unwrap();
+    }
+    let orphan = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(4).unwrap();
+    drop(orphan);
+    let mut n = 0;
+    while ring.peek().unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, 4);
+    // Every CQE was counted out: the whole cap is free again.
+    let mut pushed = 0;
+    for i in 0..64 {
+        match ring.push_with_user_data(Nop::new(), i) {
+            Ok(()) => pushed += 1,
+            Err(system_liburing::PushError::SqFull(_)) => {
+                ring.submit().unwrap();
+            }
+            Err(system_liburing::PushError::Backpressure(_)) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(pushed, 16, "the cap, no less: no CQE was left counted in");
+}
