@@ -6,7 +6,9 @@
 #     (Ir(N2) - Ir(N1)) / (N2 - N1)
 # so that process start-up, ring setup and teardown cancel out. Scenarios: NOP at batch 1,
 # 32 and 256, plain and with --fast (registered ring fd + SINGLE_ISSUER + DEFER_TASKRUN);
-# 4 KiB random reads at queue depth 32 from a page-cached file, plain and registered.
+# 4 KiB random reads at queue depth 32 from a page-cached file, plain and registered; the
+# peek scenario (per op: a NOP pushed one at a time on the Ring, then, per 128, one submit
+# and 128 one-at-a-time peeks: the whole round is counted, not only the timed peeks).
 # Kernel work is not counted (callgrind sees user space only). Ends with the issue's targets
 # for both safe styles (NOP instructions per op; reads against io-uring's raw push).
 #
@@ -130,6 +132,7 @@ for fast in "" "--fast"; do
         row "$name" --batch "$b" $fast
     done
 done
+row "peek" --peek
 if [ "$reads" = 1 ]; then
     # A page-cached file of FILE_MIB MiB (4 KiB random reads: the kernel's copy is not
     # counted, the user-space cost per read is).
