@@ -552,14 +552,15 @@ fn limit(backpressure: bool, entries: u32, tail: u32, head: u32) -> u32 {
 /// Inlined whole but for SQPOLL and errors, so that a submit is the `syscall` instruction
 /// and little else.
 ///
-/// `tail` is the submitter's (liburing's `sq.sqe_tail`, which the caller owns).
+/// `tail` is the submitter's: liburing's `sq.sqe_tail`, which the caller owns and has kept
+/// in step (every claim writes it through), so it is not written again here.
 #[inline(always)]
 pub(crate) fn submit_and_wait(s: &Shared, tail: u32, want: u32) -> io::Result<u32> {
     // SAFETY: sqe_head/sqe_tail are the submitter's, and the caller is it; ktail is written
     // only by us.
     let pending = unsafe {
         let raw = s.raw.get();
-        (*raw).sq.sqe_tail = tail;
+        debug_assert_eq!((*raw).sq.sqe_tail, tail, "the caller's tail is liburing's");
         if (*raw).sq.sqe_head != tail {
             (*raw).sq.sqe_head = tail;
             s.sq_ktail().store(tail, Ordering::Release);
