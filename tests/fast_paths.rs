@@ -387,3 +387,97 @@ fn wait_nr_on_a_defer_taskrun_ring_flushes_once() {
     let (n, _r, buf) = ring.wait_for(t).unwrap();
     assert_eq!((n.unwrap(), buf.as_slice()), (4, &b"ping"[..]));
 }
+
+// The submitter is a batch view: it keeps the tail and the kernel's head as last read in
+// itself, and reads the kernel's head only when the ring looks full. A push that finds it so
+// goes through a copy of the view (the cold path); the indices that copy advanced are the
+// view's own from then on, and the space and readiness it reports are the kernel's.
+
+#[test]
+fn a_batch_view_keeps_pushing_past_a_ring_that_looked_full() {
+    let Some(mut ring) = ring("batch view past a full look", 4) else {
+        return;
+    };
+    let entries = ring.sizes().0;
+    let (a, b) = {
+        let mut sq = ring.submitter();
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (entries, 0));
+        for i in 0..entries {
+            sq.push_with_user_data(Nop::new(), u64::from(i)).unwrap();
+        }
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (0, entries));
+        assert_eq!(sq.submit().unwrap(), entries);
+        // The kernel took them all, but the view's head is still the one it read first: the
+        // first push below finds the ring looking full and goes through the cold path's
+        // copy, whose indices the view must take back for the two after it.
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (entries, 0));
+        let a = sq.push(Nop::new()).unwrap();
+        sq.push_with_user_data(Nop::new(), 100).unwrap();
+        let b = sq.push(Nop::new()).unwrap();
+        assert_eq!(
+            (sq.sq_space_left(), sq.sq_ready()),
+            (entries - 3, 3),
+            "three queued after the full look"
+        );
+        assert_eq!(sq.submit().unwrap(), 3);
+        (a, b)
+    };
+    ring.wait_for(a).unwrap().unwrap();
+    ring.wait_for(b).unwrap().unwrap();
+    let mut got: Vec<u64> =
+        std::iter::from_fn(|| ring.peek().unwrap().map(|c| c.user_data())).collect();
+    got.sort_unstable();
+    let mut want: Vec<u64> = (0..u64::from(entries)).collect();
+    want.push(100);
+    assert_eq!(got, want);
+}
+
+/// The op in a refused push, and the opcode the refusal names.
+#[cfg(liburing_has = "io_uring_prep_poll_add")]
+fn unsupported<T, O>(r: Result<T, system_liburing::PushError<O>>) -> u8 {
+    match r {
+        Err(system_liburing::PushError::Unsupported(_, opcode)) => opcode,
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("an op the kernel lacks was queued"),
+    }
+}
+
+/// An op missing from the kernel's probe is refused before it takes a slot, on every push
+/// path (one branch on the fast path sends it to the rare checks): managed, tagged, plain;
+/// in a batch view, whose later pushes still work.
+#[test]
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_add",
+    liburing_has = "io_uring_prep_poll_remove"
+))]
+fn an_op_the_kernel_lacks_is_refused_on_every_push_path() {
+    use system_liburing::op::{PollAdd, PollRemove};
+    use system_liburing::sys;
+    let (add, remove) = (
+        sys::IORING_OP_POLL_ADD as u8,
+        sys::IORING_OP_POLL_REMOVE as u8,
+    );
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder()
+            .entries(8)
+            .pretend_unsupported(add)
+            .pretend_unsupported(remove),
+        "unsupported ops",
+    ) else {
+        return;
+    };
+    let (rx, _tx) = common::pipe();
+    let poll = || PollAdd::new(rx.try_clone().unwrap(), libc::POLLIN as u32);
+    let mut sq = ring.submitter();
+    assert_eq!(unsupported(sq.push(poll())), add, "managed");
+    assert_eq!(unsupported(sq.push_tagged(poll(), 5)), add, "tagged");
+    assert_eq!(
+        unsupported(sq.push_with_user_data(PollRemove::new(1), 7)),
+        remove,
+        "plain"
+    );
+    assert_eq!(sq.sq_ready(), 0, "nothing queued");
+    sq.push_with_user_data(Nop::new(), 8).unwrap();
+    assert_eq!(sq.submit_and_wait(1).unwrap(), 1);
+    assert_eq!(ring.peek().unwrap().map(|c| c.user_data()), Some(8));
+}
