@@ -224,7 +224,8 @@ fn not_completed_converts_into_io_error() {
 }
 
 /// The crate's own requests (the cancel an abandoned async op sends) reach no one: every
-/// way of reaping skips their CQEs, so a completion loop sees only what was pushed.
+/// way of reaping skips their CQEs, so a completion loop sees only what was pushed; from the
+/// CQ ring, and from the completions `wait_for` reaped on its way and kept.
 #[test]
 fn the_crates_own_cancels_reach_no_reaping_path() {
     #[derive(Debug, Clone, Copy)]
@@ -246,13 +247,14 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
             return;
         };
         let ring = system_liburing::rt::AsyncRing::new(ring).unwrap();
-        for how in [
+        let paths = [
             Reap::Peek,
             Reap::Drain,
             Reap::Batch,
             Reap::BatchDispatch,
             Reap::Dispatch,
-        ] {
+        ];
+        for (how, kept) in paths.into_iter().flat_map(|h| [(h, false), (h, true)]) {
             let (r, _w) = common::pipe();
             // Dropped in flight: the poll (every liburing has its helper; nothing writes the
             // pipe) is cancelled by a request of the crate's own.
@@ -263,8 +265,14 @@ fn the_crates_own_cancels_reach_no_reaping_path() {
                 2,
                 "{how:?}: the poll's and the cancel's"
             );
+            if kept {
+                // A NOP's wait_for reaps both on its way, for the reaping below.
+                let t = g.push(Nop::new()).unwrap();
+                g.wait_for(t).unwrap().unwrap();
+            }
+            let how = (how, kept);
             let mut results = Vec::new();
-            match how {
+            match how.0 {
                 Reap::Peek => {
                     while let Some(c) = g.peek().unwrap() {
                         results.push(c.raw_result());
