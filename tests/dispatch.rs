@@ -662,6 +662,39 @@ fn a_drain_shows_tags_from_a_rings_first_op_on() {
     assert_eq!(ring.in_flight(), 0);
 }
 
+/// The batch view's `next_completion`, straight off the ring, hands a tagged op back under
+/// its tag, from the first managed op of a fresh ring on (its token is bit 63 alone); a plain
+/// op's user_data passes as it is.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn the_batch_view_gives_a_rings_first_tagged_op_back() {
+    let Some(mut ring) = ring("next_completion in the batch view") else {
+        return;
+    };
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Vec::with_capacity(8), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    ring.submit_and_wait(2).unwrap();
+    let mut seen = Vec::new();
+    {
+        let mut q = ring.completions();
+        while let Some(c) = q.next_completion() {
+            seen.push(c.user_data());
+            if c.user_data() == 7 {
+                let Ok((res, _file, buf)) = c.output::<Read<std::fs::File, Vec<u8>>>() else {
+                    panic!("the tagged read's op comes back with it");
+                };
+                assert_eq!(res.unwrap(), 8);
+                assert_eq!(buf, [0; 8]);
+            }
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [7, 8]);
+    assert_eq!(ring.in_flight(), 0);
+}
+
 /// The batch view (`completions()`) shows a tagged op's tag on each of its CQEs, the items of
 /// a multishot op and its last, from a fresh ring's first managed op on (its token is bit 63
 /// alone), and releases the op at its last.
