@@ -778,3 +778,28 @@ fn next_completion_gives_what_wait_for_kept() {
     assert_eq!(seen, [7, 8]);
     assert_eq!(ring.in_flight(), 0);
 }
+
+/// The batch view (`completions()`) starts from the completions `wait_for` reaped on its way
+/// and kept: a tagged op's shows its tag, from a fresh ring's first managed op on (its token
+/// is bit 63 alone), and its op is released there; a plain op's passes as it is.
+#[cfg(liburing_has = "io_uring_prep_read")]
+#[test]
+fn the_batch_view_shows_tags_on_what_wait_for_kept() {
+    let Some(mut ring) = ring("the batch view after wait_for") else {
+        return;
+    };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let file = std::fs::File::open("/dev/zero").unwrap();
+    ring.push_tagged(Read::new(file, Counted::new(&drops), 0), 7)
+        .unwrap();
+    ring.push_with_user_data(Nop::new(), 8).unwrap();
+    let t = ring.push(Nop::new()).unwrap();
+    ring.submit_and_wait(3).unwrap();
+    ring.wait_for(t).unwrap().unwrap();
+    assert_eq!(ring.cq_ready(), 2, "both kept");
+    let mut seen: Vec<u64> = ring.completions().map(|c| c.user_data()).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, [7, 8]);
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "released at its CQE");
+    assert_eq!(ring.in_flight(), 0);
+}
