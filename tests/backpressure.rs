@@ -247,3 +247,30 @@ fn ops_other_than_the_nop_pass_the_checks_under_the_cap() {
         }
     }
 }
+
+/// A full SQ is `SqFull` under the cap too, and what was queued reaches the kernel as it was:
+/// a full SQ and backpressure are both rare cases, which the push must not take for each
+/// other's cancellation (the slot at the tail is then a queued SQE).
+#[test]
+fn a_full_sq_under_the_cap_refuses_and_keeps_what_it_holds() {
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(16).backpressure(true),
+        "backpressure with a full SQ",
+    ) else {
+        return;
+    };
+    let (sq, cq) = ring.sizes();
+    assert!(sq < cq, "the SQ fills before the cap is reached");
+    for round in 0..3u64 {
+        let from = round * 100;
+        for i in 0..u64::from(sq) {
+            ring.push_with_user_data(Nop::new(), from + i).unwrap();
+        }
+        assert!(sq_full(
+            &ring.push_with_user_data(Nop::new(), from + 99).unwrap_err()
+        ));
+        assert_eq!(ring.submit_and_wait(sq).unwrap(), sq);
+        common::peek_in_order(&mut ring, from..from + u64::from(sq));
+        assert!(ring.peek().unwrap().is_none());
+    }
+}

@@ -513,3 +513,31 @@ fn an_op_newer_than_the_kernel_is_refused() {
         assert_eq!(sq.sq_ready(), 0, "nothing queued");
     }
 }
+
+/// The refusals come in their documented order when several apply: a reserved user_data
+/// (bit 63) on a full SQ is `ReservedUserData`, then the SQ is still `SqFull` for a plain
+/// one, and nothing queued was overwritten.
+#[test]
+fn a_reserved_user_data_on_a_full_sq_is_refused_as_reserved() {
+    use system_liburing::PushError;
+    let Some(mut ring) = ring("reserved user_data on a full SQ", 4) else {
+        return;
+    };
+    let entries = ring.sizes().0;
+    let mut sq = ring.submitter();
+    for i in 0..entries {
+        sq.push_with_user_data(Nop::new(), u64::from(i)).unwrap();
+    }
+    assert!(matches!(
+        sq.push_with_user_data(Nop::new(), 1 << 63),
+        Err(PushError::ReservedUserData(_))
+    ));
+    assert!(matches!(
+        sq.push_with_user_data(Nop::new(), 99),
+        Err(PushError::SqFull(_))
+    ));
+    assert_eq!(sq.submit_and_wait(entries).unwrap(), entries);
+    let got: Vec<u64> =
+        std::iter::from_fn(|| ring.peek().unwrap().map(|c| c.user_data())).collect();
+    assert_eq!(got, (0..u64::from(entries)).collect::<Vec<_>>());
+}
