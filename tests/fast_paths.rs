@@ -287,6 +287,36 @@ fn a_wait_sleeps_in_one_system_call() {
     assert_eq!(ring.finish(t).unwrap().unwrap(), TimeoutFired::Expired);
 }
 
+/// `submit_and_wait` submits and sleeps in the same system call until the completion is in
+/// the ring (an enter without `IORING_ENTER_GETEVENTS` would return at once), on `Ring` and
+/// on a submitter alike.
+#[test]
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+fn submit_and_wait_returns_with_the_completion_there() {
+    let Some(mut ring) = ring("submit_and_wait", 8) else {
+        return;
+    };
+    for on_submitter in [false, true] {
+        let t = ring
+            .push(Timeout::relative(std::time::Duration::from_millis(50)))
+            .unwrap();
+        let before = fault::syscalls();
+        let n = if on_submitter {
+            ring.submitter().submit_and_wait(1)
+        } else {
+            ring.submit_and_wait(1)
+        };
+        assert_eq!(n.unwrap(), 1);
+        assert_eq!(
+            fault::syscalls() - before,
+            1,
+            "one enter submits and sleeps"
+        );
+        assert_eq!(ring.cq_ready(), 1, "the timer's completion is there");
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), TimeoutFired::Expired);
+    }
+}
+
 #[test]
 #[cfg(all(
     liburing_has = "io_uring_prep_poll_add",
