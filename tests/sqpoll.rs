@@ -74,3 +74,34 @@ fn sqpoll_busy_poller_needs_no_syscall_and_still_completes() {
         }
     }
 }
+
+/// While the poller is awake (`IORING_SQ_NEED_WAKEUP` clear) a submit is a store of the tail
+/// and nothing else: the poller takes the SQEs. Counted over many submits, so that a poller
+/// that went to sleep in between (it idles for 10 s here) costs a wake-up or two, not the
+/// count: an SQPOLL ring that entered the kernel on every submit would have no point.
+#[test]
+fn an_awake_poller_takes_submits_without_a_system_call() {
+    let mut ring = match Ring::builder()
+        .entries(8)
+        .sqpoll(Duration::from_secs(10))
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            common::skip(
+                "sqpoll awake",
+                format_args!("SQPOLL not permitted here: {e}"),
+            );
+            return;
+        }
+    };
+    let mut calls = 0;
+    for i in 0..100u64 {
+        ring.push_with_user_data(Nop::new(), i).unwrap();
+        let before = system_liburing::fault::syscalls();
+        assert_eq!(ring.submit().unwrap(), 1);
+        calls += system_liburing::fault::syscalls() - before;
+        assert_eq!(ring.wait().unwrap().user_data(), i);
+    }
+    assert!(calls < 10, "{calls} system calls in 100 submits");
+}
