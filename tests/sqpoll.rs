@@ -105,3 +105,38 @@ fn an_awake_poller_takes_submits_without_a_system_call() {
     }
     assert!(calls < 10, "{calls} system calls in 100 submits");
 }
+
+/// `submit_and_wait` on an SQPOLL ring still waits: the poller takes the SQE, and the call
+/// sleeps in the kernel until the completion is in the ring.
+#[test]
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+fn submit_and_wait_on_an_sqpoll_ring_waits_for_the_completion() {
+    use system_liburing::op::{Timeout, TimeoutFired};
+    let mut ring = match Ring::builder()
+        .entries(8)
+        .sqpoll(Duration::from_secs(10))
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            common::skip(
+                "sqpoll submit_and_wait",
+                format_args!("SQPOLL not permitted here: {e}"),
+            );
+            return;
+        }
+    };
+    for on_submitter in [false, true] {
+        let t = ring
+            .push(Timeout::relative(Duration::from_millis(50)))
+            .unwrap();
+        let n = if on_submitter {
+            ring.submitter().submit_and_wait(1)
+        } else {
+            ring.submit_and_wait(1)
+        };
+        assert_eq!(n.unwrap(), 1);
+        assert_eq!(ring.cq_ready(), 1, "the timer's completion is there");
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), TimeoutFired::Expired);
+    }
+}
