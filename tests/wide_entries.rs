@@ -78,6 +78,24 @@ fn big_sqes_and_cqes_together() {
     every_entry_round_trips(SetupFlags::SQE128 | SetupFlags::CQE32, "SQE128 + CQE32");
 }
 
+/// `wait_for` reaps a wide ring's CQEs one at a time on its way, keeping the others for
+/// peek, in order.
+#[test]
+fn wait_for_reaps_big_cqes() {
+    let Some(mut ring) = wide_ring(SetupFlags::CQE32, "CQE32 wait_for") else {
+        return;
+    };
+    for from in [0, 100] {
+        ring.push_with_user_data(Nop::new(), from).unwrap();
+        ring.push_with_user_data(Nop::new(), from + 1).unwrap();
+        let t = ring.push(Nop::new()).unwrap();
+        ring.wait_for(t).unwrap().unwrap();
+        assert_eq!(ring.peek().unwrap().map(|c| c.user_data()), Some(from));
+        assert_eq!(ring.peek().unwrap().map(|c| c.user_data()), Some(from + 1));
+        assert!(ring.peek().unwrap().is_none());
+    }
+}
+
 // A slot is handed out with its second half zeroed for a driver command on a 128-byte-SQE
 // ring, which reads it (a raw SQE may have left buffer addresses there), and on a 64-byte
 // ring the command's SQE is one slot: the next slot, which may hold a queued SQE, is not
