@@ -218,3 +218,59 @@ fn a_multishot_op_holds_its_place_until_its_last_cqe() {
     }
     assert_eq!(pushed, cap - 1, "the armed poll still holds one place");
 }
+
+/// Under the cap every push takes the rare checks (the probe's among them): an op the
+/// kernel has passes them whatever its opcode, not only the NOP (opcode 0), and its CQE
+/// gives its place back.
+#[cfg(liburing_has = "io_uring_prep_poll_remove")]
+#[test]
+fn ops_other_than_the_nop_pass_the_checks_under_the_cap() {
+    use system_liburing::op::PollRemove;
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(4).backpressure(true),
+        "backpressure with a non-NOP op",
+    ) else {
+        return;
+    };
+    let cap = u64::from(ring.sizes().1);
+    for round in 0..3 {
+        // Removals of a poll that does not exist: each completes with ENOENT.
+        for i in 0..cap {
+            ring.push_with_user_data(PollRemove::new(1), round * 100 + i)
+                .unwrap();
+        }
+        ring.submit_and_wait(cap as u32).unwrap();
+        for i in 0..cap {
+            let c = ring.peek().unwrap().expect("a ready CQE");
+            assert_eq!(c.user_data(), round * 100 + i);
+            assert_eq!(c.raw_result(), -libc::ENOENT);
+        }
+    }
+}
+
+/// A full SQ is `SqFull` under the cap too, and what was queued reaches the kernel as it was:
+/// a full SQ and backpressure are both rare cases, which the push must not take for each
+/// other's cancellation (the slot at the tail is then a queued SQE).
+#[test]
+fn a_full_sq_under_the_cap_refuses_and_keeps_what_it_holds() {
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder().entries(4).cq_entries(16).backpressure(true),
+        "backpressure with a full SQ",
+    ) else {
+        return;
+    };
+    let (sq, cq) = ring.sizes();
+    assert!(sq < cq, "the SQ fills before the cap is reached");
+    for round in 0..3u64 {
+        let from = round * 100;
+        for i in 0..u64::from(sq) {
+            ring.push_with_user_data(Nop::new(), from + i).unwrap();
+        }
+        assert!(sq_full(
+            &ring.push_with_user_data(Nop::new(), from + 99).unwrap_err()
+        ));
+        assert_eq!(ring.submit_and_wait(sq).unwrap(), sq);
+        common::peek_in_order(&mut ring, from..from + u64::from(sq));
+        assert!(ring.peek().unwrap().is_none());
+    }
+}

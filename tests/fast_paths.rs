@@ -287,6 +287,36 @@ fn a_wait_sleeps_in_one_system_call() {
     assert_eq!(ring.finish(t).unwrap().unwrap(), TimeoutFired::Expired);
 }
 
+/// `submit_and_wait` submits and sleeps in the same system call until the completion is in
+/// the ring (an enter without `IORING_ENTER_GETEVENTS` would return at once), on `Ring` and
+/// on a submitter alike.
+#[test]
+#[cfg(liburing_has = "io_uring_prep_timeout")]
+fn submit_and_wait_returns_with_the_completion_there() {
+    let Some(mut ring) = ring("submit_and_wait", 8) else {
+        return;
+    };
+    for on_submitter in [false, true] {
+        let t = ring
+            .push(Timeout::relative(std::time::Duration::from_millis(50)))
+            .unwrap();
+        let before = fault::syscalls();
+        let n = if on_submitter {
+            ring.submitter().submit_and_wait(1)
+        } else {
+            ring.submit_and_wait(1)
+        };
+        assert_eq!(n.unwrap(), 1);
+        assert_eq!(
+            fault::syscalls() - before,
+            1,
+            "one enter submits and sleeps"
+        );
+        assert_eq!(ring.cq_ready(), 1, "the timer's completion is there");
+        assert_eq!(ring.wait_for(t).unwrap().unwrap(), TimeoutFired::Expired);
+    }
+}
+
 #[test]
 #[cfg(all(
     liburing_has = "io_uring_prep_poll_add",
@@ -522,4 +552,158 @@ fn the_plain_peek_steps_aside_for_kept_completions_orphans_and_backpressure_toge
         }
     }
     assert_eq!(pushed, 16, "the cap, no less: no CQE was left counted in");
+}
+
+// The submitter is a batch view: it keeps the tail and the kernel's head as last read in
+// itself, and reads the kernel's head only when the ring looks full. A push that finds it so
+// goes through a copy of the view (the cold path); the indices that copy advanced are the
+// view's own from then on, and the space and readiness it reports are the kernel's.
+
+#[test]
+fn a_batch_view_keeps_pushing_past_a_ring_that_looked_full() {
+    let Some(mut ring) = ring("batch view past a full look", 4) else {
+        return;
+    };
+    let entries = ring.sizes().0;
+    let (a, b) = {
+        let mut sq = ring.submitter();
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (entries, 0));
+        for i in 0..entries {
+            sq.push_with_user_data(Nop::new(), u64::from(i)).unwrap();
+        }
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (0, entries));
+        assert_eq!(sq.submit().unwrap(), entries);
+        // The kernel took them all, but the view's head is still the one it read first: the
+        // first push below finds the ring looking full and goes through the cold path's
+        // copy, whose indices the view must take back for the two after it.
+        assert_eq!((sq.sq_space_left(), sq.sq_ready()), (entries, 0));
+        let a = sq.push(Nop::new()).unwrap();
+        sq.push_with_user_data(Nop::new(), 100).unwrap();
+        let b = sq.push(Nop::new()).unwrap();
+        assert_eq!(
+            (sq.sq_space_left(), sq.sq_ready()),
+            (entries - 3, 3),
+            "three queued after the full look"
+        );
+        assert_eq!(sq.submit().unwrap(), 3);
+        (a, b)
+    };
+    ring.wait_for(a).unwrap().unwrap();
+    ring.wait_for(b).unwrap().unwrap();
+    let mut got: Vec<u64> =
+        std::iter::from_fn(|| ring.peek().unwrap().map(|c| c.user_data())).collect();
+    got.sort_unstable();
+    let mut want: Vec<u64> = (0..u64::from(entries)).collect();
+    want.push(100);
+    assert_eq!(got, want);
+}
+
+/// The opcode an `Unsupported` refusal names (any other outcome fails the test).
+#[cfg(any(
+    liburing_has = "io_uring_prep_poll_add",
+    liburing_has = "io_uring_prep_nop128"
+))]
+fn unsupported<T, O>(r: Result<T, system_liburing::PushError<O>>) -> u8 {
+    match r {
+        Err(system_liburing::PushError::Unsupported(_, opcode)) => opcode,
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("an op the kernel lacks was queued"),
+    }
+}
+
+/// An op missing from the kernel's probe is refused before it takes a slot, on every push
+/// path (one branch on the fast path sends it to the rare checks): managed, tagged, plain;
+/// in a batch view, whose later pushes still work.
+#[test]
+#[cfg(all(
+    liburing_has = "io_uring_prep_poll_add",
+    liburing_has = "io_uring_prep_poll_remove"
+))]
+fn an_op_the_kernel_lacks_is_refused_on_every_push_path() {
+    use system_liburing::op::{PollAdd, PollRemove};
+    use system_liburing::sys;
+    let (add, remove) = (
+        sys::IORING_OP_POLL_ADD as u8,
+        sys::IORING_OP_POLL_REMOVE as u8,
+    );
+    let Some(mut ring) = common::ring_or_skip(
+        Ring::builder()
+            .entries(8)
+            .pretend_unsupported(add)
+            .pretend_unsupported(remove),
+        "unsupported ops",
+    ) else {
+        return;
+    };
+    let (rx, _tx) = common::pipe();
+    let poll = || PollAdd::new(rx.try_clone().unwrap(), libc::POLLIN as u32);
+    let mut sq = ring.submitter();
+    assert_eq!(unsupported(sq.push(poll())), add, "managed");
+    assert_eq!(unsupported(sq.push_tagged(poll(), 5)), add, "tagged");
+    assert_eq!(
+        unsupported(sq.push_with_user_data(PollRemove::new(1), 7)),
+        remove,
+        "plain"
+    );
+    assert_eq!(sq.sq_ready(), 0, "nothing queued");
+    sq.push_with_user_data(Nop::new(), 8).unwrap();
+    assert_eq!(sq.submit_and_wait(1).unwrap(), 1);
+    assert_eq!(ring.peek().unwrap().map(|c| c.user_data()), Some(8));
+}
+
+/// An op newer than the kernel, found missing by the probe itself (no pretending), is
+/// refused the same way: the 128-byte NOP of 6.19. (Its opcode, 63, is the last of its word
+/// of the probe's bitmap, which on a kernel that has every older op holds that bit alone.)
+#[test]
+#[cfg(liburing_has = "io_uring_prep_nop128")]
+fn an_op_newer_than_the_kernel_is_refused() {
+    use system_liburing::op::Nop128;
+    use system_liburing::sys;
+    let Some(mut ring) = ring("an op newer than the kernel", 8) else {
+        return;
+    };
+    let opcode = sys::IORING_OP_NOP128 as u8;
+    let has = ring
+        .probe()
+        .map_or(true, |p| p.supported().contains(&opcode));
+    let mut sq = ring.submitter();
+    if has {
+        sq.push_with_user_data(Nop128::new(), 1).unwrap();
+        assert_eq!(sq.sq_ready(), 1);
+    } else {
+        assert_eq!(
+            unsupported(sq.push_with_user_data(Nop128::new(), 1)),
+            opcode
+        );
+        assert_eq!(unsupported(sq.push(Nop128::new())), opcode);
+        assert_eq!(sq.sq_ready(), 0, "nothing queued");
+    }
+}
+
+/// The refusals come in their documented order when several apply: a reserved user_data
+/// (bit 63) on a full SQ is `ReservedUserData`, then the SQ is still `SqFull` for a plain
+/// one, and nothing queued was overwritten.
+#[test]
+fn a_reserved_user_data_on_a_full_sq_is_refused_as_reserved() {
+    use system_liburing::PushError;
+    let Some(mut ring) = ring("reserved user_data on a full SQ", 4) else {
+        return;
+    };
+    let entries = ring.sizes().0;
+    let mut sq = ring.submitter();
+    for i in 0..entries {
+        sq.push_with_user_data(Nop::new(), u64::from(i)).unwrap();
+    }
+    assert!(matches!(
+        sq.push_with_user_data(Nop::new(), 1 << 63),
+        Err(PushError::ReservedUserData(_))
+    ));
+    assert!(matches!(
+        sq.push_with_user_data(Nop::new(), 99),
+        Err(PushError::SqFull(_))
+    ));
+    assert_eq!(sq.submit_and_wait(entries).unwrap(), entries);
+    let got: Vec<u64> =
+        std::iter::from_fn(|| ring.peek().unwrap().map(|c| c.user_data())).collect();
+    assert_eq!(got, (0..u64::from(entries)).collect::<Vec<_>>());
 }
