@@ -46,3 +46,26 @@ fn ring_is_send_and_sync() {
     send::<system_liburing::Submitter<'static>>();
     send::<system_liburing::Completer<'static>>();
 }
+
+/// The completer half reports the kernel's count of dropped completions (`cq.koverflow`):
+/// none on a ring whose CQ never filled, and the same as the ring's own view.
+#[test]
+fn a_completer_reports_the_kernels_dropped_count() {
+    let Some(mut ring) = common::ring_or_skip(Ring::builder().entries(8), "split cq_overflow")
+    else {
+        return;
+    };
+    let (mut sub, mut comp) = ring.split();
+    for i in 0..4 {
+        sub.push_with_user_data(Nop::new(), i).unwrap();
+    }
+    sub.submit_and_wait(4).unwrap();
+    let mut n = 0;
+    while comp.peek().unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, 4);
+    assert_eq!(comp.cq_overflow(), 0, "nothing dropped");
+    drop((sub, comp));
+    assert_eq!(ring.cq_overflow(), 0);
+}

@@ -99,7 +99,9 @@ fn an_awake_poller_takes_submits_without_a_system_call() {
     for i in 0..100u64 {
         ring.push_with_user_data(Nop::new(), i).unwrap();
         let before = system_liburing::fault::syscalls();
-        assert_eq!(ring.submit().unwrap(), 1);
+        // What was pending: the new SQE, and the last one if the poller has not moved the
+        // head past it yet (it posts an SQE's completion before it commits its head).
+        assert!(ring.submit().unwrap() >= 1);
         calls += system_liburing::fault::syscalls() - before;
         assert_eq!(ring.wait().unwrap().user_data(), i);
     }
