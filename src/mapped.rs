@@ -131,11 +131,7 @@ impl Shared {
         // One call site of `f`, so that it is inlined. A panic while holding the lock cannot
         // leave the table half-updated (each method completes its update before anything
         // that could panic).
-        let guard = if locked {
-            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
-        } else {
-            None
-        };
+        let guard = self.table_guard(locked);
         let (r, released) = {
             // SAFETY: locked accesses hold `table_lock`; unlocked ones come only from callers
             // that hold the ring exclusively (see above), when no locked half can exist. The
@@ -164,11 +160,7 @@ impl Shared {
         locked: bool,
         f: impl FnOnce(&mut Table) -> R,
     ) -> R {
-        let _guard = if locked {
-            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
-        } else {
-            None
-        };
+        let _guard = self.table_guard(locked);
         // SAFETY: as in `with_table`; the borrow ends before the guard drops.
         let t = unsafe { &mut *self.table.get() };
         let r = f(t);
@@ -197,11 +189,19 @@ impl Shared {
     pub(crate) fn lock_table(&self, locked: bool) -> TableHold<'_> {
         TableHold {
             s: self,
-            guard: if locked {
-                Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
-            } else {
-                None
-            },
+            guard: self.table_guard(locked),
+        }
+    }
+
+    /// The table's lock for a split ring's half (`locked`), nothing for a half that holds
+    /// the ring exclusively. A poisoned lock is taken as it is: every table method completes
+    /// its update before anything that could panic.
+    #[inline(always)]
+    fn table_guard(&self, locked: bool) -> Option<std::sync::MutexGuard<'_, ()>> {
+        if locked {
+            Some(self.table_lock.lock().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            None
         }
     }
 
